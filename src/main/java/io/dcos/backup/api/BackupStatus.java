@@ -1,0 +1,33 @@
+package io.dcos.backup.api;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+
+/** A DC/OS backup record plus Kubernetes conventions (conditions, observedGeneration). */
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record BackupStatus(
+    /** {@code <label>-<uuid4>}: assigned once, names the archive, what `kubectl backup restore` takes. */
+    String id,
+    Phase phase,
+    ComponentStatus componentStatus,
+    /** RFC 3339 time the backup was taken (DC/OS `timestamp`). */
+    String timestamp,
+    String startTime,
+    String completionTime,
+    /** Why it failed, or what it is doing or waiting for. */
+    String message,
+    String marathonVersion,
+    /** Where the archive lives, as seen by the operator (a path on its backup volume). */
+    String location,
+    Long znodes,
+    Long bytes,
+    String sha256,
+    /** How long Marathon had no elected leader because of this backup. */
+    Double marathonLeaderlessSeconds,
+    /** Set when the object was re-created from an archive found in the store (its original object was lost). */
+    Boolean recoveredFromStore,
+    List<RestoreRecord> restores,
+    List<Condition> conditions,
+    Long observedGeneration) {}

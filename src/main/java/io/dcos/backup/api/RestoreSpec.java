@@ -1,0 +1,18 @@
+package io.dcos.backup.api;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/**
+ * Which backup to restore: by its ID (as `dcos backup restore <id>`), or by the Backup object's name for YAML
+ * written before the ID exists (GitOps: a Backup and its Restore in one commit).
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+@ValidationRule(value = "self == oldSelf", message = "spec is immutable: create a new Restore instead")
+@ValidationRule(
+    value = "has(self.backupId) != has(self.backupName)",
+    message = "exactly one of backupId or backupName must be set")
+public record RestoreSpec(
+    @Pattern("^[A-Za-z0-9_.-]{3,100}$") String backupId,
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$") String backupName) {}

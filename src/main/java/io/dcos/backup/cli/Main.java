@@ -1,7 +1,30 @@
 package io.dcos.backup.cli;
 
-public final class Main {
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** java -jar marathon-backup-operator.jar {operator|sandbox|...} */
+@Command(name = "marathon-backup-operator",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Backup and Restore of Marathon's ZooKeeper state as Kubernetes objects.",
+    subcommands = {OperatorCommand.class, SandboxCommand.class})
+public final class Main implements Runnable {
+
   public static void main(String[] args) {
-    System.out.println("hello");
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"marathon-backup-operator " + (version == null ? "dev" : version)};
+    }
   }
 }

@@ -1,0 +1,84 @@
+package io.dcos.backup.cli;
+
+import io.dcos.backup.sandbox.EmbeddedWorld;
+import io.dcos.backup.sandbox.SandboxDemo;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "sandbox",
+    description = {"Starts a real ZooKeeper, a 3-instance Marathon simulator, an in-process Kubernetes API with",
+        "the CRDs and the operator; runs the backup/restore demo, then keeps running until Ctrl-C."})
+final class SandboxCommand implements Callable<Integer> {
+
+  @Option(names = "--once", description = "Exit after the demo: 0 only if every step went as expected.")
+  boolean once;
+
+  @Option(names = "--kubeconfig", description = "Where to write the kubeconfig (default: ${DEFAULT-VALUE}).",
+      defaultValue = "target/sandbox/kubeconfig")
+  Path kubeconfig;
+
+  @Option(names = "--zk", paramLabel = "zk://host:port/path",
+      description = "Use this ZooKeeper (Marathon's --zk URL) instead of the embedded one.")
+  String zk;
+
+  @Option(names = "--marathon", paramLabel = "URL", description = "Use this Marathon instead of the simulator.")
+  URI marathon;
+
+  @Option(names = "--backup-dir", description = "Where archives are written (default: ${DEFAULT-VALUE}).",
+      defaultValue = "target/sandbox/backups")
+  Path backupDir;
+
+  @Option(names = "--namespace", defaultValue = "default", description = "Namespace of the demo objects.")
+  String namespace;
+
+  @Option(names = "--examples", defaultValue = "examples", description = "Directory of backup.yaml and restore.yaml.")
+  Path examples;
+
+  @Option(names = "--timeout", defaultValue = "180", description = "Seconds each demo step may take.")
+  long timeoutSeconds;
+
+  @Option(names = "--api-port", defaultValue = "0", description = "Port of the embedded API server (0: any free).")
+  int apiPort;
+
+  @Override
+  public Integer call() throws Exception {
+    EmbeddedWorld.Builder builder = EmbeddedWorld.builder().backupDirectory(backupDir.toAbsolutePath()).apiPort(apiPort);
+    if (zk != null) {
+      builder.externalZookeeper(zk);
+    }
+    if (marathon != null) {
+      builder.externalMarathon(marathon);
+    }
+    try (EmbeddedWorld world = builder.start()) {
+      Path written = world.writeKubeconfig(kubeconfig.toAbsolutePath(), namespace);
+      System.out.println("ZooKeeper:  " + world.zookeeper());
+      System.out.println("Marathon:   " + world.marathonUrl() + (world.usesEmbeddedMarathon() ? " (simulator)" : ""));
+      System.out.println("Backups in: " + world.backupDirectory());
+      System.out.println("kubeconfig: " + written + "   (export KUBECONFIG=" + written + ")");
+      try {
+        new SandboxDemo(world, namespace, examples, System.out, Duration.ofSeconds(timeoutSeconds)).run();
+      } catch (SandboxDemo.StepFailed failed) {
+        System.err.println("sandbox: " + failed.getMessage());
+        if (once) {
+          return 1;
+        }
+      }
+      if (once) {
+        return 0;
+      }
+      System.out.println("sandbox running; try: KUBECONFIG=" + written + " kubectl get backups,restores   (Ctrl-C to stop)");
+      CountDownLatch stopped = new CountDownLatch(1);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        world.close();
+        stopped.countDown();
+      }, "sandbox-shutdown"));
+      stopped.await();
+      return 0;
+    }
+  }
+}

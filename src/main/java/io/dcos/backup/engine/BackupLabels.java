@@ -1,0 +1,60 @@
+package io.dcos.backup.engine;
+
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/** The DC/OS backup label rules and ID scheme, checked by the operator too: never trust that the API server did. */
+public final class BackupLabels {
+  public static final int MIN_LENGTH = 3;
+  public static final int MAX_LENGTH = 25;
+  private static final Pattern ALLOWED = Pattern.compile("[A-Za-z0-9_.-]+");
+  private static final Pattern BACKUP_ID = Pattern.compile(
+      "[A-Za-z0-9_.-]{3,25}-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+
+  private BackupLabels() {}
+
+  /** Empty when the label is valid, else a message a user can act on. */
+  public static Optional<String> validate(String label) {
+    if (label == null || label.isEmpty()) {
+      return Optional.of("label is required");
+    }
+    if (label.length() < MIN_LENGTH || label.length() > MAX_LENGTH) {
+      return Optional.of("label \"" + printable(label) + "\" must be between " + MIN_LENGTH + " and " + MAX_LENGTH
+          + " characters long (is " + label.length() + ")");
+    }
+    if (!ALLOWED.matcher(label).matches()) {
+      return Optional.of("label \"" + printable(label) + "\" may only contain the characters [A-Za-z0-9_.-]");
+    }
+    if (label.startsWith("..")) {
+      return Optional.of("label \"" + printable(label) + "\" must not start with '..'");
+    }
+    return Optional.empty();
+  }
+
+  /** {@code <label>-<uuid4>}, as the DC/OS backup service named backups. */
+  public static String newBackupId(String label) {
+    return label + "-" + UUID.randomUUID();
+  }
+
+  public static boolean isBackupId(String id) {
+    return id != null && BACKUP_ID.matcher(id).matches() && validate(labelOf(id)).isEmpty();
+  }
+
+  /** The label part of a backup ID (everything before the trailing UUID). */
+  public static String labelOf(String id) {
+    return id.length() > 37 ? id.substring(0, id.length() - 37) : id;
+  }
+
+  private static String printable(String s) {
+    StringBuilder out = new StringBuilder();
+    s.codePoints().limit(40).forEach(cp -> {
+      if (cp < 0x20 || cp == 0x7f) {
+        out.append(String.format("\\u%04x", cp));
+      } else {
+        out.appendCodePoint(cp);
+      }
+    });
+    return out.toString();
+  }
+}

@@ -1,0 +1,293 @@
+package io.dcos.backup.engine;
+
+import io.dcos.backup.marathon.FenceException;
+import io.dcos.backup.marathon.MarathonClient;
+import io.dcos.backup.marathon.MarathonException;
+import io.dcos.backup.marathon.MarathonFence;
+import io.dcos.backup.marathon.MarathonInfo;
+import io.dcos.backup.store.ArchiveReader;
+import io.dcos.backup.store.ArchiveStore;
+import io.dcos.backup.store.ArchiveWriter;
+import io.dcos.backup.store.Manifest;
+import io.dcos.backup.store.ManifestInfo;
+import io.dcos.backup.zookeeper.FenceToken;
+import io.dcos.backup.zookeeper.StateRestorer;
+import io.dcos.backup.zookeeper.StateSnapshotter;
+import io.dcos.backup.zookeeper.StateUnavailableException;
+import io.dcos.backup.zookeeper.StateVerifier;
+import io.dcos.backup.zookeeper.ZkConnector;
+import io.dcos.backup.zookeeper.ZkTarget;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.recipes.locks.InterProcessSemaphoreMutex;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Backup and restore of one Marathon's ZooKeeper state, without Kubernetes: lock, fence, snapshot or restore,
+ * verify, release. Used by the reconcilers, the CLI and the benchmark alike.
+ */
+public final class BackupService implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(BackupService.class);
+  /** Label of the snapshot a restore takes of the live state first; it is a backup like any other. */
+  public static final String SAFETY_LABEL = "pre-restore";
+  /** Beside Marathon's own nodes, never inside `state`: serializes operators (and their replicas) per Marathon. */
+  static final String LOCK_NODE = "/backup-operator-lock";
+
+  private final TargetConfig config;
+  private final ArchiveStore store;
+  private CuratorFramework zookeeper;
+
+  public BackupService(TargetConfig config) {
+    this.config = config;
+    this.store = new ArchiveStore(config.backupDirectory());
+  }
+
+  public TargetConfig config() {
+    return config;
+  }
+
+  public ArchiveStore store() {
+    return store;
+  }
+
+  public BackupOutcome backup(String id, String label, ProgressListener progress)
+      throws OperationFailedException, InterruptedException {
+    BackupLabels.validate(label).ifPresent(problem -> {
+      throw new IllegalArgumentException(problem);
+    });
+    ZkTarget target = config.zookeeper();
+    CuratorFramework zk = zookeeper();
+    try (OperationLock ignored = OperationLock.acquire(zk, target.path() + LOCK_NODE, progress)) {
+      Optional<BackupOutcome> alreadyTaken = alreadyCommitted(id, progress);
+      if (alreadyTaken.isPresent()) {
+        return alreadyTaken.get();
+      }
+      MarathonClient marathon = marathonClient();
+      MarathonInfo info = describeMarathon(marathon);
+      Manifest manifest;
+      Duration leaderless;
+      int abdications;
+      try (ArchiveWriter writer = store.create(id)) {
+        progress.progress("restarting Marathon (leader abdication) so that no leader writes during the backup");
+        try (MarathonFence fence = acquireFence(zk, marathon, progress)) {
+          progress.progress("snapshotting " + target.statePath());
+          new StateSnapshotter(zk).snapshot(target.statePath(), writer);
+          if (!fence.isHeld()) {
+            throw new OperationFailedException("lost the Marathon fence (ZooKeeper session) during the snapshot; "
+                + "the snapshot may not be consistent and was discarded");
+          }
+          manifest = writer.commit(new ManifestInfo(id, label, Instant.now(), target.hosts(), target.path(),
+              info.version()));
+          abdications = fence.abdications();
+          progress.progress("waiting for Marathon to elect a leader again");
+          leaderless = fence.release();
+        }
+      }
+      progress.progress("verifying archive " + id);
+      Manifest verified = store.verify(id);
+      log.info("backup {} verified: {} znodes, {} bytes, Marathon leaderless {} ms", id, verified.znodes(),
+          verified.bytes(), leaderless.toMillis());
+      return new BackupOutcome(manifest, store.location(id), leaderless, abdications);
+    } catch (StateUnavailableException e) {
+      throw new OperationFailedException("Marathon state cannot be backed up now: " + e.getMessage(), e);
+    } catch (MarathonException | FenceException e) {
+      throw new OperationFailedException(e.getMessage(), e);
+    } catch (IOException e) {
+      throw new OperationFailedException("backup failed: " + e.getMessage(), e);
+    } catch (InterruptedException | OperationFailedException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new OperationFailedException("backup failed: " + describe(e), e);
+    }
+  }
+
+  /**
+   * Replaces Marathon's state with the backup's, all or nothing: a failure after the first write rolls back to the
+   * snapshot of the live state taken just before (itself a backup, {@code safetyId}).
+   */
+  public RestoreOutcome restore(String backupId, String safetyId, ProgressListener progress)
+      throws OperationFailedException, InterruptedException {
+    ZkTarget target = config.zookeeper();
+    CuratorFramework zk = zookeeper();
+    try (OperationLock ignored = OperationLock.acquire(zk, target.path() + LOCK_NODE, progress)) {
+      progress.progress("verifying archive " + backupId);
+      Manifest manifest = store.verify(backupId);
+      MarathonClient marathon = marathonClient();
+      MarathonInfo info = describeMarathon(marathon);
+      log.info("restoring {} ({} znodes, Marathon {}) into {} (Marathon {})", backupId, manifest.znodes(),
+          manifest.marathonVersion(), target, info.version());
+      progress.progress("restarting Marathon (leader abdication) so that no leader runs during the restore");
+      try (MarathonFence fence = acquireFence(zk, marathon, progress)) {
+        if (store.manifest(safetyId).isPresent()) {
+          // A previous attempt died after saving the live state; it may have written part of the backup since,
+          // so that saved state, not the live one, is what a rollback must return to.
+          store.verify(safetyId);
+          progress.progress("resuming: safety snapshot " + safetyId + " was taken by an earlier attempt");
+        } else {
+          progress.progress("taking safety snapshot " + safetyId + " of the live state");
+          try (ArchiveWriter writer = store.create(safetyId)) {
+            new StateSnapshotter(zk).snapshot(target.statePath(), writer);
+            writer.commit(new ManifestInfo(safetyId, SAFETY_LABEL, Instant.now(), target.hosts(), target.path(),
+                info.version()));
+          }
+        }
+        FenceToken token = new FenceToken(fence.latchNodePath(), fence.latchNodeVersion());
+        try {
+          progress.progress("writing " + manifest.znodes() + " znodes of " + backupId);
+          writeAndVerify(zk, target.statePath(), backupId, token);
+        } catch (Exception failure) {
+          throw rollBack(zk, target, fence, token, safetyId, failure, progress);
+        }
+        progress.progress("waiting for Marathon to elect a leader and load the restored state");
+        Duration leaderless = fence.release();
+        return new RestoreOutcome(backupId, manifest.znodes(), safetyId, leaderless);
+      }
+    } catch (StateUnavailableException e) {
+      throw new OperationFailedException("Marathon state cannot be restored now: " + e.getMessage(), e);
+    } catch (MarathonException | FenceException e) {
+      throw new OperationFailedException(e.getMessage(), e);
+    } catch (IOException e) {
+      throw new OperationFailedException("restore failed: " + e.getMessage(), e);
+    } catch (InterruptedException | OperationFailedException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new OperationFailedException("restore failed: " + describe(e), e);
+    }
+  }
+
+  /** An attempt that died between committing the archive and reporting it left a complete archive: use it. */
+  private Optional<BackupOutcome> alreadyCommitted(String id, ProgressListener progress) throws IOException {
+    if (store.manifest(id).isEmpty()) {
+      return Optional.empty();
+    }
+    progress.progress("archive " + id + " was written by an earlier attempt; verifying it");
+    Manifest manifest = store.verify(id);
+    return Optional.of(new BackupOutcome(manifest, store.location(id), Duration.ZERO, 0));
+  }
+
+  private void writeAndVerify(CuratorFramework zk, String statePath, String archiveId, FenceToken token)
+      throws Exception {
+    try (ArchiveReader reader = store.open(archiveId)) {
+      new StateRestorer(zk).restore(statePath, reader.nodes(), token);
+    }
+    try (ArchiveReader reader = store.open(archiveId)) {
+      Optional<String> difference = new StateVerifier(zk).compare(statePath, reader.nodes());
+      if (difference.isPresent()) {
+        throw new OperationFailedException("restored state differs from archive " + archiveId + ": "
+            + difference.get());
+      }
+    }
+  }
+
+  private OperationFailedException rollBack(CuratorFramework zk, ZkTarget target, MarathonFence fence,
+      FenceToken token, String safetyId, Exception failure, ProgressListener progress) throws InterruptedException {
+    String reason = failure instanceof OperationFailedException ? failure.getMessage() : describe(failure);
+    log.warn("restore failed ({}); rolling back to safety snapshot {}", reason, safetyId);
+    progress.progress("restore failed (" + reason + "); rolling back to " + safetyId);
+    try {
+      if (fence.isHeld()) {
+        writeAndVerify(zk, target.statePath(), safetyId, token);
+      } else {
+        // The fence went with our session: Marathon may lead again. Take it again before writing anything.
+        try (MarathonFence retaken = acquireFence(zk, marathonClient(), progress)) {
+          writeAndVerify(zk, target.statePath(), safetyId,
+              new FenceToken(retaken.latchNodePath(), retaken.latchNodeVersion()));
+          retaken.release();
+        }
+      }
+      return new OperationFailedException("restore failed: " + reason
+          + "; Marathon's state was rolled back to how it was before the restore (safety snapshot " + safetyId + ")",
+          failure);
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception rollbackFailure) {
+      log.error("ROLLBACK FAILED for safety snapshot {}: {}", safetyId, describe(rollbackFailure));
+      return new OperationFailedException("restore failed: " + reason + "; rolling back ALSO failed ("
+          + describe(rollbackFailure) + "): restore safety snapshot " + safetyId + " to recover", failure);
+    }
+  }
+
+  public Optional<Manifest> archive(String id) throws IOException {
+    return store.manifest(id);
+  }
+
+  public List<Manifest> archives() throws IOException {
+    return store.list();
+  }
+
+  public boolean deleteArchive(String id) throws IOException {
+    return store.delete(id);
+  }
+
+  private MarathonFence acquireFence(CuratorFramework zk, MarathonClient marathon, ProgressListener progress)
+      throws MarathonException, FenceException, InterruptedException {
+    return MarathonFence.acquire(zk, config.zookeeper().latchPath(), marathon, config.fence(), progress::progress);
+  }
+
+  private MarathonInfo describeMarathon(MarathonClient marathon) throws MarathonException {
+    return marathon.info();
+  }
+
+  private MarathonClient marathonClient() {
+    return new MarathonClient(config.marathonUrl(), config.marathonCredentials(), config.marathonRequestTimeout());
+  }
+
+  private synchronized CuratorFramework zookeeper() throws OperationFailedException {
+    if (zookeeper == null) {
+      try {
+        zookeeper = ZkConnector.connect(config.zookeeper(), config.zkSessionTimeout(), config.zkConnectTimeout());
+      } catch (IOException e) {
+        throw new OperationFailedException("cannot connect to ZooKeeper " + config.zookeeper() + ": "
+            + e.getMessage(), e);
+      }
+    }
+    return zookeeper;
+  }
+
+  static String describe(Throwable e) {
+    String message = e.getMessage();
+    return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (zookeeper != null) {
+      zookeeper.close();
+      zookeeper = null;
+    }
+  }
+
+  /** A ZooKeeper mutex beside Marathon's state: one backup or restore per Marathon, across operator replicas. */
+  private static final class OperationLock implements AutoCloseable {
+    private final InterProcessSemaphoreMutex mutex;
+
+    private OperationLock(InterProcessSemaphoreMutex mutex) {
+      this.mutex = mutex;
+    }
+
+    static OperationLock acquire(CuratorFramework zk, String path, ProgressListener progress) throws Exception {
+      InterProcessSemaphoreMutex mutex = new InterProcessSemaphoreMutex(zk, path);
+      if (!mutex.acquire(0, TimeUnit.MILLISECONDS)) {
+        progress.progress("waiting for another operator's backup or restore of this Marathon to finish (lock "
+            + path + ")");
+        mutex.acquire();
+      }
+      return new OperationLock(mutex);
+    }
+
+    @Override
+    public void close() {
+      try {
+        mutex.release();
+      } catch (Exception e) {
+        log.warn("could not release operation lock: {}", describe(e));
+      }
+    }
+  }
+}

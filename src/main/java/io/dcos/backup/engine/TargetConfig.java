@@ -1,0 +1,30 @@
+package io.dcos.backup.engine;
+
+import io.dcos.backup.marathon.FenceOptions;
+import io.dcos.backup.marathon.MarathonCredentials;
+import io.dcos.backup.zookeeper.ZkTarget;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Where Marathon and its ZooKeeper state are, and where archives go: the cluster admin's configuration. */
+public record TargetConfig(
+    ZkTarget zookeeper,
+    URI marathonUrl,
+    MarathonCredentials marathonCredentials,
+    Path backupDirectory,
+    FenceOptions fence,
+    Duration zkSessionTimeout,
+    Duration zkConnectTimeout,
+    Duration marathonRequestTimeout) {
+
+  public static TargetConfig of(ZkTarget zookeeper, URI marathonUrl, MarathonCredentials credentials, Path backupDirectory) {
+    return new TargetConfig(zookeeper, marathonUrl, credentials, backupDirectory, FenceOptions.defaults(),
+        Duration.ofSeconds(30), Duration.ofSeconds(15), Duration.ofSeconds(10));
+  }
+
+  public TargetConfig withFence(FenceOptions fenceOptions) {
+    return new TargetConfig(zookeeper, marathonUrl, marathonCredentials, backupDirectory, fenceOptions,
+        zkSessionTimeout, zkConnectTimeout, marathonRequestTimeout);
+  }
+}

@@ -1,0 +1,57 @@
+package io.dcos.backup.operator;
+
+import io.dcos.backup.engine.TargetConfig;
+import io.dcos.backup.marathon.MarathonCredentials;
+import io.dcos.backup.zookeeper.ZkTarget;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The cluster admin's configuration, from the environment (a ConfigMap for locations, a Secret for credentials):
+ * whoever may create a Backup cannot point the operator at another Marathon.
+ */
+public record OperatorSettings(TargetConfig target, Set<String> namespaces, Optional<String> leaderElectionNamespace) {
+
+  public static OperatorSettings fromEnvironment(Map<String, String> env) {
+    String zkUrl = required(env, "MARATHON_ZK", "Marathon's --zk URL, e.g. zk://zk-1:2181,zk-2:2181/marathon");
+    String marathonUrl = required(env, "MARATHON_URL", "Marathon's HTTP URL, e.g. http://marathon.mesos:8080");
+    ZkTarget parsed = ZkTarget.parse(zkUrl);
+    Optional<String> digest = parsed.digestCredentials();
+    String zkUser = env.get("ZK_USERNAME");
+    if (zkUser != null && !zkUser.isBlank()) {
+      digest = Optional.of(zkUser + ":" + env.getOrDefault("ZK_PASSWORD", ""));
+    }
+    ZkTarget zookeeper = new ZkTarget(parsed.connectString(), parsed.path(), digest);
+    MarathonCredentials credentials = MarathonCredentials.none();
+    if (notBlank(env.get("MARATHON_TOKEN"))) {
+      credentials = MarathonCredentials.token(env.get("MARATHON_TOKEN"));
+    } else if (notBlank(env.get("MARATHON_USERNAME"))) {
+      credentials = MarathonCredentials.basic(env.get("MARATHON_USERNAME"), env.getOrDefault("MARATHON_PASSWORD", ""));
+    }
+    Path backupDir = Path.of(env.getOrDefault("BACKUP_DIR", "/var/lib/marathon-backup"));
+    Set<String> namespaces = Arrays.stream(env.getOrDefault("WATCH_NAMESPACES", "").split(","))
+        .map(String::trim)
+        .filter(s -> !s.isEmpty())
+        .collect(Collectors.toUnmodifiableSet());
+    Optional<String> leaderElection = Optional.ofNullable(env.get("LEADER_ELECTION_NAMESPACE")).filter(s -> !s.isBlank());
+    return new OperatorSettings(TargetConfig.of(zookeeper, URI.create(marathonUrl), credentials, backupDir), namespaces,
+        leaderElection);
+  }
+
+  private static String required(Map<String, String> env, String name, String what) {
+    String value = env.get(name);
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException("environment variable " + name + " is not set: " + what);
+    }
+    return value;
+  }
+
+  private static boolean notBlank(String value) {
+    return value != null && !value.isBlank();
+  }
+}

@@ -1,0 +1,380 @@
+package io.dcos.backup.reconciler;
+
+import io.dcos.backup.api.Backup;
+import io.dcos.backup.api.BackupStatus;
+import io.dcos.backup.api.ComponentStatus;
+import io.dcos.backup.api.Condition;
+import io.dcos.backup.api.Phase;
+import io.dcos.backup.api.Restore;
+import io.dcos.backup.api.RestoreRecord;
+import io.dcos.backup.engine.BackupLabels;
+import io.dcos.backup.engine.BackupOutcome;
+import io.dcos.backup.engine.BackupService;
+import io.dcos.backup.reconciler.OperationQueue.Operation;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drives a Backup: observe (status, queued operation, restores) → validate (label) → act (queue the backup) → write
+ * status when it changed. Terminal Backups are never run again; only their `restores` list follows their Restores.
+ */
+@ControllerConfiguration(name = "backup")
+public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
+  private static final Logger log = LoggerFactory.getLogger(BackupReconciler.class);
+  static final Duration POLL_WHILE_RUNNING = Duration.ofSeconds(5);
+
+  private final BackupService service;
+  private final OperationQueue queue;
+  private final EventRecorder events;
+  private final Clock clock;
+  private final SimpleInboundEventSource<Backup> operationEvents = new SimpleInboundEventSource<>("backup-operations");
+  private InformerEventSource<Restore, Backup> restores;
+
+  public BackupReconciler(BackupService service, OperationQueue queue, EventRecorder events, Clock clock) {
+    this.service = service;
+    this.queue = queue;
+    this.events = events;
+    this.clock = clock;
+  }
+
+  @Override
+  public List<EventSource<?, Backup>> prepareEventSources(EventSourceContext<Backup> context) {
+    var configuration = InformerEventSourceConfiguration.from(Restore.class, Backup.class)
+        .withSecondaryToPrimaryMapper((Restore restore) -> backupsOf(restore, context))
+        .build();
+    restores = new InformerEventSource<>(configuration, context);
+    return List.of(restores, operationEvents);
+  }
+
+  /** A Restore names its Backup by object name, or by backup ID — which lives in the Backup's status. */
+  private static Set<ResourceID> backupsOf(Restore restore, EventSourceContext<Backup> context) {
+    String namespace = restore.getMetadata().getNamespace();
+    var spec = restore.getSpec();
+    if (spec == null) {
+      return Set.of();
+    }
+    if (spec.backupName() != null) {
+      return Set.of(new ResourceID(spec.backupName(), namespace));
+    }
+    String wanted = restore.getStatus() != null && restore.getStatus().backupId() != null
+        ? restore.getStatus().backupId() : spec.backupId();
+    return context.getPrimaryCache()
+        .list(namespace, backup -> backup.getStatus() != null && Objects.equals(wanted, backup.getStatus().id()))
+        .map(ResourceID::fromResource)
+        .collect(Collectors.toSet());
+  }
+
+  @Override
+  public UpdateControl<Backup> reconcile(Backup backup, Context<Backup> context) {
+    BackupStatus current = backup.getStatus();
+    Long generation = backup.getMetadata().getGeneration();
+    List<RestoreRecord> restoreRecords = restoreRecords(backup);
+
+    if (current != null && current.phase() != null && current.phase().isTerminal()) {
+      return patchIfChanged(backup, current, withRestores(current, restoreRecords), UpdateControl.noUpdate());
+    }
+
+    var labelProblem = BackupLabels.validate(backup.getSpec() == null ? null : backup.getSpec().label());
+    if (labelProblem.isPresent()) {
+      BackupStatus failed = failed(current, null, "invalid backup: " + labelProblem.get(), "InvalidLabel", generation,
+          restoreRecords);
+      return patchIfChanged(backup, current, failed, UpdateControl.noUpdate());
+    }
+
+    String key = operationKey(backup);
+    if (current == null || current.id() == null) {
+      // Persist the ID before anything runs, so a restarted operator resumes the same backup (same archive name).
+      String id = BackupLabels.newBackupId(backup.getSpec().label());
+      BackupStatus started = status(null, id, Phase.STATUS_BACKING_UP, "backup accepted; waiting to start",
+          generation, restoreRecords).withStart(Times.format(clock.instant()))
+          .running("Accepted", "backup accepted; waiting to start").build();
+      return patchIfChanged(backup, current, started, UpdateControl.<Backup>noUpdate().rescheduleAfter(Duration.ZERO));
+    }
+
+    Operation operation = queue.get(key).orElse(null);
+    if (operation == null) {
+      String id = current.id();
+      String label = backup.getSpec().label();
+      ResourceID resourceId = ResourceID.fromResource(backup);
+      boolean resumed = current.message() != null && !current.message().startsWith("backup accepted");
+      operation = queue.submit(key, "Backup " + backup.getMetadata().getNamespace() + "/" + backup.getMetadata()
+              .getName() + " (" + id + ")",
+          progress -> service.backup(id, label, progress),
+          () -> operationEvents.propagateEvent(resourceId));
+      if (resumed) {
+        log.info("backup {} was running when the operator stopped; running it again", id);
+      }
+    }
+
+    BackupStatus next = switch (operation.state()) {
+      case QUEUED -> status(current, current.id(), Phase.STATUS_BACKING_UP, waitingMessage(key), generation,
+          restoreRecords).running("Queued", waitingMessage(key)).build();
+      case RUNNING -> status(current, current.id(), Phase.STATUS_BACKING_UP, operation.progress(), generation,
+          restoreRecords).running("BackingUp", operation.progress()).build();
+      case SUCCEEDED -> succeeded(current, (BackupOutcome) operation.result(), generation, restoreRecords);
+      case FAILED -> failed(current, current.id(), failureMessage(operation.failure()), "BackupFailed", generation,
+          restoreRecords);
+    };
+    if (operation.state() == OperationQueue.State.SUCCEEDED || operation.state() == OperationQueue.State.FAILED) {
+      queue.forget(key);
+    }
+    UpdateControl<Backup> whileRunning = next.phase().isTerminal()
+        ? UpdateControl.noUpdate()
+        : UpdateControl.<Backup>noUpdate().rescheduleAfter(POLL_WHILE_RUNNING);
+    return patchIfChanged(backup, current, next, whileRunning);
+  }
+
+  @Override
+  public DeleteControl cleanup(Backup backup, Context<Backup> context) {
+    String key = operationKey(backup);
+    if (queue.isRunning(key)) {
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(2));
+    }
+    queue.forget(key);
+    List<String> activeRestores = restoresFor(backup).stream()
+        .filter(restore -> restore.getStatus() == null || restore.getStatus().phase() == null
+            || !restore.getStatus().phase().isTerminal())
+        .map(restore -> restore.getMetadata().getName())
+        .toList();
+    if (!activeRestores.isEmpty()) {
+      events.warning(backup, "DeletionWaiting", "archive kept while restore " + String.join(", ", activeRestores)
+          + " of it runs");
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(2));
+    }
+    String id = backup.getStatus() == null ? null : backup.getStatus().id();
+    if (id != null) {
+      try {
+        if (service.deleteArchive(id)) {
+          log.info("deleted archive {} of backup {}/{}", id, backup.getMetadata().getNamespace(),
+              backup.getMetadata().getName());
+        }
+      } catch (IOException e) {
+        events.warning(backup, "DeleteFailed", "could not delete archive " + id + ": " + e.getMessage());
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(10));
+      }
+    }
+    return DeleteControl.defaultDelete();
+  }
+
+  private UpdateControl<Backup> patchIfChanged(Backup backup, BackupStatus before, BackupStatus after,
+      UpdateControl<Backup> otherwise) {
+    if (Objects.equals(before, after)) {
+      return otherwise;
+    }
+    announce(backup, before, after);
+    backup.setStatus(after);
+    UpdateControl<Backup> patch = UpdateControl.patchStatus(backup);
+    return otherwise.getScheduleDelay().map(patch::rescheduleAfter).orElse(patch);
+  }
+
+  private void announce(Backup backup, BackupStatus before, BackupStatus after) {
+    Phase from = before == null ? null : before.phase();
+    if (from == after.phase()) {
+      return;
+    }
+    String name = backup.getMetadata().getNamespace() + "/" + backup.getMetadata().getName();
+    switch (after.phase()) {
+      case STATUS_BACKING_UP -> events.normal(backup, "BackingUp", "backup " + after.id() + " started");
+      case STATUS_READY -> events.normal(backup, "Ready", "backup " + after.id() + " is ready: " + after.znodes()
+          + " znodes, " + after.bytes() + " bytes");
+      case STATUS_ERROR -> events.warning(backup, "Failed", after.message());
+      default -> { }
+    }
+    log.info("backup {} {} -> {}{}", name, from, after.phase(),
+        after.phase() == Phase.STATUS_ERROR ? ": " + after.message() : "");
+  }
+
+  private String waitingMessage(String key) {
+    return queue.runningOtherThan(key)
+        .map(op -> "waiting for " + op.description() + " to finish (one backup or restore at a time per Marathon)")
+        .orElse("waiting to start (position " + Math.max(1, queue.queuePosition(key)) + " in queue)");
+  }
+
+  private BackupStatus succeeded(BackupStatus current, BackupOutcome outcome, Long generation,
+      List<RestoreRecord> restoreRecords) {
+    var manifest = outcome.manifest();
+    Instant now = clock.instant();
+    String message = "backup " + manifest.id() + " verified: " + manifest.znodes() + " znodes, " + manifest.bytes()
+        + " bytes; Marathon had no leader for " + seconds(outcome.marathonLeaderless()) + " s";
+    return new StatusBuilder(current, generation, clock)
+        .phase(Phase.STATUS_READY)
+        .id(manifest.id())
+        .message(message)
+        .timestamp(Times.format(manifest.created()))
+        .completionTime(Times.format(now))
+        .marathonVersion(manifest.marathonVersion())
+        .location(outcome.location().toString())
+        .figures(manifest.znodes(), manifest.bytes(), manifest.sha256())
+        .leaderless(seconds(outcome.marathonLeaderless()))
+        .restores(restoreRecords)
+        .ready("BackupReady", message)
+        .build();
+  }
+
+  private BackupStatus failed(BackupStatus current, String id, String message, String reason, Long generation,
+      List<RestoreRecord> restoreRecords) {
+    return new StatusBuilder(current, generation, clock)
+        .phase(Phase.STATUS_ERROR)
+        .id(id)
+        .message(message)
+        .completionTime(Times.format(clock.instant()))
+        .restores(restoreRecords)
+        .failed(reason, message)
+        .build();
+  }
+
+  private StatusBuilder status(BackupStatus current, String id, Phase phase, String message, Long generation,
+      List<RestoreRecord> restoreRecords) {
+    return new StatusBuilder(current, generation, clock).id(id).phase(phase).message(message).restores(restoreRecords);
+  }
+
+  private static BackupStatus withRestores(BackupStatus status, List<RestoreRecord> restoreRecords) {
+    return new BackupStatus(status.id(), status.phase(), status.componentStatus(), status.timestamp(),
+        status.startTime(), status.completionTime(), status.message(), status.marathonVersion(), status.location(),
+        status.znodes(), status.bytes(), status.sha256(), status.marathonLeaderlessSeconds(),
+        status.recoveredFromStore(), restoreRecords, status.conditions(), status.observedGeneration());
+  }
+
+  private List<Restore> restoresFor(Backup backup) {
+    if (restores == null) {
+      return List.of();
+    }
+    String id = backup.getStatus() == null ? null : backup.getStatus().id();
+    String name = backup.getMetadata().getName();
+    return restores.list(backup.getMetadata().getNamespace(), restore -> restore.getSpec() != null
+            && (name.equals(restore.getSpec().backupName())
+                || (id != null && (id.equals(restore.getSpec().backupId())
+                    || (restore.getStatus() != null && id.equals(restore.getStatus().backupId()))))))
+        .toList();
+  }
+
+  private List<RestoreRecord> restoreRecords(Backup backup) {
+    List<RestoreRecord> records = restoresFor(backup).stream()
+        .sorted(Comparator.comparing((Restore r) -> r.getMetadata().getCreationTimestamp(),
+            Comparator.nullsLast(Comparator.naturalOrder())).thenComparing(r -> r.getMetadata().getName()))
+        .map(restore -> {
+          Phase phase = restore.getStatus() == null ? Phase.STATUS_UNKNOWN
+              : Objects.requireNonNullElse(restore.getStatus().phase(), Phase.STATUS_UNKNOWN);
+          return new RestoreRecord(restore.getMetadata().getName(), phase, ComponentStatus.marathon(phase),
+              restore.getMetadata().getCreationTimestamp());
+        })
+        .toList();
+    return records.isEmpty() ? null : records;
+  }
+
+  static String operationKey(io.fabric8.kubernetes.api.model.HasMetadata resource) {
+    return resource.getKind() + "/" + resource.getMetadata().getUid();
+  }
+
+  static String failureMessage(Exception failure) {
+    String message = failure.getMessage();
+    return message == null || message.isBlank() ? failure.getClass().getSimpleName() : message;
+  }
+
+  static double seconds(Duration duration) {
+    return Math.round(duration.toMillis() / 10.0) / 100.0;
+  }
+
+  /** Builds the next status from the current one, changing only what the step knows. */
+  static final class StatusBuilder {
+    private final BackupStatus base;
+    private final Long generation;
+    private final Clock clock;
+    private String id;
+    private Phase phase;
+    private String message;
+    private String timestamp;
+    private String startTime;
+    private String completionTime;
+    private String marathonVersion;
+    private String location;
+    private Long znodes;
+    private Long bytes;
+    private String sha256;
+    private Double leaderless;
+    private List<RestoreRecord> restores;
+    private List<Condition> conditions;
+
+    StatusBuilder(BackupStatus base, Long generation, Clock clock) {
+      this.base = base;
+      this.generation = generation;
+      this.clock = clock;
+      if (base != null) {
+        id = base.id();
+        phase = base.phase();
+        message = base.message();
+        timestamp = base.timestamp();
+        startTime = base.startTime();
+        completionTime = base.completionTime();
+        marathonVersion = base.marathonVersion();
+        location = base.location();
+        znodes = base.znodes();
+        bytes = base.bytes();
+        sha256 = base.sha256();
+        leaderless = base.marathonLeaderlessSeconds();
+        restores = base.restores();
+        conditions = base.conditions();
+      }
+    }
+
+    StatusBuilder id(String value) { id = value; return this; }
+    StatusBuilder phase(Phase value) { phase = value; return this; }
+    StatusBuilder message(String value) { message = value; return this; }
+    StatusBuilder timestamp(String value) { timestamp = value; return this; }
+    StatusBuilder withStart(String value) { startTime = value; return this; }
+    StatusBuilder completionTime(String value) { completionTime = value; return this; }
+    StatusBuilder marathonVersion(String value) { marathonVersion = value; return this; }
+    StatusBuilder location(String value) { location = value; return this; }
+    StatusBuilder leaderless(double value) { leaderless = value; return this; }
+    StatusBuilder restores(List<RestoreRecord> value) { restores = value; return this; }
+
+    StatusBuilder figures(long znodeCount, long byteCount, String digest) {
+      znodes = znodeCount;
+      bytes = byteCount;
+      sha256 = digest;
+      return this;
+    }
+
+    StatusBuilder running(String reason, String text) {
+      conditions = Conditions.lifecycle(conditions, Conditions.Stage.RUNNING, reason, text, generation, clock.instant());
+      return this;
+    }
+
+    StatusBuilder ready(String reason, String text) {
+      conditions = Conditions.lifecycle(conditions, Conditions.Stage.READY, reason, text, generation, clock.instant());
+      return this;
+    }
+
+    StatusBuilder failed(String reason, String text) {
+      conditions = Conditions.lifecycle(conditions, Conditions.Stage.FAILED, reason, text, generation, clock.instant());
+      return this;
+    }
+
+    BackupStatus build() {
+      return new BackupStatus(id, phase, phase == null ? null : ComponentStatus.marathon(phase), timestamp,
+          startTime, completionTime, message, marathonVersion, location, znodes, bytes, sha256, leaderless,
+          base == null ? null : base.recoveredFromStore(), restores, conditions, generation);
+    }
+  }
+}

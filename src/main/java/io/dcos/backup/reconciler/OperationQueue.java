@@ -1,0 +1,130 @@
+package io.dcos.backup.reconciler;
+
+import io.dcos.backup.engine.ProgressListener;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs backups and restores one at a time, in the order asked, off the reconcile threads — so a long operation never
+ * blocks status updates and a second request waits its turn (DC/OS failed it: "lock is already held").
+ */
+public final class OperationQueue implements AutoCloseable {
+
+  public enum State { QUEUED, RUNNING, SUCCEEDED, FAILED }
+
+  /** What a reconciler may read about an operation; immutable. */
+  public record Operation(String key, String description, State state, String progress, Object result,
+      Exception failure) {
+    Operation with(State newState, String newProgress, Object newResult, Exception newFailure) {
+      return new Operation(key, description, newState, newProgress, newResult, newFailure);
+    }
+  }
+
+  @FunctionalInterface
+  public interface Work {
+    Object run(ProgressListener progress) throws Exception;
+  }
+
+  private final ExecutorService executor = Executors.newSingleThreadExecutor(runnable -> {
+    Thread thread = new Thread(runnable, "backup-operation");
+    thread.setDaemon(true);
+    return thread;
+  });
+  private final Map<String, Operation> operations = new LinkedHashMap<>();
+
+  /** Queues work under key unless something is already queued or known under it; onChange runs on every change. */
+  public synchronized Operation submit(String key, String description, Work work, Runnable onChange) {
+    Operation existing = operations.get(key);
+    if (existing != null) {
+      return existing;
+    }
+    Operation queued = new Operation(key, description, State.QUEUED, null, null, null);
+    operations.put(key, queued);
+    executor.execute(() -> run(key, work, onChange));
+    return queued;
+  }
+
+  private void run(String key, Work work, Runnable onChange) {
+    if (!transition(key, State.RUNNING, "starting", null, null)) {
+      return; // cancelled while queued
+    }
+    onChange.run();
+    try {
+      Object result = work.run(message -> {
+        if (transition(key, State.RUNNING, message, null, null)) {
+          onChange.run();
+        }
+      });
+      transition(key, State.SUCCEEDED, null, result, null);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      transition(key, State.FAILED, null, null, e);
+    } catch (Exception e) {
+      transition(key, State.FAILED, null, null, e);
+    }
+    onChange.run();
+  }
+
+  private synchronized boolean transition(String key, State state, String progress, Object result, Exception failure) {
+    Operation current = operations.get(key);
+    if (current == null) {
+      return false;
+    }
+    operations.put(key, current.with(state, progress != null ? progress : current.progress(), result, failure));
+    return true;
+  }
+
+  public synchronized Optional<Operation> get(String key) {
+    return Optional.ofNullable(operations.get(key));
+  }
+
+  /** The operation running now, if another than key: what a queued request waits for. */
+  public synchronized Optional<Operation> runningOtherThan(String key) {
+    return operations.values().stream()
+        .filter(op -> op.state() == State.RUNNING && !op.key().equals(key))
+        .findFirst();
+  }
+
+  /** Position among queued operations (1 = next), or 0 when not queued. */
+  public synchronized int queuePosition(String key) {
+    int position = 0;
+    for (Operation op : operations.values()) {
+      if (op.state() == State.QUEUED) {
+        position++;
+        if (op.key().equals(key)) {
+          return position;
+        }
+      }
+    }
+    return 0;
+  }
+
+  /** Drops a finished operation, or cancels a queued one; a running one cannot be taken back. */
+  public synchronized boolean forget(String key) {
+    Operation op = operations.get(key);
+    if (op == null || op.state() == State.RUNNING) {
+      return false;
+    }
+    operations.remove(key);
+    return true;
+  }
+
+  public synchronized boolean isRunning(String key) {
+    Operation op = operations.get(key);
+    return op != null && op.state() == State.RUNNING;
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+    try {
+      executor.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,236 @@
+package io.dcos.backup.reconciler;
+
+import io.dcos.backup.api.Backup;
+import io.dcos.backup.api.ComponentStatus;
+import io.dcos.backup.api.Phase;
+import io.dcos.backup.api.Restore;
+import io.dcos.backup.api.RestoreSpec;
+import io.dcos.backup.api.RestoreStatus;
+import io.dcos.backup.engine.BackupLabels;
+import io.dcos.backup.engine.BackupService;
+import io.dcos.backup.engine.RestoreOutcome;
+import io.dcos.backup.reconciler.Conditions.Stage;
+import io.dcos.backup.reconciler.OperationQueue.Operation;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drives a Restore: resolve and check its backup → persist the plan (backup ID, safety snapshot ID) → queue the
+ * restore → write the outcome. Terminal Restores are never run again, so re-applied YAML changes nothing.
+ */
+@ControllerConfiguration(name = "restore")
+public final class RestoreReconciler implements Reconciler<Restore> {
+  private static final Logger log = LoggerFactory.getLogger(RestoreReconciler.class);
+
+  private final BackupService service;
+  private final OperationQueue queue;
+  private final EventRecorder events;
+  private final Clock clock;
+  private final SimpleInboundEventSource<Restore> operationEvents =
+      new SimpleInboundEventSource<>("restore-operations");
+  private InformerEventSource<Backup, Restore> backups;
+
+  public RestoreReconciler(BackupService service, OperationQueue queue, EventRecorder events, Clock clock) {
+    this.service = service;
+    this.queue = queue;
+    this.events = events;
+    this.clock = clock;
+  }
+
+  @Override
+  public List<EventSource<?, Restore>> prepareEventSources(EventSourceContext<Restore> context) {
+    // A Restore waiting for its Backup must hear when that Backup becomes ready.
+    var configuration = InformerEventSourceConfiguration.from(Backup.class, Restore.class)
+        .withSecondaryToPrimaryMapper((Backup backup) -> context.getPrimaryCache()
+            .list(backup.getMetadata().getNamespace(), restore -> refersTo(restore.getSpec(), backup))
+            .map(ResourceID::fromResource)
+            .collect(Collectors.toSet()))
+        .build();
+    backups = new InformerEventSource<>(configuration, context);
+    return List.of(backups, operationEvents);
+  }
+
+  private static boolean refersTo(RestoreSpec spec, Backup backup) {
+    if (spec == null) {
+      return false;
+    }
+    return backup.getMetadata().getName().equals(spec.backupName())
+        || (spec.backupId() != null && backup.getStatus() != null && spec.backupId().equals(backup.getStatus().id()));
+  }
+
+  @Override
+  public UpdateControl<Restore> reconcile(Restore restore, Context<Restore> context) {
+    RestoreStatus current = restore.getStatus();
+    Long generation = restore.getMetadata().getGeneration();
+    if (current != null && current.phase() != null && current.phase().isTerminal()) {
+      return UpdateControl.noUpdate();
+    }
+    if (current == null || current.safetySnapshotId() == null) {
+      return plan(restore, current, generation);
+    }
+
+    String key = BackupReconciler.operationKey(restore);
+    Operation operation = queue.get(key).orElse(null);
+    if (operation == null) {
+      String backupId = current.backupId();
+      String safetyId = current.safetySnapshotId();
+      ResourceID resourceId = ResourceID.fromResource(restore);
+      operation = queue.submit(key, "Restore " + restore.getMetadata().getNamespace() + "/"
+              + restore.getMetadata().getName() + " (of " + backupId + ")",
+          progress -> service.restore(backupId, safetyId, progress),
+          () -> operationEvents.propagateEvent(resourceId));
+    }
+    RestoreStatus next = switch (operation.state()) {
+      case QUEUED -> running(current, generation, "Queued", waitingMessage(key));
+      case RUNNING -> running(current, generation, "Restoring", operation.progress());
+      case SUCCEEDED -> succeeded(current, generation, (RestoreOutcome) operation.result());
+      case FAILED -> failed(current, generation, "RestoreFailed",
+          BackupReconciler.failureMessage(operation.failure()));
+    };
+    if (next.phase().isTerminal()) {
+      queue.forget(key);
+    }
+    return patchIfChanged(restore, current, next, next.phase().isTerminal() ? null : BackupReconciler.POLL_WHILE_RUNNING);
+  }
+
+  /** Checks the backup, then records what will be restored and where the live state will be saved first. */
+  private UpdateControl<Restore> plan(Restore restore, RestoreStatus current, Long generation) {
+    RestoreSpec spec = restore.getSpec();
+    String namespace = restore.getMetadata().getNamespace();
+    String reference = spec == null ? null : spec.backupName() != null ? "Backup object \"" + spec.backupName()
+        + "\"" : "backup " + spec.backupId();
+    if (spec == null || (spec.backupId() == null) == (spec.backupName() == null)) {
+      return patchIfChanged(restore, current,
+          failed(current, generation, "InvalidSpec", "exactly one of spec.backupId or spec.backupName must be set"),
+          null);
+    }
+    if (spec.backupId() != null && !BackupLabels.isBackupId(spec.backupId())) {
+      return patchIfChanged(restore, current, failed(current, generation, "InvalidSpec",
+          "spec.backupId \"" + spec.backupId() + "\" is not a backup ID (<label>-<uuid>)"), null);
+    }
+    Optional<Backup> backup = findBackup(namespace, spec);
+    if (backup.isEmpty()) {
+      return patchIfChanged(restore, current, failed(current, generation, "BackupNotFound",
+          reference + " not found in namespace " + namespace), null);
+    }
+    var backupStatus = backup.get().getStatus();
+    Phase backupPhase = backupStatus == null || backupStatus.phase() == null ? Phase.STATUS_UNKNOWN
+        : backupStatus.phase();
+    if (backupPhase == Phase.STATUS_ERROR) {
+      return patchIfChanged(restore, current, failed(current, generation, "BackupFailed",
+          reference + " failed, there is nothing to restore: " + backupStatus.message()), null);
+    }
+    if (backupPhase != Phase.STATUS_READY) {
+      String message = "waiting for " + reference + " to be STATUS_READY (it is " + backupPhase + ")";
+      return patchIfChanged(restore, current, running(current, generation, "WaitingForBackup", message),
+          BackupReconciler.POLL_WHILE_RUNNING);
+    }
+    String backupId = backupStatus.id();
+    try {
+      if (service.archive(backupId).isEmpty()) {
+        return patchIfChanged(restore, current, failed(current, generation, "ArchiveMissing",
+            "the archive of backup " + backupId + " is missing from the backup directory"), null);
+      }
+    } catch (IOException e) {
+      return patchIfChanged(restore, current, failed(current, generation, "ArchiveUnreadable",
+          "the archive of backup " + backupId + " cannot be read: " + e.getMessage()), null);
+    }
+    String safetyId = BackupLabels.newBackupId(BackupService.SAFETY_LABEL);
+    RestoreStatus planned = new RestoreStatus(Phase.STATUS_RESTORING, ComponentStatus.marathon(Phase.STATUS_RESTORING),
+        backupId, Times.format(clock.instant()), null, "restore of " + backupId + " accepted; waiting to start", null,
+        safetyId, null,
+        Conditions.lifecycle(current == null ? null : current.conditions(), Stage.RUNNING, "Accepted",
+            "restore of " + backupId + " accepted", generation, clock.instant()),
+        generation);
+    return patchIfChanged(restore, current, planned, Duration.ZERO);
+  }
+
+  private Optional<Backup> findBackup(String namespace, RestoreSpec spec) {
+    if (spec.backupName() != null) {
+      return backups.get(new ResourceID(spec.backupName(), namespace));
+    }
+    return backups.list(namespace, backup -> backup.getStatus() != null
+        && spec.backupId().equals(backup.getStatus().id())).findFirst();
+  }
+
+  private String waitingMessage(String key) {
+    return queue.runningOtherThan(key)
+        .map(op -> "waiting for " + op.description() + " to finish (one backup or restore at a time per Marathon)")
+        .orElse("waiting to start (position " + Math.max(1, queue.queuePosition(key)) + " in queue)");
+  }
+
+  private RestoreStatus running(RestoreStatus current, Long generation, String reason, String message) {
+    RestoreStatus base = current != null ? current : new RestoreStatus(null, null, null, null, null, null, null, null,
+        null, null, null);
+    return new RestoreStatus(Phase.STATUS_RESTORING, ComponentStatus.marathon(Phase.STATUS_RESTORING),
+        base.backupId(), base.startTime(), null, message, null, base.safetySnapshotId(), null,
+        Conditions.lifecycle(base.conditions(), Stage.RUNNING, reason, message, generation, clock.instant()),
+        generation);
+  }
+
+  private RestoreStatus succeeded(RestoreStatus current, Long generation, RestoreOutcome outcome) {
+    double leaderless = BackupReconciler.seconds(outcome.marathonLeaderless());
+    String message = "restored " + outcome.znodes() + " znodes of " + outcome.backupId()
+        + " and verified them; Marathon had no leader for " + leaderless + " s";
+    return new RestoreStatus(Phase.STATUS_READY, ComponentStatus.marathon(Phase.STATUS_READY), current.backupId(),
+        current.startTime(), Times.format(clock.instant()), message, outcome.znodes(), current.safetySnapshotId(),
+        leaderless,
+        Conditions.lifecycle(current.conditions(), Stage.READY, "Restored", message, generation, clock.instant()),
+        generation);
+  }
+
+  private RestoreStatus failed(RestoreStatus current, Long generation, String reason, String message) {
+    RestoreStatus base = current != null ? current : new RestoreStatus(null, null, null, null, null, null, null, null,
+        null, null, null);
+    return new RestoreStatus(Phase.STATUS_ERROR, ComponentStatus.marathon(Phase.STATUS_ERROR), base.backupId(),
+        base.startTime(), Times.format(clock.instant()), message, null, base.safetySnapshotId(), null,
+        Conditions.lifecycle(base.conditions(), Stage.FAILED, reason, message, generation, clock.instant()),
+        generation);
+  }
+
+  private UpdateControl<Restore> patchIfChanged(Restore restore, RestoreStatus before, RestoreStatus after,
+      Duration rescheduleAfter) {
+    if (Objects.equals(before, after)) {
+      return rescheduleAfter == null ? UpdateControl.noUpdate()
+          : UpdateControl.<Restore>noUpdate().rescheduleAfter(rescheduleAfter);
+    }
+    announce(restore, before, after);
+    restore.setStatus(after);
+    UpdateControl<Restore> patch = UpdateControl.patchStatus(restore);
+    return rescheduleAfter == null ? patch : patch.rescheduleAfter(rescheduleAfter);
+  }
+
+  private void announce(Restore restore, RestoreStatus before, RestoreStatus after) {
+    Phase from = before == null ? null : before.phase();
+    if (from == after.phase()) {
+      return;
+    }
+    switch (after.phase()) {
+      case STATUS_RESTORING -> events.normal(restore, "Restoring", after.message());
+      case STATUS_READY -> events.normal(restore, "Restored", after.message());
+      case STATUS_ERROR -> events.warning(restore, "Failed", after.message());
+      default -> { }
+    }
+    log.info("restore {}/{} {} -> {}{}", restore.getMetadata().getNamespace(), restore.getMetadata().getName(), from,
+        after.phase(), after.phase() == Phase.STATUS_ERROR ? ": " + after.message() : "");
+  }
+
+}

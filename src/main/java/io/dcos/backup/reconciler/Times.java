@@ -1,0 +1,14 @@
+package io.dcos.backup.reconciler;
+
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+
+/** RFC 3339 timestamps at second precision, as the Kubernetes API writes them. */
+final class Times {
+  private Times() {}
+
+  static String format(Instant instant) {
+    return DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.SECONDS));
+  }
+}

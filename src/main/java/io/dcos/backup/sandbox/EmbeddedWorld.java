@@ -1,0 +1,215 @@
+package io.dcos.backup.sandbox;
+
+import io.dcos.backup.engine.BackupService;
+import io.dcos.backup.engine.TargetConfig;
+import io.dcos.backup.marathon.FenceOptions;
+import io.dcos.backup.marathon.MarathonCredentials;
+import io.dcos.backup.operator.OperatorRuntime;
+import io.dcos.backup.sandbox.kubeapi.EmbeddedKubeApi;
+import io.dcos.backup.simulator.MarathonSimulator;
+import io.dcos.backup.simulator.SimulatorOptions;
+import io.dcos.backup.zookeeper.ZkTarget;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.curator.test.TestingServer;
+
+/**
+ * The one embedded test world — a real ZooKeeper server, a Marathon simulator, Fabric8's mock API server with the
+ * CRDs, and the operator — shared by the sandbox, the tests and the benchmarks. Either ZooKeeper and Marathon may be
+ * external instead (a staging Marathon tried without a Kubernetes cluster).
+ */
+public final class EmbeddedWorld implements AutoCloseable {
+  /** The CRDs the build generates into the jar, by resource name. */
+  private static final List<String> CRD_RESOURCES = List.of(
+      "META-INF/fabric8/backups.backup.dcos.io-v1.yml",
+      "META-INF/fabric8/restores.backup.dcos.io-v1.yml",
+      "META-INF/fabric8/backupschedules.backup.dcos.io-v1.yml");
+
+  private final TestingServer zookeeperServer;
+  private final MarathonSimulator simulator;
+  private final EmbeddedKubeApi kubeApi;
+  private final BackupService service;
+  private final Builder settings;
+  private OperatorRuntime operator;
+
+  private EmbeddedWorld(TestingServer zookeeperServer, MarathonSimulator simulator, EmbeddedKubeApi kubeApi,
+      BackupService service, Builder settings) {
+    this.zookeeperServer = zookeeperServer;
+    this.simulator = simulator;
+    this.kubeApi = kubeApi;
+    this.service = service;
+    this.settings = settings;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public static final class Builder {
+    private int marathonInstances = 3;
+    private SimulatorOptions simulatorOptions = SimulatorOptions.defaults();
+    private Path backupDirectory;
+    private String externalZookeeper;
+    private URI externalMarathon;
+    private MarathonCredentials marathonCredentials = MarathonCredentials.none();
+    private FenceOptions fenceOptions = FenceOptions.defaults();
+    private boolean withOperator = true;
+    private boolean withKubernetes = true;
+    private int apiPort;
+
+    public Builder marathonInstances(int count) { marathonInstances = count; return this; }
+    public Builder simulatorOptions(SimulatorOptions options) { simulatorOptions = options; return this; }
+    public Builder backupDirectory(Path directory) { backupDirectory = directory; return this; }
+    /** Marathon's --zk URL of an existing ZooKeeper; no embedded server is started. */
+    public Builder externalZookeeper(String zkUrl) { externalZookeeper = zkUrl; return this; }
+    /** An existing Marathon; no simulator is started. */
+    public Builder externalMarathon(URI url) { externalMarathon = url; return this; }
+    public Builder marathonCredentials(MarathonCredentials credentials) { marathonCredentials = credentials; return this; }
+    public Builder fenceOptions(FenceOptions options) { fenceOptions = options; return this; }
+    public Builder withOperator(boolean value) { withOperator = value; return this; }
+    /** Without Kubernetes: only ZooKeeper, Marathon and the engine (engine tests, benchmarks). */
+    public Builder withKubernetes(boolean value) { withKubernetes = value; return this; }
+    public Builder apiPort(int port) { apiPort = port; return this; }
+
+    public EmbeddedWorld start() throws Exception {
+      return EmbeddedWorld.start(this);
+    }
+  }
+
+  private static EmbeddedWorld start(Builder settings) throws Exception {
+    TestingServer zookeeperServer = null;
+    MarathonSimulator simulator = null;
+    EmbeddedKubeApi kubeApi = null;
+    BackupService service = null;
+    try {
+      ZkTarget zookeeper;
+      if (settings.externalZookeeper != null) {
+        zookeeper = ZkTarget.parse(settings.externalZookeeper);
+      } else {
+        zookeeperServer = new TestingServer(true);
+        zookeeper = ZkTarget.parse("zk://" + zookeeperServer.getConnectString() + "/marathon");
+      }
+      URI marathonUrl;
+      if (settings.externalMarathon != null) {
+        marathonUrl = settings.externalMarathon;
+      } else {
+        simulator = MarathonSimulator.start(zookeeper.connectString(), zookeeper.path(), settings.marathonInstances,
+            settings.simulatorOptions);
+        marathonUrl = simulator.anyUrl();
+      }
+      Path backupDirectory = settings.backupDirectory != null ? settings.backupDirectory
+          : Files.createTempDirectory("marathon-backups");
+      service = new BackupService(TargetConfig.of(zookeeper, marathonUrl, settings.marathonCredentials,
+          backupDirectory).withFence(settings.fenceOptions));
+      if (settings.withKubernetes) {
+        kubeApi = EmbeddedKubeApi.start(crds(), settings.apiPort);
+      }
+      EmbeddedWorld world = new EmbeddedWorld(zookeeperServer, simulator, kubeApi, service, settings);
+      if (settings.withKubernetes && settings.withOperator) {
+        world.startOperator();
+      }
+      return world;
+    } catch (Exception | Error e) {
+      closeQuietly(service);
+      closeQuietly(kubeApi);
+      closeQuietly(simulator);
+      closeQuietly(zookeeperServer);
+      throw e;
+    }
+  }
+
+  public static List<CustomResourceDefinition> crds() {
+    List<CustomResourceDefinition> crds = new ArrayList<>();
+    ClassLoader loader = EmbeddedWorld.class.getClassLoader();
+    for (String resource : CRD_RESOURCES) {
+      try (InputStream in = loader.getResourceAsStream(resource)) {
+        if (in != null) {
+          crds.add(Serialization.unmarshal(in, CustomResourceDefinition.class));
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return crds;
+  }
+
+  public synchronized void startOperator() {
+    if (operator == null) {
+      operator = OperatorRuntime.start(kubeApi.client(), service, OperatorRuntime.Options.embedded());
+    }
+  }
+
+  /** Stops the operator as a graceful shutdown would; ZooKeeper, Marathon and the API keep running. */
+  public synchronized void stopOperator() {
+    if (operator != null) {
+      operator.close();
+      operator = null;
+    }
+  }
+
+  public KubernetesClient client() {
+    return kubeApi.client();
+  }
+
+  public EmbeddedKubeApi kubeApi() {
+    return kubeApi;
+  }
+
+  public Path writeKubeconfig(Path file, String namespace) throws IOException {
+    return kubeApi.writeKubeconfig(file, namespace);
+  }
+
+  public ZkTarget zookeeper() {
+    return service.config().zookeeper();
+  }
+
+  public URI marathonUrl() {
+    return service.config().marathonUrl();
+  }
+
+  public Optional<MarathonSimulator> simulator() {
+    return Optional.ofNullable(simulator);
+  }
+
+  public boolean usesEmbeddedMarathon() {
+    return simulator != null;
+  }
+
+  public BackupService service() {
+    return service;
+  }
+
+  public Path backupDirectory() {
+    return service.config().backupDirectory();
+  }
+
+  @Override
+  public void close() {
+    stopOperator();
+    closeQuietly(service);
+    closeQuietly(kubeApi);
+    closeQuietly(simulator);
+    closeQuietly(zookeeperServer);
+  }
+
+  private static void closeQuietly(AutoCloseable closeable) {
+    if (closeable == null) {
+      return;
+    }
+    try {
+      closeable.close();
+    } catch (Exception ignored) {
+      // shutting down: nothing useful to do with a second failure
+    }
+  }
+}

@@ -1,0 +1,236 @@
+package io.dcos.backup.sandbox;
+
+import io.dcos.backup.api.Backup;
+import io.dcos.backup.api.Phase;
+import io.dcos.backup.api.Restore;
+import io.dcos.backup.marathon.MarathonClient;
+import io.dcos.backup.marathon.MarathonCredentials;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalTime;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * The quick-start story: apps in Marathon → Backup → an app lost → Restore → the app is back. Each step either
+ * goes as expected or fails with the step's name (the exit code of `sandbox --once`).
+ */
+public final class SandboxDemo {
+  static final List<String> DEMO_APPS = List.of("/demo/web", "/demo/api", "/demo/worker");
+  static final String LOST_APP = "/demo/api";
+
+  /** A step that did not go as expected. */
+  public static final class StepFailed extends Exception {
+    StepFailed(String step, String why) {
+      super("step \"" + step + "\" failed: " + why);
+    }
+  }
+
+  private final EmbeddedWorld world;
+  private final String namespace;
+  private final Path examples;
+  private final PrintStream out;
+  private final Duration timeout;
+  private final Map<String, String> lastSeen = new ConcurrentHashMap<>();
+
+  public SandboxDemo(EmbeddedWorld world, String namespace, Path examples, PrintStream out, Duration timeout) {
+    this.world = world;
+    this.namespace = namespace;
+    this.examples = examples;
+    this.out = out;
+    this.timeout = timeout;
+  }
+
+  public void run() throws Exception {
+    KubernetesClient client = world.client();
+    try (Watch backups = client.resources(Backup.class).inNamespace(namespace).watch(printer("Backup",
+             b -> b.getStatus() == null ? null : b.getStatus().phase(),
+             b -> b.getStatus() == null ? null : b.getStatus().message()));
+         Watch restores = client.resources(Restore.class).inNamespace(namespace).watch(printer("Restore",
+             r -> r.getStatus() == null ? null : r.getStatus().phase(),
+             r -> r.getStatus() == null ? null : r.getStatus().message()))) {
+      DemoApps apps = new DemoApps(world.marathonUrl());
+      boolean ownMarathon = world.usesEmbeddedMarathon();
+      if (ownMarathon) {
+        step("Marathon elects a leader", () -> awaitMarathonLeader());
+        step("create demo apps " + DEMO_APPS, () -> {
+          for (String id : DEMO_APPS) {
+            apps.create(id, "sleep 3600");
+          }
+          expectApps(apps, DEMO_APPS, List.of());
+        });
+      } else {
+        say("using an existing Marathon at " + world.marathonUrl() + ": no demo apps are created or deleted");
+      }
+
+      Backup backup = apply(Backup.class, "backup.yaml");
+      step("Backup " + backup.getMetadata().getName() + " reaches STATUS_READY",
+          () -> awaitPhase(Backup.class, backup.getMetadata().getName(),
+              b -> b.getStatus() == null ? null : b.getStatus().phase(),
+              b -> b.getStatus() == null ? null : b.getStatus().message()));
+      Backup ready = client.resources(Backup.class).inNamespace(namespace).withName(backup.getMetadata().getName())
+          .get();
+      say("backup " + ready.getStatus().id() + ": " + ready.getStatus().znodes() + " znodes, "
+          + ready.getStatus().bytes() + " bytes, archive " + ready.getStatus().location());
+
+      if (ownMarathon) {
+        step("delete app " + LOST_APP + " (the accident the backup protects against)", () -> {
+          awaitMarathonLeader();
+          apps.delete(LOST_APP);
+          expectApps(apps, DEMO_APPS.stream().filter(id -> !id.equals(LOST_APP)).toList(), List.of(LOST_APP));
+        });
+      }
+
+      Restore restore = apply(Restore.class, "restore.yaml");
+      step("Restore " + restore.getMetadata().getName() + " reaches STATUS_READY",
+          () -> awaitPhase(Restore.class, restore.getMetadata().getName(),
+              r -> r.getStatus() == null ? null : r.getStatus().phase(),
+              r -> r.getStatus() == null ? null : r.getStatus().message()));
+
+      if (ownMarathon) {
+        step("app " + LOST_APP + " is back in Marathon", () -> {
+          awaitMarathonLeader();
+          expectApps(apps, DEMO_APPS, List.of());
+        });
+      }
+      say("demo complete: backup and restore are STATUS_READY"
+          + (ownMarathon ? " and " + LOST_APP + " is back" : ""));
+    }
+  }
+
+  private <T extends HasMetadata> T apply(Class<T> type, String file) throws Exception {
+    T object;
+    try (InputStream in = open(file)) {
+      object = world.client().resources(type).load(in).item();
+    }
+    object.getMetadata().setNamespace(namespace);
+    say("kubectl apply -f examples/" + file + "  (" + type.getSimpleName() + " " + object.getMetadata().getName() + ")");
+    return world.client().resource(object).inNamespace(namespace).createOr(NonDeletingOperation::update);
+  }
+
+  private InputStream open(String file) throws IOException {
+    Path onDisk = examples.resolve(file);
+    if (Files.isRegularFile(onDisk)) {
+      return Files.newInputStream(onDisk);
+    }
+    InputStream bundled = SandboxDemo.class.getClassLoader().getResourceAsStream("examples/" + file);
+    if (bundled == null) {
+      throw new IOException("example " + file + " found neither in " + examples + " nor in the jar");
+    }
+    return bundled;
+  }
+
+  private <T extends HasMetadata> void awaitPhase(Class<T> type, String name, Function<T, Phase> phase,
+      Function<T, String> message) throws Exception {
+    Instant deadline = Instant.now().plus(timeout);
+    while (Instant.now().isBefore(deadline)) {
+      T object = world.client().resources(type).inNamespace(namespace).withName(name).get();
+      Phase current = object == null ? null : phase.apply(object);
+      if (current == Phase.STATUS_READY) {
+        return;
+      }
+      if (current == Phase.STATUS_ERROR) {
+        throw new IllegalStateException(type.getSimpleName() + " " + name + " ended STATUS_ERROR: "
+            + message.apply(object));
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("not STATUS_READY within " + timeout.toSeconds() + " s");
+  }
+
+  private void awaitMarathonLeader() throws Exception {
+    MarathonClient marathon = new MarathonClient(world.marathonUrl(), MarathonCredentials.none(), Duration.ofSeconds(5));
+    Instant deadline = Instant.now().plus(timeout);
+    while (Instant.now().isBefore(deadline)) {
+      try {
+        if (marathon.info().elected()) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // a Marathon restarting or a standby without a leader: ask again
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("Marathon elected no leader within " + timeout.toSeconds() + " s");
+  }
+
+  private void expectApps(DemoApps apps, List<String> present, List<String> absent) throws Exception {
+    Instant deadline = Instant.now().plus(timeout);
+    List<String> ids = List.of();
+    while (Instant.now().isBefore(deadline)) {
+      try {
+        ids = apps.ids();
+        if (ids.containsAll(present) && absent.stream().noneMatch(ids::contains)) {
+          say("Marathon apps: " + ids);
+          return;
+        }
+      } catch (IOException notYet) {
+        // leader changing: the standby answers 503 until a leader is back
+      }
+      Thread.sleep(200);
+    }
+    throw new IllegalStateException("Marathon apps are " + ids + ", expected " + present + " present and " + absent
+        + " absent");
+  }
+
+  @FunctionalInterface
+  private interface Step {
+    void run() throws Exception;
+  }
+
+  private void step(String name, Step step) throws StepFailed {
+    say("▶ " + name);
+    try {
+      step.run();
+    } catch (Exception e) {
+      throw new StepFailed(name, e.getMessage() == null ? e.toString() : e.getMessage());
+    }
+    say("✔ " + name);
+  }
+
+  private <T extends HasMetadata> Watcher<T> printer(String kind, Function<T, Phase> phase,
+      Function<T, String> message) {
+    return new Watcher<>() {
+      @Override
+      public void eventReceived(Action action, T object) {
+        String key = kind + "/" + object.getMetadata().getName();
+        Phase now = phase.apply(object);
+        String line = now == null ? "(no status yet)" : now + (message.apply(object) == null ? ""
+            : "  " + message.apply(object));
+        if (action == Action.DELETED) {
+          line = "deleted";
+        }
+        String previous = lastSeen.put(key, line);
+        if (!Objects.equals(previous, line)) {
+          say("  " + key + ": " + line);
+        }
+      }
+
+      @Override
+      public void onClose(WatcherException cause) {
+        // closed when the demo ends
+      }
+    };
+  }
+
+  private void say(String line) {
+    out.println(LocalTime.now().truncatedTo(ChronoUnit.MILLIS) + "  " + line);
+    out.flush();
+  }
+
+}

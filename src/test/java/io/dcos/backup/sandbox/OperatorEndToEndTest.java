@@ -1,0 +1,262 @@
+package io.dcos.backup.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dcos.backup.api.Backup;
+import io.dcos.backup.api.BackupSpec;
+import io.dcos.backup.api.Condition;
+import io.dcos.backup.api.Phase;
+import io.dcos.backup.api.Restore;
+import io.dcos.backup.api.RestoreSpec;
+import io.dcos.backup.marathon.MarathonClient;
+import io.dcos.backup.marathon.MarathonCredentials;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The operator against the mock API server, a real ZooKeeper and the Marathon simulator. */
+class OperatorEndToEndTest {
+  private static final Duration OPERATION_TIMEOUT = Duration.ofSeconds(90);
+  private static EmbeddedWorld world;
+  private static KubernetesClient client;
+
+  @BeforeAll
+  static void startWorld() throws Exception {
+    world = SharedWorld.get();
+    client = world.client();
+  }
+
+  @Test
+  void backupAndRestoreGoThroughTheirPhasesAndBringBackADeletedApp() throws Exception {
+    String ns = namespace("e2e");
+    DemoApps apps = new DemoApps(world.marathonUrl());
+    awaitMarathonLeader();
+    apps.create("/e2e/kept", "sleep 1");
+    PhaseLog<Backup> backupPhases = new PhaseLog<>(b -> b.getStatus() == null ? null : b.getStatus().phase());
+    PhaseLog<Restore> restorePhases = new PhaseLog<>(r -> r.getStatus() == null ? null : r.getStatus().phase());
+    try (Watch b = client.resources(Backup.class).inNamespace(ns).watch(backupPhases);
+         Watch r = client.resources(Restore.class).inNamespace(ns).watch(restorePhases)) {
+      create(backup(ns, "snap", "e2e-snap"));
+      Backup ready = awaitPhase(Backup.class, ns, "snap", Phase.STATUS_READY);
+      var status = ready.getStatus();
+      assertThat(status.id()).matches("e2e-snap-[0-9a-f-]{36}");
+      assertThat(status.znodes()).isPositive();
+      assertThat(status.bytes()).isPositive();
+      assertThat(status.sha256()).matches("[0-9a-f]{64}");
+      assertThat(status.marathonVersion()).isNotBlank();
+      assertThat(status.componentStatus().marathon().status()).isEqualTo(Phase.STATUS_READY);
+      assertThat(status.observedGeneration()).isEqualTo(ready.getMetadata().getGeneration());
+      assertThat(status.timestamp()).isNotBlank();
+      assertThat(status.marathonLeaderlessSeconds()).isPositive();
+      assertThat(Path.of(status.location())).isRegularFile();
+      assertThat(condition(status.conditions(), Condition.READY).status()).isEqualTo(Condition.TRUE);
+      assertThat(condition(status.conditions(), Condition.FAILED).status()).isEqualTo(Condition.FALSE);
+
+      awaitMarathonLeader();
+      apps.create("/e2e/added-after-backup", "sleep 1");
+      apps.delete("/e2e/kept");
+
+      create(restoreById(ns, "undo", status.id()));
+      Restore restored = awaitPhase(Restore.class, ns, "undo", Phase.STATUS_READY);
+      assertThat(restored.getStatus().backupId()).isEqualTo(status.id());
+      assertThat(restored.getStatus().safetySnapshotId()).startsWith("pre-restore-");
+      assertThat(world.service().archive(restored.getStatus().safetySnapshotId())).isPresent();
+      assertThat(restored.getStatus().znodes()).isEqualTo(status.znodes());
+
+      awaitMarathonLeader();
+      await().atMost(OPERATION_TIMEOUT).untilAsserted(() -> assertThat(apps.ids())
+          .contains("/e2e/kept").doesNotContain("/e2e/added-after-backup"));
+      await().atMost(OPERATION_TIMEOUT).untilAsserted(() -> {
+        var restores = client.resources(Backup.class).inNamespace(ns).withName("snap").get().getStatus().restores();
+        assertThat(restores).singleElement().satisfies(record -> {
+          assertThat(record.id()).isEqualTo("undo");
+          assertThat(record.status()).isEqualTo(Phase.STATUS_READY);
+          assertThat(record.componentStatus().marathon().status()).isEqualTo(Phase.STATUS_READY);
+        });
+      });
+    }
+    assertThat(backupPhases.of("snap")).containsExactly(Phase.STATUS_BACKING_UP, Phase.STATUS_READY);
+    assertThat(restorePhases.of("undo")).containsExactly(Phase.STATUS_RESTORING, Phase.STATUS_READY);
+  }
+
+  @Test
+  void restoreOfAnUnknownBackupFailsNamingIt() throws Exception {
+    String ns = namespace("unknown");
+    create(restoreById(ns, "by-id", "nosuch-7c1e5a52-2f0c-4d6e-9a51-0d6f2c3b4a10"));
+    create(new RestoreBuilderish(ns, "by-name", new RestoreSpec(null, "missing-backup")).build());
+    Restore byId = awaitPhase(Restore.class, ns, "by-id", Phase.STATUS_ERROR);
+    Restore byName = awaitPhase(Restore.class, ns, "by-name", Phase.STATUS_ERROR);
+    assertThat(byId.getStatus().message()).contains("nosuch-7c1e5a52-2f0c-4d6e-9a51-0d6f2c3b4a10", "not found");
+    assertThat(byName.getStatus().message()).contains("missing-backup", "not found");
+    assertThat(condition(byId.getStatus().conditions(), Condition.FAILED).status()).isEqualTo(Condition.TRUE);
+    assertThat(condition(byId.getStatus().conditions(), Condition.FAILED).reason()).isEqualTo("BackupNotFound");
+  }
+
+  @Test
+  void deletingABackupDeletesItsArchive() throws Exception {
+    String ns = namespace("delete");
+    create(backup(ns, "doomed", "doomed"));
+    Backup ready = awaitPhase(Backup.class, ns, "doomed", Phase.STATUS_READY);
+    Path archive = Path.of(ready.getStatus().location());
+    assertThat(archive).isRegularFile();
+    assertThat(ready.getMetadata().getFinalizers()).isNotEmpty();
+
+    client.resources(Backup.class).inNamespace(ns).withName("doomed").delete();
+
+    await().atMost(OPERATION_TIMEOUT).until(() ->
+        client.resources(Backup.class).inNamespace(ns).withName("doomed").get() == null);
+    assertThat(archive).doesNotExist();
+    assertThat(world.service().archive(ready.getStatus().id())).isEmpty();
+  }
+
+  @Test
+  void twoBackupsCreatedAtOnceRunOneAfterTheOther() throws Exception {
+    String ns = namespace("serial");
+    Map<String, Instant> started = new ConcurrentHashMap<>();
+    Map<String, Instant> finished = new ConcurrentHashMap<>();
+    List<String> queuedMessages = Collections.synchronizedList(new ArrayList<>());
+    Watcher<Backup> timeline = new Watcher<>() {
+      @Override
+      public void eventReceived(Action action, Backup backup) {
+        var status = backup.getStatus();
+        if (status == null || status.conditions() == null) {
+          return;
+        }
+        String name = backup.getMetadata().getName();
+        Condition running = condition(status.conditions(), Condition.RUNNING);
+        if ("BackingUp".equals(running.reason()) && Condition.TRUE.equals(running.status())) {
+          started.putIfAbsent(name, Instant.now());
+        }
+        if ("Queued".equals(running.reason())) {
+          queuedMessages.add(status.message());
+        }
+        if (status.phase() == Phase.STATUS_READY) {
+          finished.putIfAbsent(name, Instant.now());
+        }
+      }
+
+      @Override
+      public void onClose(WatcherException cause) {}
+    };
+    try (Watch ignored = client.resources(Backup.class).inNamespace(ns).watch(timeline)) {
+      create(backup(ns, "first", "serial-one"));
+      create(backup(ns, "second", "serial-two"));
+      awaitPhase(Backup.class, ns, "first", Phase.STATUS_READY);
+      awaitPhase(Backup.class, ns, "second", Phase.STATUS_READY);
+      await().atMost(Duration.ofSeconds(5)).until(() -> finished.size() == 2 && started.size() == 2);
+    }
+    String earlier = started.get("first").isBefore(started.get("second")) ? "first" : "second";
+    String later = earlier.equals("first") ? "second" : "first";
+    assertThat(finished.get(earlier)).as("the later backup starts only after the earlier one is ready")
+        .isBeforeOrEqualTo(started.get(later));
+    assertThat(queuedMessages).as("the waiting backup says what it waits for")
+        .anySatisfy(message -> assertThat(message).contains("waiting for Backup " + ns + "/" + earlier));
+  }
+
+  private static Backup backup(String namespace, String name, String label) {
+    Backup backup = new Backup();
+    backup.getMetadata().setName(name);
+    backup.getMetadata().setNamespace(namespace);
+    backup.setSpec(new BackupSpec(label));
+    return backup;
+  }
+
+  private static Restore restoreById(String namespace, String name, String backupId) {
+    return new RestoreBuilderish(namespace, name, new RestoreSpec(backupId, null)).build();
+  }
+
+  private record RestoreBuilderish(String namespace, String name, RestoreSpec spec) {
+    Restore build() {
+      Restore restore = new Restore();
+      restore.getMetadata().setName(name);
+      restore.getMetadata().setNamespace(namespace);
+      restore.setSpec(spec);
+      return restore;
+    }
+  }
+
+  private static <T extends HasMetadata> void create(T object) {
+    client.resource(object).create();
+  }
+
+  private static String namespace(String prefix) {
+    String ns = SharedWorld.namespace(prefix);
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+    return ns;
+  }
+
+  static Condition condition(List<Condition> conditions, String type) {
+    return conditions.stream().filter(c -> type.equals(c.type())).findFirst()
+        .orElseThrow(() -> new AssertionError("no condition " + type + " in " + conditions));
+  }
+
+  private static <T extends HasMetadata> T awaitPhase(Class<T> type, String ns, String name, Phase expected) {
+    Function<T, Phase> phaseOf = object -> object instanceof Backup b
+        ? (b.getStatus() == null ? null : b.getStatus().phase())
+        : (((Restore) object).getStatus() == null ? null : ((Restore) object).getStatus().phase());
+    await().atMost(OPERATION_TIMEOUT).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+      T object = client.resources(type).inNamespace(ns).withName(name).get();
+      assertThat(object).isNotNull();
+      Phase phase = phaseOf.apply(object);
+      if (phase != null && phase.isTerminal() && phase != expected) {
+        throw new AssertionError(type.getSimpleName() + " " + name + " ended " + phase + ": "
+            + client.resources(type).inNamespace(ns).withName(name).get());
+      }
+      assertThat(phase).isEqualTo(expected);
+    });
+    return client.resources(type).inNamespace(ns).withName(name).get();
+  }
+
+  private static void awaitMarathonLeader() {
+    MarathonClient marathon = new MarathonClient(world.marathonUrl(), MarathonCredentials.none(), Duration.ofSeconds(2));
+    await().atMost(OPERATION_TIMEOUT).ignoreExceptions().until(() -> marathon.info().elected());
+  }
+
+  /** The distinct phases each object went through, in order, as a watcher sees them. */
+  private static final class PhaseLog<T extends HasMetadata> implements Watcher<T> {
+    private final Function<T, Phase> phaseOf;
+    private final Map<String, List<Phase>> phases = new ConcurrentHashMap<>();
+
+    PhaseLog(Function<T, Phase> phaseOf) {
+      this.phaseOf = phaseOf;
+    }
+
+    @Override
+    public void eventReceived(Action action, T object) {
+      Phase phase = phaseOf.apply(object);
+      if (phase == null) {
+        return;
+      }
+      List<Phase> seen = phases.computeIfAbsent(object.getMetadata().getName(),
+          k -> Collections.synchronizedList(new ArrayList<>()));
+      if (seen.isEmpty() || !Objects.equals(seen.get(seen.size() - 1), phase)) {
+        seen.add(phase);
+      }
+    }
+
+    List<Phase> of(String name) {
+      return phases.getOrDefault(name, List.of());
+    }
+
+    @Override
+    public void onClose(WatcherException cause) {}
+  }
+
+}

@@ -1,0 +1,42 @@
+package io.dcos.backup.sandbox;
+
+import io.dcos.backup.marathon.FenceOptions;
+import io.dcos.backup.simulator.SimulatorOptions;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The embedded world the operator tests share (started once per test JVM, closed at exit): a real ZooKeeper, a
+ * 3-instance Marathon simulator, the mock API server and the operator. Tests isolate themselves by namespace.
+ */
+public final class SharedWorld {
+  private static EmbeddedWorld world;
+
+  private SharedWorld() {}
+
+  public static synchronized EmbeddedWorld get() throws Exception {
+    if (world == null) {
+      world = EmbeddedWorld.builder()
+          .marathonInstances(3)
+          .simulatorOptions(fastSimulator())
+          .fenceOptions(new FenceOptions(Duration.ofSeconds(20), Duration.ofSeconds(60), Duration.ofSeconds(60),
+              Duration.ofMillis(50)))
+          .backupDirectory(Files.createTempDirectory("shared-world-backups"))
+          .start();
+      EmbeddedWorld started = world;
+      Runtime.getRuntime().addShutdownHook(new Thread(started::close, "shared-world-shutdown"));
+    }
+    return world;
+  }
+
+  /** Marathon restarts within a fraction of a second, so fenced operations stay quick in tests. */
+  public static SimulatorOptions fastSimulator() {
+    return new SimulatorOptions(Duration.ofMillis(200), Duration.ofMillis(100), Duration.ofMillis(100),
+        Optional.empty(), Optional.empty());
+  }
+
+  public static String namespace(String prefix) {
+    return prefix + "-" + Long.toHexString(System.nanoTime()).substring(6);
+  }
+}

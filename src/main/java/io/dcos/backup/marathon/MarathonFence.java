@@ -1,0 +1,345 @@
+package io.dcos.backup.marathon;
+
+import static io.dcos.backup.marathon.MarathonClient.human;
+
+import io.dcos.backup.marathon.LatchParticipants.Participant;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.recipes.leader.LeaderLatch;
+import org.apache.zookeeper.data.Stat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Marathon restart that provably stops every Marathon from writing to ZooKeeper.
+ *
+ * <p>The operator joins Marathon's own leader election (a Curator {@link LeaderLatch} on
+ * {@code <zk>/leader-curator}) and asks each Marathon that is ahead of it to abdicate. A Marathon that abdicates
+ * exits, and when it restarts it queues behind the operator. Only participants that joined before the operator
+ * can ever be ahead of it (sequence numbers only grow), so at most that many abdications are needed, and once the
+ * operator leads the latch no Marathon is leader: none writes to {@code <zk>/state}. The operator's latch node is
+ * ephemeral: if the operator dies the fence goes with its ZooKeeper session and Marathon elects a leader again.
+ *
+ * <p>While held, {@link #latchNodePath()} with {@link #latchNodeVersion()} is a fencing token: put an
+ * {@code Op.check(path, version)} into every {@code multi()} so writes fail once the fence is lost.
+ */
+public final class MarathonFence implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(MarathonFence.class);
+  /** Prefix of the latch ids of this operator: never a Marathon's {@code host:port}. */
+  public static final String ID_PREFIX = "marathon-backup-operator:";
+
+  private final CuratorFramework zk;
+  private final String latchPath;
+  private final MarathonClient marathon;
+  private final FenceOptions options;
+  private final Consumer<String> progress;
+  private final LeaderLatch latch;
+  private final Instant started = Instant.now();
+
+  private volatile String ourPath;
+  private volatile int ourVersion;
+  private volatile int abdications;
+  private volatile Instant leaderlessSince;
+  private volatile boolean closed;
+
+  private MarathonFence(CuratorFramework zk, String latchPath, MarathonClient marathon, FenceOptions options,
+                        Consumer<String> progress) {
+    this.zk = zk;
+    this.latchPath = latchPath;
+    this.marathon = marathon;
+    this.options = options;
+    this.progress = progress;
+    this.latch = new LeaderLatch(zk, latchPath, ID_PREFIX + UUID.randomUUID(), LeaderLatch.CloseMode.SILENT);
+  }
+
+  /**
+   * Takes the fence: joins Marathon's election and makes every Marathon ahead of the operator abdicate.
+   *
+   * @param latchPath Marathon's election path, {@code <zk path>/leader-curator}
+   * @param marathon  client of the configured Marathon URL; the leader is addressed directly by the
+   *                  {@code host:port} of its latch node via {@link MarathonClient#forLeader}, falling back to it
+   * @param progress  receives one user-facing line per step
+   * @throws MarathonException Marathon refused (401/403) or could not be reached
+   * @throws FenceException    a bounded wait ran out; the message says which
+   */
+  public static MarathonFence acquire(CuratorFramework zk, String latchPath, MarathonClient marathon,
+                                      FenceOptions options, Consumer<String> progress)
+      throws MarathonException, FenceException, InterruptedException {
+    Objects.requireNonNull(zk, "zk");
+    Objects.requireNonNull(latchPath, "latchPath");
+    Objects.requireNonNull(marathon, "marathon");
+    Objects.requireNonNull(options, "options");
+    Consumer<String> p = progress == null ? s -> { } : progress;
+    MarathonFence fence = new MarathonFence(zk, latchPath, marathon, options, p);
+    boolean ok = false;
+    try {
+      fence.take();
+      ok = true;
+      return fence;
+    } finally {
+      if (!ok) {
+        // Leave the election so Marathon recovers by itself.
+        fence.close();
+      }
+    }
+  }
+
+  private void take() throws MarathonException, FenceException, InterruptedException {
+    long deadline = System.nanoTime() + options.acquireTimeout().toNanos();
+    try {
+      latch.start();
+    } catch (Exception e) {
+      throw new FenceException("could not join Marathon's leader election at " + latchPath + ": " + e, e);
+    }
+    while (latch.getOurPath() == null) {
+      checkDeadline(deadline, "joining Marathon's leader election at " + latchPath);
+      Thread.sleep(pollMillis());
+    }
+    String path = latch.getOurPath();
+    long ourSeq = LatchParticipants.sequenceOf(path.substring(path.lastIndexOf('/') + 1));
+    List<Participant> initial = participants();
+    // Nobody can join ahead of us later, so this many abdications is all it can take.
+    int maxAbdications = (int) initial.stream()
+        .filter(x -> x.sequence() < ourSeq && !x.data().startsWith(ID_PREFIX)).count();
+    progress.accept("Joined Marathon's leader election at " + latchPath + " (" + maxAbdications
+        + " Marathon participant(s) ahead)");
+
+    while (!latch.hasLeadership()) {
+      checkDeadline(deadline, "taking over Marathon's leader election");
+      if (latch.getState() != LeaderLatch.State.STARTED || !exists(path)) {
+        throw new FenceException("lost the ZooKeeper session or latch node " + path
+            + " while taking over Marathon's leader election");
+      }
+      List<Participant> ps = participants();
+      if (ps.isEmpty() || ps.get(0).path().equals(path)) {
+        Thread.sleep(pollMillis()); // our turn: Curator tells the latch in a moment
+        continue;
+      }
+      Participant leader = ps.get(0);
+      if (leader.data().startsWith(ID_PREFIX)) {
+        if (System.nanoTime() + options.pollInterval().toNanos() - deadline >= 0) {
+          throw new FenceException("another marathon-backup-operator (" + leader.data() + ") holds Marathon's "
+              + "leader election and did not let go within " + human(options.acquireTimeout()));
+        }
+        Thread.sleep(pollMillis());
+        continue;
+      }
+      if (abdications >= maxAbdications) {
+        throw new FenceException("Marathon leader " + leader.data() + " leads again after " + abdications
+            + " abdication(s); expected at most " + maxAbdications);
+      }
+      abdicateAndWait(leader, deadline);
+    }
+    Stat stat;
+    try {
+      stat = zk.checkExists().forPath(path);
+    } catch (Exception e) {
+      throw new FenceException("could not read the fence's latch node " + path + ": " + e, e);
+    }
+    if (stat == null || !latch.hasLeadership()) {
+      throw new FenceException("lost the fence's latch node " + path + " right after taking it");
+    }
+    ourPath = path;
+    ourVersion = stat.getVersion();
+    if (leaderlessSince == null) {
+      leaderlessSince = Instant.now();
+    }
+    progress.accept("Fence held: no Marathon is leader (" + abdications + " abdication(s))");
+  }
+
+  private void abdicateAndWait(Participant leader, long acquireDeadline)
+      throws MarathonException, FenceException, InterruptedException {
+    String hostPort = leader.data().trim();
+    long deadline = Math.min(acquireDeadline, System.nanoTime() + options.abdicationTimeout().toNanos());
+    progress.accept("Asking Marathon leader " + hostPort + " to abdicate");
+    boolean accepted = false;
+    while (!accepted) {
+      if (!exists(leader.path())) {
+        break; // it left by itself
+      }
+      try {
+        clientFor(hostPort).abdicate();
+        accepted = true;
+      } catch (MarathonException e) {
+        if (e.kind() == MarathonException.Kind.UNREACHABLE && !clientFor(hostPort).baseUrl().equals(marathon.baseUrl())) {
+          // The leader's own address may not be routable from here: the configured URL proxies to it.
+          LOG.info("Marathon leader {} unreachable directly ({}), asking {}", hostPort, e.getMessage(),
+              marathon.baseUrl());
+          try {
+            marathon.abdicate();
+            accepted = true;
+          } catch (MarathonException e2) {
+            if (e2.kind() != MarathonException.Kind.NO_LEADER) {
+              throw e2;
+            }
+          }
+        } else if (e.kind() != MarathonException.Kind.NO_LEADER) {
+          throw e;
+        }
+        // NO_LEADER: it is still loading its state or just left; retry until the abdication deadline.
+      }
+      if (!accepted) {
+        if (System.nanoTime() - deadline >= 0) {
+          throw new FenceException("Marathon leader " + hostPort + " did not accept abdication within "
+              + human(options.abdicationTimeout()));
+        }
+        Thread.sleep(pollMillis());
+      }
+    }
+    if (accepted) {
+      abdications++;
+      if (leaderlessSince == null) {
+        leaderlessSince = Instant.now();
+      }
+    }
+    while (exists(leader.path())) {
+      if (System.nanoTime() - deadline >= 0) {
+        throw new FenceException("Marathon leader " + hostPort + " did not abdicate within "
+            + human(options.abdicationTimeout()) + " (its election node " + leader.path() + " is still there)");
+      }
+      Thread.sleep(pollMillis());
+    }
+    progress.accept("Marathon leader " + hostPort + " abdicated and left the election");
+  }
+
+  private MarathonClient clientFor(String hostPort) {
+    try {
+      return marathon.forLeader(hostPort);
+    } catch (IllegalArgumentException notHostPort) {
+      return marathon;
+    }
+  }
+
+  /** The operator's own latch participant node (fencing token: {@code Op.check} on it). */
+  public String latchNodePath() {
+    if (ourPath == null) {
+      throw new IllegalStateException("fence not held");
+    }
+    return ourPath;
+  }
+
+  public int latchNodeVersion() {
+    return ourVersion;
+  }
+
+  /** Still leader of the latch, connected, and the latch node still exists. */
+  public boolean isHeld() {
+    if (closed || ourPath == null || !latch.hasLeadership() || !zk.getZookeeperClient().isConnected()) {
+      return false;
+    }
+    try {
+      return zk.checkExists().forPath(ourPath) != null;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  public int abdications() {
+    return abdications;
+  }
+
+  /**
+   * Leaves the latch and waits (bounded by {@code recoveryTimeout}) until Marathon has an elected leader again.
+   *
+   * @return how long Marathon had no leader: from the first accepted abdication until {@code elected: true}
+   */
+  public Duration release() throws FenceException, InterruptedException {
+    Instant since = leaderlessSince != null ? leaderlessSince : started;
+    close();
+    progress.accept("Fence released; waiting for Marathon to elect a leader");
+    long deadline = System.nanoTime() + options.recoveryTimeout().toNanos();
+    String last = "no answer yet";
+    while (true) {
+      try {
+        MarathonInfo info = marathon.info();
+        if (info.elected()) {
+          Duration d = Duration.between(since, Instant.now());
+          progress.accept("Marathon leader " + info.leader() + " elected; Marathon had no leader for "
+              + d.toMillis() + " ms");
+          return d;
+        }
+        last = "Marathon answered elected=false";
+      } catch (MarathonException e) {
+        if (e.kind() == MarathonException.Kind.UNAUTHORIZED || e.kind() == MarathonException.Kind.FORBIDDEN) {
+          throw new FenceException("fence released, but cannot check that Marathon is back: " + e.getMessage(), e);
+        }
+        last = e.getMessage();
+        // The configured instance may be the one restarting: ask the new leader directly.
+        try {
+          List<Participant> ps = participants();
+          if (!ps.isEmpty() && !ps.get(0).data().startsWith(ID_PREFIX)) {
+            MarathonInfo info = clientFor(ps.get(0).data()).info();
+            if (info.elected()) {
+              Duration d = Duration.between(since, Instant.now());
+              progress.accept("Marathon leader " + ps.get(0).data() + " elected; Marathon had no leader for "
+                  + d.toMillis() + " ms");
+              return d;
+            }
+          }
+        } catch (MarathonException | FenceException ignored) {
+          // keep polling the configured URL
+        }
+      }
+      if (System.nanoTime() - deadline >= 0) {
+        throw new FenceException("Marathon did not elect a leader within " + human(options.recoveryTimeout())
+            + " after the fence was released (last: " + last + ")");
+      }
+      Thread.sleep(pollMillis());
+    }
+  }
+
+  /** Leaves the latch without waiting for Marathon. Idempotent, never throws. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      if (latch.getState() == LeaderLatch.State.STARTED) {
+        latch.close();
+      }
+    } catch (Exception e) {
+      LOG.warn("leaving Marathon's leader election at {} failed: {}", latchPath, e.toString());
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+
+  private List<Participant> participants() throws FenceException {
+    try {
+      return LatchParticipants.list(zk, latchPath);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new FenceException("interrupted while reading " + latchPath, e);
+    } catch (Exception e) {
+      throw new FenceException("could not read Marathon's leader election at " + latchPath + ": " + e, e);
+    }
+  }
+
+  private boolean exists(String path) {
+    try {
+      return zk.checkExists().forPath(path) != null;
+    } catch (Exception e) {
+      // Unknown counts as present: callers wait for absence, and their waits are bounded.
+      return true;
+    }
+  }
+
+  private void checkDeadline(long deadline, String what) throws FenceException {
+    if (System.nanoTime() - deadline >= 0) {
+      throw new FenceException("timed out after " + human(options.acquireTimeout()) + " " + what
+          + " (" + abdications + " abdication(s) so far)");
+    }
+  }
+
+  private long pollMillis() {
+    return Math.max(1, options.pollInterval().toMillis());
+  }
+}

@@ -1,0 +1,154 @@
+package io.dcos.backup.simulator;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A Marathon simulator, faithful to Marathon's ZooKeeper behaviour as far as backup and restore can tell:
+ *
+ * <ul>
+ *   <li>N instances on loopback ports, each an independent "process" with its own ZooKeeper session, HTTP
+ *       server and Curator {@code LeaderLatch} participant on {@code <zk>/leader-curator} (id and node data
+ *       {@code host:port}).</li>
+ *   <li>An elected instance loads its apps from {@code <zk>/state} (root group {@code group/<b>/root}, apps at
+ *       {@code apps/<b>/<id>/<version>}) before it answers {@code elected: true}, and creates the base layout
+ *       ({@code internal:storage:version}, {@code framework-id/b/id}, root group) when the state is empty.
+ *       <b>Node data is JSON where Marathon writes protobuf</b>; paths, buckets and version names are Marathon's.</li>
+ *   <li>The leader writes instance updates ({@code instance/<b>/<instanceId>}) every {@code writeInterval}.</li>
+ *   <li>{@code DELETE /v2/leader}: stops writing at once, answers 200, exits after {@code exitDelay} (HTTP down,
+ *       memory lost, ZooKeeper session closed) and restarts after {@code restartDelay} with a new latch node.
+ *       A leader that loses leadership also exits; an instance is elected at most once per lifetime.</li>
+ *   <li>Standbys proxy every request to the leader (Marathon's filter covers "/*") or answer 503
+ *       "Could not determine the current leader" after waiting 2.5 s for a leader, as Marathon does.</li>
+ * </ul>
+ */
+public final class MarathonSimulator implements AutoCloseable {
+
+  final String zkConnect;
+  final String zkPath;
+  final SimulatorOptions options;
+  final ScheduledExecutorService sched;
+  final HttpClient proxyClient;
+  final AtomicInteger elections = new AtomicInteger();
+  volatile boolean closed;
+  private final List<SimulatedMarathon> instances = new ArrayList<>();
+
+  private MarathonSimulator(String zkConnect, String zkPath, SimulatorOptions options) {
+    this.zkConnect = zkConnect;
+    this.zkPath = zkPath;
+    this.options = options;
+    AtomicInteger n = new AtomicInteger();
+    this.sched = Executors.newScheduledThreadPool(6, r -> {
+      Thread t = new Thread(r, "marathon-sim-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    this.proxyClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+        .followRedirects(HttpClient.Redirect.NEVER).build();
+  }
+
+  /**
+   * Starts {@code instances} Marathons against ZooKeeper {@code zkConnectString} under {@code zkPath}
+   * (e.g. {@code /marathon}). Returns once every instance serves HTTP; election happens in the background.
+   */
+  public static MarathonSimulator start(String zkConnectString, String zkPath, int instances,
+                                        SimulatorOptions options) throws Exception {
+    Objects.requireNonNull(zkConnectString, "zkConnectString");
+    Objects.requireNonNull(options, "options");
+    if (instances < 1) {
+      throw new IllegalArgumentException("instances must be >= 1");
+    }
+    String path = zkPath == null || zkPath.isBlank() ? "/marathon" : zkPath.trim();
+    if (!path.startsWith("/")) {
+      path = "/" + path;
+    }
+    while (path.length() > 1 && path.endsWith("/")) {
+      path = path.substring(0, path.length() - 1);
+    }
+    MarathonSimulator sim = new MarathonSimulator(zkConnectString, path, options);
+    try {
+      for (int i = 0; i < instances; i++) {
+        SimulatedMarathon m = new SimulatedMarathon(sim, i, freePort());
+        sim.instances.add(m);
+        m.start();
+      }
+      return sim;
+    } catch (Exception e) {
+      sim.close();
+      throw e;
+    }
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** One per instance, {@code http://127.0.0.1:<port>}, stable across restarts. */
+  public List<URI> urls() {
+    return instances.stream().map(m -> URI.create("http://" + m.hostPort)).toList();
+  }
+
+  public URI anyUrl() {
+    return urls().get(0);
+  }
+
+  /** {@code host:port} of each instance: the data of its latch node. */
+  public List<String> hostPorts() {
+    return instances.stream().map(m -> m.hostPort).toList();
+  }
+
+  /** Which instance is elected (leader and state loaded) now. */
+  public Optional<Integer> leaderIndex() {
+    for (SimulatedMarathon m : instances) {
+      if (m.isElected()) {
+        return Optional.of(m.index);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** How many instances are elected right now: never more than one. */
+  int electedCount() {
+    return (int) instances.stream().filter(SimulatedMarathon::isElected).count();
+  }
+
+  /** How many times any instance was elected. */
+  public int elections() {
+    return elections.get();
+  }
+
+  /** Whether the instance's process is up (between start and exit). */
+  public boolean isUp(int index) {
+    return instances.get(index).isUp();
+  }
+
+  /** Kills an instance without abdication (as a crash or {@code kill -9} would); its supervisor restarts it. */
+  public void crash(int index) {
+    instances.get(index).crash();
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    for (SimulatedMarathon m : instances) {
+      try {
+        m.shutdown();
+      } catch (RuntimeException ignored) {
+        // keep closing the others
+      }
+    }
+    sched.shutdownNow();
+  }
+}

@@ -205,6 +205,33 @@ class MarathonFenceTest {
     fence.close();
   }
 
+  @Test
+  void aclProtectedMarathonNeedsTheOperatorToAuthenticateAsMarathon() throws Exception {
+    sim = MarathonSimulator.start(server.getConnectString(), "/marathon", 1, FAST.withZkDigest("dcos_marathon:secret"));
+    await().atMost(Duration.ofSeconds(15)).until(() -> sim.leaderIndex().isPresent());
+    MarathonClient client = new MarathonClient(sim.anyUrl(), MarathonCredentials.none(), Duration.ofSeconds(5));
+    FenceOptions shortJoin = new FenceOptions(Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(30),
+        Duration.ofMillis(50));
+
+    // Anonymous: Marathon's CREATOR_ALL ACL forbids joining its election.
+    assertThatThrownBy(() -> MarathonFence.acquire(zk, LATCH, client, shortJoin, progress::add))
+        .isInstanceOf(FenceException.class).hasMessageContaining("could not join Marathon's leader election")
+        .hasMessageContaining("ZooKeeper identity");
+    assertThat(sim.leaderIndex()).contains(0);
+
+    CuratorFramework asMarathon = CuratorFrameworkFactory.builder().connectString(server.getConnectString())
+        .retryPolicy(new RetryOneTime(100)).authorization("digest", "dcos_marathon:secret".getBytes(UTF_8)).build();
+    asMarathon.start();
+    closeables.add(asMarathon);
+    MarathonFence fence = MarathonFence.acquire(asMarathon, LATCH, client, shortJoin, progress::add);
+    closeables.add(0, fence);
+    assertThat(fence.isHeld()).isTrue();
+    assertThat(sim.leaderIndex()).isEmpty();
+    assertThat(fence.release()).isPositive();
+    assertThat(sim.leaderIndex()).isPresent();
+    assertThat(client.info().elected()).isTrue();
+  }
+
   // ---------------------------------------------------------------------------------------------------------
 
   /** mzxid/pzxid/version/cversion of every node under /marathon/state. */

@@ -180,11 +180,6 @@ public final class MarathonClient {
               + ("/v2/leader".equals(path) && "DELETE".equals(method)
                   ? " (DC/OS permission dcos:service:marathon:marathon:admin:leader full is needed)" : ""));
     }
-    if (isNoLeader503(r) || code == 502 && messageOf(r).contains("leader")) {
-      throw new MarathonException(MarathonException.Kind.NO_LEADER, code,
-          "Marathon at " + display + " has no leader right now (" + method + " " + path + " answered " + code
-              + ": " + messageOf(r) + ")");
-    }
     return r;
   }
 
@@ -194,7 +189,14 @@ public final class MarathonClient {
   }
 
   private void expect200(HttpResponse<String> r, String what) throws MarathonException {
-    if (r.statusCode() != 200) {
+    int code = r.statusCode();
+    if (isNoLeader503(r) || code == 502 && messageOf(r).contains("leader")) {
+      // A standby's proxy during a leader change, or a leader that is not serving yet.
+      throw new MarathonException(MarathonException.Kind.NO_LEADER, code,
+          "Marathon at " + display + " has no leader right now (" + what + " answered " + code + ": "
+              + messageOf(r) + ")");
+    }
+    if (code != 200) {
       throw new MarathonException(MarathonException.Kind.UNEXPECTED, r.statusCode(),
           "Marathon at " + display + " answered " + what + " with unexpected status " + r.statusCode() + ": "
               + messageOf(r));

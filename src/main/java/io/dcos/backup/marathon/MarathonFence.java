@@ -97,8 +97,16 @@ public final class MarathonFence implements AutoCloseable {
     } catch (Exception e) {
       throw new FenceException("could not join Marathon's leader election at " + latchPath + ": " + e, e);
     }
+    // LeaderLatch creates its node in the background and only logs a failure (e.g. NoAuth on an ACL'd
+    // /marathon): bound this wait separately so the message can say what is likely wrong.
+    long joinDeadline = Math.min(deadline, System.nanoTime() + options.abdicationTimeout().toNanos());
     while (latch.getOurPath() == null) {
-      checkDeadline(deadline, "joining Marathon's leader election at " + latchPath);
+      if (System.nanoTime() - joinDeadline >= 0) {
+        throw new FenceException("could not join Marathon's leader election at " + latchPath + " within "
+            + human(Duration.ofNanos(Math.min(options.abdicationTimeout().toNanos(), options.acquireTimeout().toNanos())))
+            + ": is ZooKeeper reachable, and may the operator's ZooKeeper identity create nodes there "
+            + "(with Marathon's digest ACLs it must authenticate as Marathon's user or super)?");
+      }
       Thread.sleep(pollMillis());
     }
     String path = latch.getOurPath();

@@ -159,6 +159,29 @@ class MarathonSimulatorTest {
   }
 
   @Test
+  void digestCredentialsProtectTheStateAndAreRedactedInInfo() throws Exception {
+    sim = MarathonSimulator.start(server.getConnectString(), "/marathon", 1, FAST.withZkDigest("dcos_marathon:s3cret"));
+    awaitLeader();
+    String zkUrl = json(get(sim.anyUrl(), "/v2/info")).path("zookeeper_config").path("zk").asText();
+    assertThat(zkUrl).endsWith("/marathon").contains("xxxxxxxx").doesNotContain("s3cret").doesNotContain("dcos_marathon");
+    CuratorFramework asMarathon = CuratorFrameworkFactory.builder().connectString(server.getConnectString())
+        .retryPolicy(new RetryOneTime(100)).authorization("digest", "dcos_marathon:s3cret".getBytes(UTF_8)).build();
+    asMarathon.start();
+    List<org.apache.zookeeper.data.ACL> acl;
+    try {
+      acl = asMarathon.getACL().forPath("/marathon/state/group/2/root");
+    } finally {
+      asMarathon.close();
+    }
+    assertThat(acl).singleElement().satisfies(a -> {
+      assertThat(a.getId().getScheme()).isEqualTo("digest");
+      assertThat(a.getId().getId()).startsWith("dcos_marathon:");
+    });
+    assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> zk.getData().forPath("/marathon/state/group/2/root")))
+        .isInstanceOf(org.apache.zookeeper.KeeperException.NoAuthException.class);
+  }
+
+  @Test
   void standbyAnswers503WhileThereIsNoLeader() throws Exception {
     sim = MarathonSimulator.start(server.getConnectString(), "/marathon", 3, FAST);
     int leader = awaitLeader();

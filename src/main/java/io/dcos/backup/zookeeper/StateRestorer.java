@@ -1,0 +1,332 @@
+package io.dcos.backup.zookeeper;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.KeeperException.Code;
+import org.apache.zookeeper.Op;
+import org.apache.zookeeper.OpResult;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.data.ACL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Replaces a subtree with archived nodes using pipelined, fenced multi() batches.
+ *
+ * <p>Order of writes (one session, so the server applies them in this order): delete every existing descendant of
+ * the root, children first; set the root's data and ACL; create the archived nodes, parents first. Siblings of the
+ * root are never touched. Every batch carries the fence check, so once the fence is lost every later batch fails as
+ * a whole. Batches in flight when an earlier one fails still run (they were sent), but they carry the same check.
+ */
+public final class StateRestorer {
+  private static final Logger LOG = LoggerFactory.getLogger(StateRestorer.class);
+
+  /** Tunables. Bytes are our estimate of the request size, kept at half of jute.maxbuffer. */
+  record Limits(int opsPerBatch, long bytesPerBatch, int batchesInFlight, int listingsInFlight) {
+    static final Limits DEFAULT = new Limits(500, 512 * 1024, 4, 500);
+  }
+
+  private static final int OP_OVERHEAD_BYTES = 32;
+  private static final long STALL_TIMEOUT_SECONDS = 120;
+
+  private final CuratorFramework client;
+  private final Limits limits;
+
+  public StateRestorer(CuratorFramework client) {
+    this(client, Limits.DEFAULT);
+  }
+
+  StateRestorer(CuratorFramework client, Limits limits) {
+    this.client = client;
+    this.limits = limits;
+  }
+
+  /**
+   * Replaces the subtree at rootPath with {@code nodes} (root first, then parents before children), ACLs preserved.
+   *
+   * @throws FenceLostException if the fence check failed; no batch after the failing one was applied
+   * @throws IllegalArgumentException if the stream does not start with the root, or the fence lies in the subtree
+   */
+  public RestoreSummary restore(String rootPath, Iterator<ZNode> nodes, FenceToken fence) throws Exception {
+    ZkPaths.validateRoot(rootPath);
+    if (fence != null && ZkPaths.isAtOrBelow(fence.path(), rootPath)) {
+      throw new IllegalArgumentException("fence node " + fence.path() + " lies inside the restored subtree "
+          + rootPath + " and would be deleted by the restore");
+    }
+    if (!nodes.hasNext()) {
+      throw new IllegalArgumentException("nothing to restore: the node stream is empty");
+    }
+    ZNode root = nodes.next();
+    if (!root.relativePath().isEmpty()) {
+      throw new IllegalArgumentException("the node stream must start with the root node, got " + root.relativePath());
+    }
+    long start = System.nanoTime();
+    ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
+    ZkPaths.sync(zk, rootPath);
+    Pipeline pipe = new Pipeline(zk, fence);
+    // Fail before touching anything if the fence is already gone.
+    pipe.checkFenceNow();
+
+    boolean rootExists = zk.exists(rootPath, false) != null;
+    if (rootExists) {
+      // multi() has no setACL op, so this one write cannot carry the fence; the fence was checked just above and the
+      // root's ACL almost never differs from the archived one, in which case nothing is written here.
+      if (!zk.getACL(rootPath, new org.apache.zookeeper.data.Stat()).equals(root.acl())) {
+        zk.setACL(rootPath, root.acl(), -1);
+      }
+      List<String> existing = listDescendants(zk, rootPath);
+      for (int i = existing.size() - 1; i >= 0; i--) {
+        String p = existing.get(i);
+        pipe.add(Op.delete(p, -1), bytes(p) + OP_OVERHEAD_BYTES, 0, 1, 0);
+      }
+      pipe.add(Op.setData(rootPath, root.data(), -1), bytes(rootPath) + len(root.data()) + OP_OVERHEAD_BYTES, 1, 0,
+          len(root.data()));
+    } else {
+      for (String ancestor : missingAncestors(zk, rootPath)) {
+        pipe.add(Op.create(ancestor, null, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT),
+            bytes(ancestor) + OP_OVERHEAD_BYTES, 0, 0, 0);
+      }
+      addCreate(pipe, rootPath, root);
+    }
+    while (nodes.hasNext()) {
+      ZNode n = nodes.next();
+      if (n.relativePath().isEmpty()) {
+        throw new IllegalArgumentException("the node stream contains the root twice");
+      }
+      addCreate(pipe, n.absolutePath(rootPath), n);
+      pipe.throwIfFailed();
+    }
+    pipe.finish();
+    Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+    LOG.info("restore of {}: {} znodes written, {} deleted, {} data bytes, {} batches, {} ms", rootPath, pipe.written,
+        pipe.deleted, pipe.dataBytes, pipe.batches, elapsed.toMillis());
+    return new RestoreSummary(pipe.written, pipe.deleted, pipe.dataBytes, elapsed);
+  }
+
+  private static void addCreate(Pipeline pipe, String path, ZNode n) throws Exception {
+    if (n.acl().isEmpty()) {
+      throw new IllegalArgumentException("node " + path + " has an empty ACL list; ZooKeeper refuses that");
+    }
+    pipe.add(Op.create(path, n.data(), n.acl(), CreateMode.PERSISTENT),
+        bytes(path) + len(n.data()) + aclBytes(n.acl()) + OP_OVERHEAD_BYTES, 1, 0, len(n.data()));
+  }
+
+  private static List<String> missingAncestors(ZooKeeper zk, String rootPath) throws Exception {
+    ArrayDeque<String> missing = new ArrayDeque<>();
+    String p = rootPath;
+    while (true) {
+      int slash = p.lastIndexOf('/');
+      if (slash <= 0) {
+        break;
+      }
+      p = p.substring(0, slash);
+      if (zk.exists(p, false) != null) {
+        break;
+      }
+      missing.addFirst(p);
+    }
+    return new ArrayList<>(missing);
+  }
+
+  /** All descendants of root (root excluded), parents before children; pipelined getChildren. */
+  private List<String> listDescendants(ZooKeeper zk, String root) throws Exception {
+    record Listed(String path, int rc, List<String> children) {}
+    BlockingQueue<Listed> events = new LinkedBlockingQueue<>();
+    ArrayDeque<String> todo = new ArrayDeque<>();
+    List<String> result = new ArrayList<>();
+    todo.add(root);
+    int inFlight = 0;
+    while (!todo.isEmpty() || inFlight > 0) {
+      while (inFlight < limits.listingsInFlight() && !todo.isEmpty()) {
+        String p = todo.poll();
+        zk.getChildren(p, false, (rc, path, ctx, children) -> events.add(new Listed(p, rc, children)), null);
+        inFlight++;
+      }
+      Listed l = events.poll(STALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      if (l == null) {
+        throw new java.io.IOException("ZooKeeper did not answer within " + STALL_TIMEOUT_SECONDS + " s");
+      }
+      inFlight--;
+      Code code = Code.get(l.rc());
+      if (code == Code.NONODE && !l.path().equals(root)) {
+        continue; // deleted meanwhile: nothing to delete
+      }
+      if (code != Code.OK) {
+        throw KeeperException.create(code, l.path());
+      }
+      for (String c : l.children()) {
+        String child = ZkPaths.child(l.path(), c);
+        result.add(child);
+        todo.add(child);
+      }
+    }
+    // The listing is breadth-first per completion order, which already puts every parent before its children.
+    return result;
+  }
+
+  private static long bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8).length;
+  }
+
+  private static int len(byte[] data) {
+    return data == null ? 0 : data.length;
+  }
+
+  static long aclBytes(List<ACL> acl) {
+    long total = 4;
+    for (ACL a : acl) {
+      total += 12 + bytes(a.getId().getScheme()) + bytes(a.getId().getId());
+    }
+    return total;
+  }
+
+  /** Batches ops into fenced multi() requests, a few in flight; stops at the first failed batch. */
+  private final class Pipeline {
+    private record Done(Batch batch, int rc, List<OpResult> results) {}
+
+    private final class Batch {
+      final List<Op> ops = new ArrayList<>();
+      long bytes;
+      long written;
+      long deleted;
+      long dataBytes;
+    }
+
+    private final ZooKeeper zk;
+    private final FenceToken fence;
+    private final BlockingQueue<Done> events = new LinkedBlockingQueue<>();
+    private Batch current;
+    private int inFlight;
+    private Exception failure;
+    long written;
+    long deleted;
+    long dataBytes;
+    long batches;
+
+    Pipeline(ZooKeeper zk, FenceToken fence) {
+      this.zk = zk;
+      this.fence = fence;
+      current = newBatch();
+    }
+
+    private Batch newBatch() {
+      Batch b = new Batch();
+      if (fence != null) {
+        b.ops.add(Op.check(fence.path(), fence.version()));
+        b.bytes = bytes(fence.path()) + OP_OVERHEAD_BYTES;
+      }
+      return b;
+    }
+
+    private int fenceOps() {
+      return fence == null ? 0 : 1;
+    }
+
+    void checkFenceNow() throws Exception {
+      if (fence == null) {
+        return;
+      }
+      try {
+        zk.multi(List.of(Op.check(fence.path(), fence.version())));
+      } catch (KeeperException.NoNodeException | KeeperException.BadVersionException e) {
+        throw fenceLost(Code.get(e.code().intValue()));
+      }
+    }
+
+    void add(Op op, long estBytes, long written, long deleted, long dataBytes) throws Exception {
+      if (current.ops.size() > fenceOps()
+          && (current.ops.size() + 1 > limits.opsPerBatch() || current.bytes + estBytes > limits.bytesPerBatch())) {
+        send();
+      }
+      current.ops.add(op);
+      current.bytes += estBytes;
+      current.written += written;
+      current.deleted += deleted;
+      current.dataBytes += dataBytes;
+    }
+
+    private void send() throws Exception {
+      throwIfFailed();
+      while (inFlight >= limits.batchesInFlight()) {
+        awaitOne();
+        throwIfFailed();
+      }
+      Batch b = current;
+      current = newBatch();
+      inFlight++;
+      batches++;
+      zk.multi(b.ops, (rc, path, ctx, results) -> events.add(new Done(b, rc, results)), null);
+    }
+
+    private void awaitOne() throws Exception {
+      Done d = events.poll(STALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      if (d == null) {
+        throw new java.io.IOException("ZooKeeper did not answer a restore batch within " + STALL_TIMEOUT_SECONDS + " s");
+      }
+      inFlight--;
+      if (d.rc() == Code.OK.intValue()) {
+        written += d.batch().written;
+        deleted += d.batch().deleted;
+        dataBytes += d.batch().dataBytes;
+      } else if (failure == null) {
+        failure = describe(d);
+      }
+    }
+
+    void throwIfFailed() throws Exception {
+      if (failure != null) {
+        drain();
+        throw failure;
+      }
+    }
+
+    private void drain() throws Exception {
+      while (inFlight > 0) {
+        awaitOne();
+      }
+    }
+
+    void finish() throws Exception {
+      if (current.ops.size() > fenceOps()) {
+        send();
+      }
+      drain();
+      throwIfFailed();
+    }
+
+    private Exception describe(Done d) {
+      List<OpResult> results = d.results();
+      if (results == null) {
+        return KeeperException.create(Code.get(d.rc()), "restore batch of " + d.batch().ops.size() + " ops");
+      }
+      for (int i = 0; i < results.size(); i++) {
+        if (results.get(i) instanceof OpResult.ErrorResult e && e.getErr() != Code.OK.intValue()
+            && e.getErr() != Code.RUNTIMEINCONSISTENCY.intValue()) {
+          Code code = Code.get(e.getErr());
+          if (fence != null && i == 0) {
+            return fenceLost(code);
+          }
+          return KeeperException.create(code, d.batch().ops.get(i).getPath());
+        }
+      }
+      return KeeperException.create(Code.get(d.rc()), "restore batch");
+    }
+
+    private FenceLostException fenceLost(Code code) {
+      return new FenceLostException("restore stopped: fence " + fence.path() + " is no longer at version "
+          + fence.version() + " (" + code + "); another operator instance may own this restore now. "
+          + written + " znodes had been written, " + deleted + " deleted.");
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package io.dcos.backup.zookeeper;
+
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.data.ACL;
+
+/**
+ * Compares a live subtree with an expected node stream (data bytes, ACLs, set of paths). Memory per expected node is
+ * its path, ACL and a fingerprint of its data (the data itself up to 32 bytes, else its SHA-256), so a large archive
+ * can be checked without holding its data.
+ */
+public final class StateVerifier {
+  private static final int MAX_REPORTED = 10;
+
+  private final CuratorFramework client;
+
+  public StateVerifier(CuratorFramework c) {
+    this.client = c;
+  }
+
+  private record Expected(byte[] fingerprint, List<ACL> acl) {}
+
+  /** @return empty when identical, else a description of the first differences */
+  public Optional<String> compare(String rootPath, Iterator<ZNode> expected) throws Exception {
+    ZkPaths.validateRoot(rootPath);
+    Map<String, Expected> want = new HashMap<>();
+    List<String> diffs = new ArrayList<>();
+    long[] total = new long[1];
+    while (expected.hasNext()) {
+      ZNode n = expected.next();
+      if (want.put(n.relativePath(), new Expected(fingerprint(n.data()), n.acl())) != null) {
+        note(diffs, total, "expected stream lists " + show(n.relativePath()) + " twice");
+      }
+    }
+    ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
+    ZkPaths.sync(zk, rootPath);
+    if (zk.exists(rootPath, false) == null) {
+      return Optional.of(rootPath + " does not exist");
+    }
+    new TreeReader(client, TreeReader.Limits.DEFAULT).walk(rootPath, (path, data, acl, stat) -> {
+      String rel = ZkPaths.relative(rootPath, path);
+      Expected e = want.remove(rel);
+      if (e == null) {
+        note(diffs, total, "unexpected node " + path);
+      } else {
+        if (!Arrays.equals(e.fingerprint(), fingerprint(data))) {
+          note(diffs, total, "data differs at " + path + " (" + (data == null ? "null" : data.length + " bytes")
+              + " live)");
+        }
+        if (!e.acl().equals(acl)) {
+          note(diffs, total, "ACL differs at " + path + ": expected " + e.acl() + ", live " + acl);
+        }
+      }
+    });
+    want.keySet().stream().sorted().forEach(rel -> note(diffs, total, "missing node " + show(rel)));
+    if (total[0] == 0) {
+      return Optional.empty();
+    }
+    String text = String.join("; ", diffs);
+    if (total[0] > diffs.size()) {
+      text += "; and " + (total[0] - diffs.size()) + " more differences";
+    }
+    return Optional.of(text);
+  }
+
+  private static String show(String rel) {
+    return rel.isEmpty() ? "<root>" : rel;
+  }
+
+  private static void note(List<String> diffs, long[] total, String d) {
+    total[0]++;
+    if (diffs.size() < MAX_REPORTED) {
+      diffs.add(d);
+    }
+  }
+
+  /** Tag byte keeps null, short raw data and digests from ever comparing equal to each other. */
+  static byte[] fingerprint(byte[] data) throws Exception {
+    if (data == null) {
+      return new byte[] {0};
+    }
+    if (data.length <= 32) {
+      byte[] f = new byte[data.length + 1];
+      f[0] = 1;
+      System.arraycopy(data, 0, f, 1, data.length);
+      return f;
+    }
+    byte[] digest = MessageDigest.getInstance("SHA-256").digest(data);
+    byte[] f = new byte[digest.length + 1];
+    f[0] = 2;
+    System.arraycopy(digest, 0, f, 1, digest.length);
+    return f;
+  }
+}

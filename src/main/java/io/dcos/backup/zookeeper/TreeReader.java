@@ -1,0 +1,373 @@
+package io.dcos.backup.zookeeper;
+
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.KeeperException.Code;
+import org.apache.zookeeper.Op;
+import org.apache.zookeeper.OpResult;
+import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.data.ACL;
+import org.apache.zookeeper.data.Stat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pipelined walk of a subtree: every node costs one async getACL (the only call that returns the ACL, and its Stat
+ * tells us the data size, the child count and whether the node is ephemeral) and a share of a read-only multi()
+ * (getData + getChildren for many nodes in one round trip). Replies are sized from the Stat so no reply comes near
+ * jute.maxbuffer; big or very wide nodes are read with their own plain calls. Servers without multi-read (before
+ * 3.6) are detected on the first batch and read with plain pipelined calls instead.
+ *
+ * <p>All callbacks only enqueue; the caller's thread does all the bookkeeping and calls the visitor, so visitors
+ * need no synchronisation and run in parent-before-child order (children are discovered only once their parent has
+ * been visited).
+ */
+final class TreeReader {
+  private static final Logger LOG = LoggerFactory.getLogger(TreeReader.class);
+
+  interface Visitor {
+    void visit(String path, byte[] data, List<ACL> acl, Stat stat) throws Exception;
+  }
+
+  /** Tunables; the defaults keep well below the server's globalOutstandingLimit (1000). */
+  record Limits(int aclInFlight, int readRequestsInFlight, int opsPerMulti, long replyBytesPerMulti,
+                long replyBytesInFlight, long loneDataBytes, int loneChildren, boolean multiRead) {
+    static final Limits DEFAULT = new Limits(500, 64, 500, 512 * 1024, 8L * 1024 * 1024, 256 * 1024, 2_000, true);
+  }
+
+  /** Estimated reply bytes of one child name in a getChildren reply (length prefix + name). */
+  private static final int EST_CHILD_NAME_BYTES = 4 + 96;
+  private static final int STAT_AND_HEADER_BYTES = 100;
+  private static final int MAX_CONNECTION_RETRIES = 5;
+  private static final long STALL_TIMEOUT_SECONDS = 120;
+
+  private final CuratorFramework client;
+  private final Limits limits;
+  private boolean multiRead;
+  private long ephemeralsSkipped;
+  private long vanished;
+  private long requests;
+
+  TreeReader(CuratorFramework client, Limits limits) {
+    this.client = client;
+    this.limits = limits;
+    this.multiRead = limits.multiRead();
+  }
+
+  long ephemeralsSkipped() { return ephemeralsSkipped; }
+
+  long vanished() { return vanished; }
+
+  long requests() { return requests; }
+
+  boolean usedMultiRead() { return multiRead; }
+
+  private static final class Node {
+    final String path;
+    List<ACL> acl;
+    Stat stat;
+    byte[] data;
+    List<String> children = List.of();
+    int pendingCalls;
+    int connectionRetries;
+    boolean lone;
+    boolean dropped;
+
+    Node(String path) { this.path = path; }
+
+    boolean wantsChildren() { return stat.getNumChildren() > 0; }
+
+    long estimatedReplyBytes() {
+      return STAT_AND_HEADER_BYTES + stat.getDataLength()
+          + (wantsChildren() ? (long) stat.getNumChildren() * EST_CHILD_NAME_BYTES + 16 : 0);
+    }
+
+    int ops() { return wantsChildren() ? 2 : 1; }
+  }
+
+  private record AclDone(Node node, int rc, List<ACL> acl, Stat stat) {}
+  private record MultiDone(List<Node> batch, long bytes, int rc, List<OpResult> results) {}
+  private record DataDone(Node node, long bytes, int rc, byte[] data) {}
+  private record ChildrenDone(Node node, long bytes, int rc, List<String> children) {}
+
+  private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+  private final ArrayDeque<Node> toStat = new ArrayDeque<>(); // used as a stack: depth-first keeps it small
+  private final ArrayDeque<Node> toRead = new ArrayDeque<>();
+  private int aclInFlight;
+  private int readsInFlight;
+  private long replyBytesInFlight;
+
+  /** Walks root and all its persistent descendants. Ephemeral nodes are skipped (they cannot have children). */
+  void walk(String root, Visitor visitor) throws Exception {
+    toStat.push(new Node(root));
+    while (true) {
+      while (aclInFlight < limits.aclInFlight() && !toStat.isEmpty()) {
+        issueAcl(toStat.pop());
+      }
+      issueReads();
+      if (aclInFlight == 0 && readsInFlight == 0) {
+        if (toStat.isEmpty() && toRead.isEmpty()) {
+          return;
+        }
+        continue;
+      }
+      Object ev = events.poll(STALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      if (ev == null) {
+        throw new IOException("ZooKeeper did not answer within " + STALL_TIMEOUT_SECONDS + " s while reading " + root);
+      }
+      handle(ev, root, visitor);
+    }
+  }
+
+  private ZooKeeper zk() throws Exception {
+    return client.getZookeeperClient().getZooKeeper();
+  }
+
+  private void issueAcl(Node n) throws Exception {
+    aclInFlight++;
+    requests++;
+    zk().getACL(n.path, new Stat(), (rc, path, ctx, acl, stat) -> events.add(new AclDone(n, rc, acl, stat)), null);
+  }
+
+  private void issueReads() throws Exception {
+    boolean statStageIdle = aclInFlight == 0 && toStat.isEmpty();
+    while (!toRead.isEmpty() && readsInFlight < limits.readRequestsInFlight()
+        && (replyBytesInFlight < limits.replyBytesInFlight() || readsInFlight == 0)) {
+      Node head = toRead.peek();
+      if (!multiRead || head.lone) {
+        issueSingles(toRead.poll());
+        continue;
+      }
+      // Wait for a fuller batch while more Stats are on their way and the read pipe is busy anyway.
+      if (!statStageIdle && readsInFlight > 0 && toRead.size() < limits.opsPerMulti() / 2) {
+        return;
+      }
+      List<Node> batch = new ArrayList<>();
+      List<Op> ops = new ArrayList<>();
+      long bytes = 0;
+      while (!toRead.isEmpty() && !toRead.peek().lone) {
+        Node n = toRead.peek();
+        long b = n.estimatedReplyBytes();
+        if (!batch.isEmpty() && (ops.size() + n.ops() > limits.opsPerMulti() || bytes + b > limits.replyBytesPerMulti())) {
+          break;
+        }
+        toRead.poll();
+        batch.add(n);
+        bytes += b;
+        ops.add(Op.getData(n.path));
+        if (n.wantsChildren()) {
+          ops.add(Op.getChildren(n.path));
+        }
+      }
+      readsInFlight++;
+      replyBytesInFlight += bytes;
+      requests++;
+      final long batchBytes = bytes;
+      zk().multi(ops, (rc, path, ctx, results) -> events.add(new MultiDone(batch, batchBytes, rc, results)), null);
+    }
+  }
+
+  private void issueSingles(Node n) throws Exception {
+    ZooKeeper zk = zk();
+    long dataBytes = STAT_AND_HEADER_BYTES + n.stat.getDataLength();
+    n.pendingCalls = 1;
+    readsInFlight++;
+    replyBytesInFlight += dataBytes;
+    requests++;
+    zk.getData(n.path, false, (rc, path, ctx, data, stat) -> events.add(new DataDone(n, dataBytes, rc, data)), null);
+    if (n.wantsChildren()) {
+      long childBytes = (long) n.stat.getNumChildren() * EST_CHILD_NAME_BYTES;
+      n.pendingCalls = 2;
+      readsInFlight++;
+      replyBytesInFlight += childBytes;
+      requests++;
+      zk.getChildren(n.path, false,
+          (rc, path, ctx, children) -> events.add(new ChildrenDone(n, childBytes, rc, children)), null);
+    }
+  }
+
+  private void handle(Object ev, String root, Visitor visitor) throws Exception {
+    if (ev instanceof AclDone a) {
+      aclInFlight--;
+      Node n = a.node();
+      Code code = Code.get(a.rc());
+      if (code == Code.OK) {
+        n.acl = a.acl();
+        n.stat = a.stat();
+        if (isEphemeral(n.stat)) {
+          ephemeralsSkipped++;
+          return;
+        }
+        n.lone = n.stat.getDataLength() > limits.loneDataBytes() || n.stat.getNumChildren() > limits.loneChildren();
+        toRead.add(n);
+      } else if (code == Code.CONNECTIONLOSS && retryAfterConnectionLoss(n)) {
+        toStat.push(n);
+      } else {
+        failOrSkip(n, code, root);
+      }
+    } else if (ev instanceof MultiDone m) {
+      readsInFlight--;
+      replyBytesInFlight -= m.bytes();
+      handleMulti(m, root, visitor);
+    } else if (ev instanceof DataDone d) {
+      readsInFlight--;
+      replyBytesInFlight -= d.bytes();
+      Node n = d.node();
+      Code code = Code.get(d.rc());
+      if (code == Code.OK) {
+        n.data = d.data();
+      } else {
+        singleFailed(n, code, root);
+      }
+      finishCall(n, visitor);
+    } else if (ev instanceof ChildrenDone c) {
+      readsInFlight--;
+      replyBytesInFlight -= c.bytes();
+      Node n = c.node();
+      Code code = Code.get(c.rc());
+      if (code == Code.OK) {
+        n.children = c.children();
+      } else {
+        singleFailed(n, code, root);
+      }
+      finishCall(n, visitor);
+    }
+  }
+
+  private void handleMulti(MultiDone m, String root, Visitor visitor) throws Exception {
+    Code code = Code.get(m.rc());
+    if (m.results() == null || m.results().isEmpty()) {
+      if (code == Code.UNIMPLEMENTED || code == Code.BADARGUMENTS || code == Code.MARSHALLINGERROR) {
+        // Pre-3.6 servers do not know the multiRead op code.
+        LOG.info("ZooKeeper server has no read-only multi (rc={}); reading node by node", code);
+        multiRead = false;
+      } else if (code == Code.CONNECTIONLOSS) {
+        // Possibly our reply estimate was wrong and the reply hit the client's limit: retry node by node.
+        awaitConnection();
+        for (Node n : m.batch()) {
+          if (!retryAfterConnectionLoss(n)) {
+            throw KeeperException.create(code, n.path);
+          }
+          n.lone = true;
+        }
+      } else {
+        throw KeeperException.create(code, m.batch().get(0).path);
+      }
+      for (int i = m.batch().size() - 1; i >= 0; i--) {
+        toRead.addFirst(m.batch().get(i));
+      }
+      return;
+    }
+    int i = 0;
+    for (Node n : m.batch()) {
+      OpResult dataResult = m.results().get(i++);
+      OpResult childResult = n.wantsChildren() ? m.results().get(i++) : null;
+      if (dataResult instanceof OpResult.GetDataResult g) {
+        n.data = g.getData();
+      } else {
+        failOrSkip(n, errorCode(dataResult), root);
+        continue;
+      }
+      if (childResult != null) {
+        if (childResult instanceof OpResult.GetChildrenResult c) {
+          n.children = c.getChildren();
+        } else {
+          failOrSkip(n, errorCode(childResult), root);
+          continue;
+        }
+      }
+      complete(n, visitor);
+    }
+  }
+
+  private static Code errorCode(OpResult r) {
+    return r instanceof OpResult.ErrorResult e ? Code.get(e.getErr()) : Code.SYSTEMERROR;
+  }
+
+  private void singleFailed(Node n, Code code, String root) throws Exception {
+    if (code == Code.CONNECTIONLOSS && retryAfterConnectionLoss(n)) {
+      awaitConnection();
+      n.dropped = true; // finishCall re-queues it once its other call is answered
+      return;
+    }
+    failOrSkip(n, code, root);
+    n.dropped = true;
+    n.connectionRetries = Integer.MAX_VALUE;
+  }
+
+  private void finishCall(Node n, Visitor visitor) throws Exception {
+    if (--n.pendingCalls > 0) {
+      return;
+    }
+    if (n.dropped) {
+      if (n.connectionRetries <= MAX_CONNECTION_RETRIES) {
+        n.dropped = false;
+        n.data = null;
+        n.children = List.of();
+        toRead.addFirst(n);
+      }
+      return;
+    }
+    complete(n, visitor);
+  }
+
+  private boolean retryAfterConnectionLoss(Node n) {
+    return ++n.connectionRetries <= MAX_CONNECTION_RETRIES;
+  }
+
+  private void awaitConnection() throws InterruptedException {
+    client.getZookeeperClient().blockUntilConnectedOrTimedOut();
+  }
+
+  private void failOrSkip(Node n, Code code, String root) throws Exception {
+    switch (code) {
+      case NONODE -> {
+        if (n.path.equals(root)) {
+          throw new StateUnavailableException("ZooKeeper node " + root + " does not exist");
+        }
+        // Deleted while we walked: it is not part of the state any more.
+        vanished++;
+        LOG.debug("{} vanished during the walk", n.path);
+      }
+      case NOAUTH -> throw new StateUnavailableException("not allowed to read ZooKeeper node " + n.path
+          + ": its ACL denies this client (authenticate as the user Marathon writes with, or as super)");
+      default -> throw KeeperException.create(code, n.path);
+    }
+  }
+
+  private void complete(Node n, Visitor visitor) throws Exception {
+    visitor.visit(n.path, n.data, n.acl, n.stat);
+    if (n.children.isEmpty()) {
+      return;
+    }
+    List<String> names = new ArrayList<>(n.children);
+    Collections.sort(names);
+    String prefix = n.path.equals("/") ? "/" : n.path + "/";
+    // Pushed in reverse so that siblings are popped in name order.
+    for (int i = names.size() - 1; i >= 0; i--) {
+      toStat.push(new Node(prefix + names.get(i)));
+    }
+    n.data = null;
+  }
+
+  /**
+   * Ephemeral owner semantics: 0 = persistent, Long.MIN_VALUE = container, high byte 0xff with the next two bytes
+   * zero = TTL node (the low bits carry the TTL). Anything else is a session id: a real ephemeral.
+   */
+  static boolean isEphemeral(Stat stat) {
+    long owner = stat.getEphemeralOwner();
+    if (owner == 0 || owner == Long.MIN_VALUE) {
+      return false;
+    }
+    boolean ttl = (owner >>> 56) == 0xff && ((owner >>> 40) & 0xffff) == 0;
+    return !ttl;
+  }
+}

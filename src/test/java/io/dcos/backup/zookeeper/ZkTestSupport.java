@@ -1,0 +1,91 @@
+package io.dcos.backup.zookeeper;
+
+import java.nio.charset.StandardCharsets;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.Op;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.data.ACL;
+import org.apache.zookeeper.data.Id;
+import org.apache.zookeeper.server.auth.DigestAuthenticationProvider;
+
+/** Builds trees with plain ZooKeeper calls, independent of the code under test. */
+final class ZkTestSupport {
+  static final String USER = "dcos_marathon:secret";
+  static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+  private ZkTestSupport() {}
+
+  static CuratorFramework connect(String connectString, String credentials) throws Exception {
+    String url = "zk://" + (credentials == null ? "" : credentials + "@") + connectString + "/marathon";
+    return ZkConnector.connect(ZkTarget.parse(url), TIMEOUT, TIMEOUT);
+  }
+
+  static ACL digestAll(String userPassword) {
+    try {
+      return new ACL(ZooDefs.Perms.ALL, new Id("digest", DigestAuthenticationProvider.generateDigest(userPassword)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Creates nodes (parents listed first) in batches of multi(). */
+  static void createAll(CuratorFramework c, List<ZNode> nodes, String root) throws Exception {
+    List<Op> ops = new ArrayList<>();
+    long bytes = 0;
+    for (ZNode n : nodes) {
+      long size = n.relativePath().length() + (n.data() == null ? 0 : n.data().length) + 200;
+      if (!ops.isEmpty() && (ops.size() >= 200 || bytes + size > 400_000)) {
+        c.getZookeeperClient().getZooKeeper().multi(ops);
+        ops.clear();
+        bytes = 0;
+      }
+      ops.add(Op.create(n.absolutePath(root), n.data(), n.acl(), CreateMode.PERSISTENT));
+      bytes += size;
+    }
+    if (!ops.isEmpty()) {
+      c.getZookeeperClient().getZooKeeper().multi(ops);
+    }
+  }
+
+  /** Deletes the subtree below {@code path} (keeping path) in multi() batches; Curator deletes one node per call. */
+  static void deleteChildren(CuratorFramework c, String path) throws Exception {
+    List<String> all = new ArrayList<>();
+    List<String> level = List.of(path);
+    while (!level.isEmpty()) {
+      List<String> next = new ArrayList<>();
+      for (String p : level) {
+        for (String child : c.getChildren().forPath(p)) {
+          next.add(p + "/" + child);
+        }
+      }
+      all.addAll(next);
+      level = next;
+    }
+    List<Op> ops = new ArrayList<>();
+    for (int i = all.size() - 1; i >= 0; i--) {
+      ops.add(Op.delete(all.get(i), -1));
+      if (ops.size() == 500) {
+        c.getZookeeperClient().getZooKeeper().multi(ops);
+        ops.clear();
+      }
+    }
+    if (!ops.isEmpty()) {
+      c.getZookeeperClient().getZooKeeper().multi(ops);
+    }
+  }
+
+  static List<ZNode> snapshot(CuratorFramework c, String root) throws Exception {
+    List<ZNode> out = new ArrayList<>();
+    new StateSnapshotter(c).snapshot(root, out::add);
+    return out;
+  }
+}

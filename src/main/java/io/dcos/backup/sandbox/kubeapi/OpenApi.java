@@ -13,7 +13,8 @@ import java.util.Optional;
  * validates like a real one) instead of validating client-side.
  */
 final class OpenApi {
-  static final String V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
+  // What a real server answers with: the '@' of the requested media type is not a valid Content-Type character.
+  static final String V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
 
   private OpenApi() {
   }

@@ -1,0 +1,346 @@
+package io.dcos.backup.sandbox.kubeapi;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.APIResource;
+import io.fabric8.kubernetes.api.model.APIResourceList;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** The embedded API as the operator (Fabric8 client) and raw HTTP clients see it. */
+class EmbeddedKubeApiTest {
+  static final Path CRDS = Path.of("src/test/resources/kubeapi");
+  static final ResourceDefinitionContext BACKUPS = new ResourceDefinitionContext.Builder()
+      .withGroup("backup.dcos.io").withVersion("v1alpha1").withKind("Backup").withPlural("backups")
+      .withNamespaced(true).build();
+
+  static EmbeddedKubeApi api;
+  static KubernetesClient client;
+  static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  @BeforeAll
+  static void start() throws Exception {
+    api = EmbeddedKubeApi.start(EmbeddedKubeApi.loadCrds(CRDS), 0);
+    client = api.client();
+  }
+
+  @AfterAll
+  static void stop() {
+    api.close();
+  }
+
+  static GenericKubernetesResource backup(String name, String label) {
+    return new GenericKubernetesResourceBuilder().withApiVersion("backup.dcos.io/v1alpha1").withKind("Backup")
+        .withNewMetadata().withName(name).withNamespace("default").endMetadata()
+        .withAdditionalProperties(Map.of("spec", Map.of("label", label))).build();
+  }
+
+  static HttpResponse<String> get(String path, String accept) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(api.url().resolve(path)).timeout(Duration.ofSeconds(10));
+    if (accept != null) {
+      request.header("Accept", accept);
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void loadsCrdsFromADirectory() {
+    assertThat(EmbeddedKubeApi.loadCrds(CRDS)).extracting(c -> c.getMetadata().getName())
+        .containsExactly("backups.backup.dcos.io");
+  }
+
+  @Test
+  void discoveryListsTheCrdKindWithItsStatusSubresource() {
+    APIResourceList resources = client.getApiResources("backup.dcos.io/v1alpha1");
+    APIResource backups = resources.getResources().stream().filter(r -> r.getName().equals("backups")).findFirst()
+        .orElseThrow();
+    assertThat(backups.getKind()).isEqualTo("Backup");
+    assertThat(backups.getNamespaced()).isTrue();
+    assertThat(backups.getShortNames()).containsExactly("bk");
+    assertThat(backups.getCategories()).containsExactly("dcos");
+    assertThat(backups.getVerbs()).contains("get", "list", "watch", "create", "update", "patch", "delete");
+    assertThat(resources.getResources()).extracting(APIResource::getName).contains("backups/status");
+    assertThat(client.getApiResources("coordination.k8s.io/v1").getResources()).extracting(APIResource::getName)
+        .contains("leases");
+    assertThat(client.getApiResources("v1").getResources()).extracting(APIResource::getName)
+        .contains("namespaces", "events", "secrets", "configmaps");
+    assertThat(client.getApiGroups().getGroups()).extracting(g -> g.getName())
+        .contains("backup.dcos.io", "apiextensions.k8s.io", "coordination.k8s.io", "events.k8s.io");
+  }
+
+  @Test
+  void discoveryWithKubectlsTimeoutParameterAnswersDiscoveryNotAList() throws Exception {
+    JsonNode groups = Json.parse(get("/apis?timeout=32s",
+        "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json").body());
+    assertThat(groups.path("kind").asText()).isEqualTo("APIGroupList");
+    HttpResponse<String> resources = get("/apis/backup.dcos.io/v1alpha1?timeout=32s", null);
+    assertThat(resources.headers().firstValue("Content-Type")).hasValue("application/json");
+    assertThat(Json.parse(resources.body()).path("kind").asText()).isEqualTo("APIResourceList");
+    assertThat(Json.parse(get("/api?timeout=32s", null).body()).path("versions").get(0).asText()).isEqualTo("v1");
+    assertThat(Json.parse(get("/version?timeout=32s", null).body()).path("gitVersion").asText()).startsWith("v1.");
+  }
+
+  @Test
+  void openApiV3DescribesTheCrdAndAdvertisesServerSideFieldValidation() throws Exception {
+    JsonNode index = Json.parse(get("/openapi/v3", null).body());
+    String url = index.path("paths").path("apis/backup.dcos.io/v1alpha1").path("serverRelativeURL").asText();
+    assertThat(url).startsWith("/openapi/v3/apis/backup.dcos.io/v1alpha1?hash=");
+    JsonNode doc = Json.parse(get(url, null).body());
+    JsonNode schema = doc.path("components").path("schemas").path("io.dcos.backup.v1alpha1.Backup");
+    assertThat(schema.path("properties").path("spec").path("properties").path("label").path("pattern").asText())
+        .isEqualTo("^[A-Za-z0-9_.-]{3,25}$");
+    JsonNode patch = doc.path("paths").path("/apis/backup.dcos.io/v1alpha1/namespaces/{namespace}/backups/{name}")
+        .path("patch");
+    assertThat(patch.path("x-kubernetes-group-version-kind").path("kind").asText()).isEqualTo("Backup");
+    assertThat(patch.path("parameters").findValuesAsText("name")).contains("fieldValidation");
+  }
+
+  @Test
+  void tableResponseUsesThePrinterColumns() throws Exception {
+    client.genericKubernetesResources(BACKUPS).inNamespace("default").resource(backup("table", "table-label"))
+        .create();
+    JsonNode table = Json.parse(get("/apis/backup.dcos.io/v1alpha1/namespaces/default/backups",
+        "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,"
+            + "application/json").body());
+    assertThat(table.path("kind").asText()).isEqualTo("Table");
+    assertThat(table.path("columnDefinitions").findValuesAsText("name"))
+        .containsExactly("Name", "ID", "Label", "Status", "Znodes", "Age");
+    assertThat(table.path("columnDefinitions").get(4).path("priority").asInt()).isEqualTo(1);
+    JsonNode row = null;
+    for (JsonNode r : table.path("rows")) {
+      if (r.path("cells").get(0).asText().equals("table")) {
+        row = r;
+      }
+    }
+    assertThat(row).isNotNull();
+    assertThat(row.path("cells").get(2).asText()).isEqualTo("table-label");
+    assertThat(row.path("cells").get(1).isNull()).isTrue();
+    assertThat(row.path("cells").get(5).asText()).matches("\\d+s");
+    assertThat(row.path("object").path("metadata").path("name").asText()).isEqualTo("table");
+  }
+
+  @Test
+  void plainJsonListsAreTypedLists() throws Exception {
+    JsonNode list = Json.parse(get("/apis/backup.dcos.io/v1alpha1/namespaces/default/backups", null).body());
+    assertThat(list.path("kind").asText()).isEqualTo("BackupList");
+    assertThat(list.path("apiVersion").asText()).isEqualTo("backup.dcos.io/v1alpha1");
+  }
+
+  @Test
+  void schemaViolationIsA422WithTheApiServersMessage() {
+    assertThatThrownBy(() -> client.genericKubernetesResources(BACKUPS).inNamespace("default")
+        .resource(backup("short", "a")).create())
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+          assertThat(e.getCode()).isEqualTo(422);
+          assertThat(e.getStatus().getMessage()).isEqualTo("Backup.backup.dcos.io \"short\" is invalid: spec.label: "
+              + "Invalid value: \"a\": spec.label in body should match '^[A-Za-z0-9_.-]{3,25}$'");
+          assertThat(e.getStatus().getDetails().getCauses().get(0).getField()).isEqualTo("spec.label");
+        });
+  }
+
+  @Test
+  void missingRequiredFieldTypesEnumsAndBoundsAreReported() {
+    GenericKubernetesResource bad = new GenericKubernetesResourceBuilder()
+        .withApiVersion("backup.dcos.io/v1alpha1").withKind("Backup")
+        .withNewMetadata().withName("many").endMetadata()
+        .withAdditionalProperties(Map.of("spec", Map.of("retries", 11, "mode", "sometimes"))).build();
+    assertThatThrownBy(() -> client.genericKubernetesResources(BACKUPS).inNamespace("default").resource(bad).create())
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+          assertThat(e.getCode()).isEqualTo(422);
+          assertThat(e.getStatus().getMessage()).startsWith("Backup.backup.dcos.io \"many\" is invalid: [")
+              .contains("spec.label: Required value")
+              .contains("spec.retries: Invalid value: 11: spec.retries in body should be less than or equal to 10")
+              .contains("spec.mode: Unsupported value: \"sometimes\": supported values: \"full\", \"incremental\"");
+        });
+    GenericKubernetesResource wrongType = new GenericKubernetesResourceBuilder()
+        .withApiVersion("backup.dcos.io/v1alpha1").withKind("Backup")
+        .withNewMetadata().withName("typed").endMetadata()
+        .withAdditionalProperties(Map.of("spec", Map.of("label", "typed", "retries", "three"))).build();
+    assertThatThrownBy(() -> client.genericKubernetesResources(BACKUPS).inNamespace("default").resource(wrongType)
+        .create())
+        .hasMessageContaining("spec.retries: Invalid value: \"string\": spec.retries in body must be of type "
+            + "integer: \"string\"");
+  }
+
+  @Test
+  void celRuleRejectsWithItsMessage() {
+    assertThatThrownBy(() -> client.genericKubernetesResources(BACKUPS).inNamespace("default")
+        .resource(backup("dots", "..hidden")).create())
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getStatus().getMessage())
+            .isEqualTo("Backup.backup.dcos.io \"dots\" is invalid: spec: Invalid value: \"object\": "
+                + "label must not start with '..'"));
+  }
+
+  @Test
+  void transitionRuleAppliesOnUpdateOnly() {
+    var backups = client.genericKubernetesResources(BACKUPS).inNamespace("default");
+    backups.resource(backup("immutable", "first")).create();
+    assertThatThrownBy(() -> backups.withName("immutable").edit(b -> {
+      b.setAdditionalProperty("spec", Map.of("label", "second"));
+      return b;
+    })).isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getStatus().getMessage())
+        .isEqualTo("Backup.backup.dcos.io \"immutable\" is invalid: spec: Invalid value: \"object\": "
+            + "spec is immutable"));
+    // Metadata changes pass the rule: spec is unchanged.
+    GenericKubernetesResource labelled = backups.withName("immutable").edit(b -> {
+      b.getMetadata().setLabels(Map.of("team", "a"));
+      return b;
+    });
+    assertThat(labelled.getMetadata().getLabels()).containsEntry("team", "a");
+  }
+
+  @Test
+  void unknownFieldsArePrunedUnlessPreserved() {
+    var backups = client.genericKubernetesResources(BACKUPS).inNamespace("default");
+    GenericKubernetesResource b = backup("pruned", "pruned");
+    b.setAdditionalProperty("spec", Map.of("label", "pruned", "bogus", 1, "extra", Map.of("kept", true)));
+    GenericKubernetesResource created = backups.resource(b).create();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> spec = (Map<String, Object>) created.getAdditionalProperties().get("spec");
+    assertThat(spec).doesNotContainKey("bogus").containsEntry("extra", Map.of("kept", true));
+  }
+
+  @Test
+  void statusSubresourceAndGenerationSemantics() {
+    var backups = client.genericKubernetesResources(BACKUPS).inNamespace("default");
+    GenericKubernetesResource withStatus = backup("status", "status");
+    withStatus.setAdditionalProperty("status", Map.of("phase", "IGNORED"));
+    GenericKubernetesResource created = backups.resource(withStatus).create();
+    assertThat(created.getAdditionalProperties()).doesNotContainKey("status");
+    assertThat(created.getMetadata().getGeneration()).isEqualTo(1L);
+
+    GenericKubernetesResource statusSet = backups.withName("status").editStatus(b -> {
+      b.setAdditionalProperty("status", Map.of("phase", "STATUS_READY", "znodes", 3));
+      b.setAdditionalProperty("spec", Map.of("label", "ignored-by-status"));
+      return b;
+    });
+    assertThat(statusSet.getAdditionalProperties().get("status")).isEqualTo(Map.of("phase", "STATUS_READY",
+        "znodes", 3));
+    assertThat(statusSet.getAdditionalProperties().get("spec")).isEqualTo(Map.of("label", "status"));
+    assertThat(statusSet.getMetadata().getGeneration()).isEqualTo(1L);
+
+    // Writing status through the main resource is ignored; a metadata-only change keeps the generation.
+    GenericKubernetesResource mainEdit = backups.withName("status").edit(b -> {
+      b.setAdditionalProperty("status", Map.of("phase", "OVERWRITTEN"));
+      b.getMetadata().setAnnotations(Map.of("a", "b"));
+      return b;
+    });
+    assertThat(mainEdit.getAdditionalProperties().get("status")).isEqualTo(Map.of("phase", "STATUS_READY",
+        "znodes", 3));
+    assertThat(mainEdit.getMetadata().getGeneration()).isEqualTo(1L);
+  }
+
+  @Test
+  void deleteWaitsForFinalizers() {
+    var backups = client.genericKubernetesResources(BACKUPS).inNamespace("default");
+    GenericKubernetesResource b = backup("finalized", "finalized");
+    b.getMetadata().setFinalizers(List.of("backup.dcos.io/cleanup"));
+    backups.resource(b).create();
+    backups.withName("finalized").delete();
+    GenericKubernetesResource marked = backups.withName("finalized").get();
+    assertThat(marked).isNotNull();
+    assertThat(marked.getMetadata().getDeletionTimestamp()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
+    backups.withName("finalized").edit(r -> {
+      r.getMetadata().setFinalizers(List.of());
+      return r;
+    });
+    assertThat(backups.withName("finalized").get()).isNull();
+  }
+
+  @Test
+  void eventsAreFoundByInvolvedObjectFieldSelector() {
+    client.v1().events().inNamespace("default").resource(new EventBuilder()
+        .withNewMetadata().withName("evt-a").endMetadata()
+        .withNewInvolvedObject().withKind("Backup").withName("a").withNamespace("default").withUid("uid-a")
+        .endInvolvedObject().withReason("Started").withMessage("for a").build()).create();
+    client.v1().events().inNamespace("default").resource(new EventBuilder()
+        .withNewMetadata().withName("evt-b").endMetadata()
+        .withNewInvolvedObject().withKind("Backup").withName("b").withNamespace("default").withUid("uid-b")
+        .endInvolvedObject().withReason("Started").withMessage("for b").build()).create();
+    var found = client.v1().events().inNamespace("default")
+        .withField("involvedObject.name", "a").withField("involvedObject.kind", "Backup")
+        .withField("involvedObject.uid", "uid-a").list().getItems();
+    assertThat(found).extracting(e -> e.getMetadata().getName()).containsExactly("evt-a");
+  }
+
+  @Test
+  void informersSeeAddsModificationsAndDeletes() {
+    var backups = client.genericKubernetesResources(BACKUPS).inNamespace("default");
+    List<String> seen = new CopyOnWriteArrayList<>();
+    try (var watch = backups.watch(new Watcher<GenericKubernetesResource>() {
+      @Override
+      public void eventReceived(Action action, GenericKubernetesResource resource) {
+        if (resource.getMetadata().getName().equals("watched")) {
+          seen.add(action.name());
+        }
+      }
+
+      @Override
+      public void onClose(WatcherException cause) {
+      }
+    })) {
+      backups.resource(backup("watched", "watched")).create();
+      backups.withName("watched").editStatus(b -> {
+        b.setAdditionalProperty("status", Map.of("phase", "STATUS_READY"));
+        return b;
+      });
+      backups.withName("watched").delete();
+      await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("DELETED"));
+      assertThat(seen).containsExactly("ADDED", "MODIFIED", "DELETED");
+    }
+  }
+
+  @Test
+  void leasesWorkForLeaderElection() {
+    var lease = client.leases().inNamespace("default").resource(new LeaseBuilder().withNewMetadata()
+        .withName("operator-leader").endMetadata().withNewSpec().withHolderIdentity("pod-a")
+        .withLeaseDurationSeconds(15).endSpec().build()).create();
+    assertThat(lease.getMetadata().getResourceVersion()).isNotBlank();
+    var taken = client.leases().inNamespace("default").withName("operator-leader").edit(l -> {
+      l.getSpec().setHolderIdentity("pod-b");
+      return l;
+    });
+    assertThat(taken.getSpec().getHolderIdentity()).isEqualTo("pod-b");
+  }
+
+  @Test
+  void notFoundNamesTheResource() throws Exception {
+    HttpResponse<String> response = get("/apis/backup.dcos.io/v1alpha1/namespaces/default/backups/nope", null);
+    assertThat(response.statusCode()).isEqualTo(404);
+    assertThat(Json.parse(response.body()).path("message").asText())
+        .isEqualTo("backups.backup.dcos.io \"nope\" not found");
+  }
+
+  @Test
+  void kubeconfigPointsAtThisServer() throws Exception {
+    Path file = api.writeKubeconfig(Path.of("target/kubeapi-test/kubeconfig"), "team-a");
+    String text = java.nio.file.Files.readString(file);
+    assertThat(text).contains("server: " + api.url()).contains("namespace: team-a")
+        .contains("current-context: sandbox");
+    assertThat(client.namespaces().withName("team-a").get()).isNotNull();
+    assertThat(URI.create(api.url().toString()).getHost()).isEqualTo("127.0.0.1");
+  }
+}

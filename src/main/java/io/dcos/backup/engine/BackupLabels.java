@@ -37,6 +37,24 @@ public final class BackupLabels {
     return label + "-" + UUID.randomUUID();
   }
 
+  /**
+   * {@code <label>-<uuid4>} derived from a seed (an object's UID): the same object always gets the same ID, so a
+   * reconcile that runs again on a stale cache cannot give one backup two names.
+   */
+  public static String backupIdFor(String label, String seed) {
+    byte[] hash;
+    try {
+      hash = java.security.MessageDigest.getInstance("SHA-256")
+          .digest((label + "\u0000" + seed).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    hash[6] = (byte) ((hash[6] & 0x0f) | 0x40); // version 4 layout
+    hash[8] = (byte) ((hash[8] & 0x3f) | 0x80); // IETF variant
+    java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(hash);
+    return label + "-" + new UUID(bytes.getLong(), bytes.getLong());
+  }
+
   public static boolean isBackupId(String id) {
     return id != null && BACKUP_ID.matcher(id).matches() && validate(labelOf(id)).isEmpty();
   }

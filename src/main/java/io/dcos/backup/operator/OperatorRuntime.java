@@ -47,7 +47,7 @@ public final class OperatorRuntime implements AutoCloseable {
       options.leaderElectionNamespace().ifPresent(namespace -> overrider.withLeaderElectionConfiguration(
           new LeaderElectionConfiguration("marathon-backup-operator", namespace)));
     });
-    OperationQueue queue = new OperationQueue();
+    OperationQueue queue = new OperationQueue(options.clock());
     EventRecorder events = new EventRecorder(client, options.clock());
     operator.register(new BackupReconciler(service, queue, events, options.clock()),
         configuration -> watch(configuration, options.namespaces()));

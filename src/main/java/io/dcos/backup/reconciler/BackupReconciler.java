@@ -91,24 +91,25 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     Long generation = backup.getMetadata().getGeneration();
     List<RestoreRecord> restoreRecords = restoreRecords(backup);
 
+    String key = operationKey(backup);
     if (current != null && current.phase() != null && current.phase().isTerminal()) {
+      queue.forget(key);
       return patchIfChanged(backup, current, withRestores(current, restoreRecords), UpdateControl.noUpdate());
     }
 
     var labelProblem = BackupLabels.validate(backup.getSpec() == null ? null : backup.getSpec().label());
     if (labelProblem.isPresent()) {
       BackupStatus failed = failed(current, null, "invalid backup: " + labelProblem.get(), "InvalidLabel", generation,
-          restoreRecords);
+          restoreRecords, null);
       return patchIfChanged(backup, current, failed, UpdateControl.noUpdate());
     }
 
-    String key = operationKey(backup);
     if (current == null || current.id() == null) {
       // Persist the ID before anything runs, so a restarted operator resumes the same backup (same archive name).
-      String id = BackupLabels.newBackupId(backup.getSpec().label());
+      // Derived from the UID: a second pass on a stale cache computes the same one.
+      String id = BackupLabels.backupIdFor(backup.getSpec().label(), backup.getMetadata().getUid());
       BackupStatus started = status(null, id, Phase.STATUS_BACKING_UP, "backup accepted; waiting to start",
-          generation, restoreRecords).withStart(Times.format(clock.instant()))
-          .running("Accepted", "backup accepted; waiting to start").build();
+          generation, restoreRecords).running("Accepted", "backup accepted; waiting to start").build();
       return patchIfChanged(backup, current, started, UpdateControl.<Backup>noUpdate().rescheduleAfter(Duration.ZERO));
     }
 
@@ -131,14 +132,12 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
       case QUEUED -> status(current, current.id(), Phase.STATUS_BACKING_UP, waitingMessage(key), generation,
           restoreRecords).running("Queued", waitingMessage(key)).build();
       case RUNNING -> status(current, current.id(), Phase.STATUS_BACKING_UP, operation.progress(), generation,
-          restoreRecords).running("BackingUp", operation.progress()).build();
-      case SUCCEEDED -> succeeded(current, (BackupOutcome) operation.result(), generation, restoreRecords);
+          restoreRecords).withStart(Times.precise(operation.startedAt()))
+          .running("BackingUp", operation.progress()).build();
+      case SUCCEEDED -> succeeded(current, operation, generation, restoreRecords);
       case FAILED -> failed(current, current.id(), failureMessage(operation.failure()), "BackupFailed", generation,
-          restoreRecords);
+          restoreRecords, operation);
     };
-    if (operation.state() == OperationQueue.State.SUCCEEDED || operation.state() == OperationQueue.State.FAILED) {
-      queue.forget(key);
-    }
     UpdateControl<Backup> whileRunning = next.phase().isTerminal()
         ? UpdateControl.noUpdate()
         : UpdateControl.<Backup>noUpdate().rescheduleAfter(POLL_WHILE_RUNNING);
@@ -211,10 +210,10 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
         .orElse("waiting to start (position " + Math.max(1, queue.queuePosition(key)) + " in queue)");
   }
 
-  private BackupStatus succeeded(BackupStatus current, BackupOutcome outcome, Long generation,
+  private BackupStatus succeeded(BackupStatus current, Operation operation, Long generation,
       List<RestoreRecord> restoreRecords) {
+    BackupOutcome outcome = (BackupOutcome) operation.result();
     var manifest = outcome.manifest();
-    Instant now = clock.instant();
     String message = "backup " + manifest.id() + " verified: " + manifest.znodes() + " znodes, " + manifest.bytes()
         + " bytes; Marathon had no leader for " + seconds(outcome.marathonLeaderless()) + " s";
     return new StatusBuilder(current, generation, clock)
@@ -222,7 +221,8 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
         .id(manifest.id())
         .message(message)
         .timestamp(Times.format(manifest.created()))
-        .completionTime(Times.format(now))
+        .withStart(Times.precise(operation.startedAt()))
+        .completionTime(Times.precise(operation.finishedAt()))
         .marathonVersion(manifest.marathonVersion())
         .location(outcome.location().toString())
         .figures(manifest.znodes(), manifest.bytes(), manifest.sha256())
@@ -233,12 +233,17 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
   }
 
   private BackupStatus failed(BackupStatus current, String id, String message, String reason, Long generation,
-      List<RestoreRecord> restoreRecords) {
-    return new StatusBuilder(current, generation, clock)
+      List<RestoreRecord> restoreRecords, Operation operation) {
+    StatusBuilder builder = new StatusBuilder(current, generation, clock);
+    if (operation != null && operation.startedAt() != null) {
+      builder.withStart(Times.precise(operation.startedAt()));
+    }
+    return builder
         .phase(Phase.STATUS_ERROR)
         .id(id)
         .message(message)
-        .completionTime(Times.format(clock.instant()))
+        .completionTime(operation != null && operation.finishedAt() != null ? Times.precise(operation.finishedAt())
+            : Times.format(clock.instant()))
         .restores(restoreRecords)
         .failed(reason, message)
         .build();

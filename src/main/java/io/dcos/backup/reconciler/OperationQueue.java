@@ -1,6 +1,8 @@
 package io.dcos.backup.reconciler;
 
 import io.dcos.backup.engine.ProgressListener;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -18,9 +20,15 @@ public final class OperationQueue implements AutoCloseable {
 
   /** What a reconciler may read about an operation; immutable. */
   public record Operation(String key, String description, State state, String progress, Object result,
-      Exception failure) {
-    Operation with(State newState, String newProgress, Object newResult, Exception newFailure) {
-      return new Operation(key, description, newState, newProgress, newResult, newFailure);
+      Exception failure, Instant startedAt, Instant finishedAt) {
+    Operation with(State newState, String newProgress, Object newResult, Exception newFailure, Instant now) {
+      Instant started = startedAt == null && newState != State.QUEUED ? now : startedAt;
+      Instant finished = newState == State.SUCCEEDED || newState == State.FAILED ? now : null;
+      return new Operation(key, description, newState, newProgress, newResult, newFailure, started, finished);
+    }
+
+    public boolean isFinished() {
+      return state == State.SUCCEEDED || state == State.FAILED;
     }
   }
 
@@ -35,6 +43,11 @@ public final class OperationQueue implements AutoCloseable {
     return thread;
   });
   private final Map<String, Operation> operations = new LinkedHashMap<>();
+  private final Clock clock;
+
+  public OperationQueue(Clock clock) {
+    this.clock = clock;
+  }
 
   /** Queues work under key unless something is already queued or known under it; onChange runs on every change. */
   public synchronized Operation submit(String key, String description, Work work, Runnable onChange) {
@@ -42,7 +55,7 @@ public final class OperationQueue implements AutoCloseable {
     if (existing != null) {
       return existing;
     }
-    Operation queued = new Operation(key, description, State.QUEUED, null, null, null);
+    Operation queued = new Operation(key, description, State.QUEUED, null, null, null, null, null);
     operations.put(key, queued);
     executor.execute(() -> run(key, work, onChange));
     return queued;
@@ -74,7 +87,8 @@ public final class OperationQueue implements AutoCloseable {
     if (current == null) {
       return false;
     }
-    operations.put(key, current.with(state, progress != null ? progress : current.progress(), result, failure));
+    operations.put(key, current.with(state, progress != null ? progress : current.progress(), result, failure,
+        clock.instant()));
     return true;
   }
 
@@ -103,7 +117,11 @@ public final class OperationQueue implements AutoCloseable {
     return 0;
   }
 
-  /** Drops a finished operation, or cancels a queued one; a running one cannot be taken back. */
+  /**
+   * Drops a finished operation, or cancels a queued one; a running one cannot be taken back. Reconcilers drop a
+   * finished one only once their cache shows its terminal status: until then a reconcile on a stale cache finds the
+   * outcome here instead of running the operation again.
+   */
   public synchronized boolean forget(String key) {
     Operation op = operations.get(key);
     if (op == null || op.state() == State.RUNNING) {

@@ -80,14 +80,15 @@ public final class RestoreReconciler implements Reconciler<Restore> {
   public UpdateControl<Restore> reconcile(Restore restore, Context<Restore> context) {
     RestoreStatus current = restore.getStatus();
     Long generation = restore.getMetadata().getGeneration();
+    String key = BackupReconciler.operationKey(restore);
     if (current != null && current.phase() != null && current.phase().isTerminal()) {
+      queue.forget(key);
       return UpdateControl.noUpdate();
     }
     if (current == null || current.safetySnapshotId() == null) {
       return plan(restore, current, generation);
     }
 
-    String key = BackupReconciler.operationKey(restore);
     Operation operation = queue.get(key).orElse(null);
     if (operation == null) {
       String backupId = current.backupId();
@@ -100,14 +101,11 @@ public final class RestoreReconciler implements Reconciler<Restore> {
     }
     RestoreStatus next = switch (operation.state()) {
       case QUEUED -> running(current, generation, "Queued", waitingMessage(key));
-      case RUNNING -> running(current, generation, "Restoring", operation.progress());
-      case SUCCEEDED -> succeeded(current, generation, (RestoreOutcome) operation.result());
-      case FAILED -> failed(current, generation, "RestoreFailed",
-          BackupReconciler.failureMessage(operation.failure()));
+      case RUNNING -> withTimes(running(current, generation, "Restoring", operation.progress()), operation);
+      case SUCCEEDED -> withTimes(succeeded(current, generation, (RestoreOutcome) operation.result()), operation);
+      case FAILED -> withTimes(failed(current, generation, "RestoreFailed",
+          BackupReconciler.failureMessage(operation.failure())), operation);
     };
-    if (next.phase().isTerminal()) {
-      queue.forget(key);
-    }
     return patchIfChanged(restore, current, next, next.phase().isTerminal() ? null : BackupReconciler.POLL_WHILE_RUNNING);
   }
 
@@ -153,9 +151,10 @@ public final class RestoreReconciler implements Reconciler<Restore> {
       return patchIfChanged(restore, current, failed(current, generation, "ArchiveUnreadable",
           "the archive of backup " + backupId + " cannot be read: " + e.getMessage()), null);
     }
-    String safetyId = BackupLabels.newBackupId(BackupService.SAFETY_LABEL);
+    // Derived from the UID: a second pass on a stale cache plans the very same safety snapshot.
+    String safetyId = BackupLabels.backupIdFor(BackupService.SAFETY_LABEL, restore.getMetadata().getUid());
     RestoreStatus planned = new RestoreStatus(Phase.STATUS_RESTORING, ComponentStatus.marathon(Phase.STATUS_RESTORING),
-        backupId, Times.format(clock.instant()), null, "restore of " + backupId + " accepted; waiting to start", null,
+        backupId, null, null, "restore of " + backupId + " accepted; waiting to start", null,
         safetyId, null,
         Conditions.lifecycle(current == null ? null : current.conditions(), Stage.RUNNING, "Accepted",
             "restore of " + backupId + " accepted", generation, clock.instant()),
@@ -169,6 +168,14 @@ public final class RestoreReconciler implements Reconciler<Restore> {
     }
     return backups.list(namespace, backup -> backup.getStatus() != null
         && spec.backupId().equals(backup.getStatus().id())).findFirst();
+  }
+
+  private static RestoreStatus withTimes(RestoreStatus status, Operation operation) {
+    return new RestoreStatus(status.phase(), status.componentStatus(), status.backupId(),
+        operation.startedAt() == null ? status.startTime() : Times.precise(operation.startedAt()),
+        operation.finishedAt() == null ? status.completionTime() : Times.precise(operation.finishedAt()),
+        status.message(), status.znodes(), status.safetySnapshotId(), status.marathonLeaderlessSeconds(),
+        status.conditions(), status.observedGeneration());
   }
 
   private String waitingMessage(String key) {

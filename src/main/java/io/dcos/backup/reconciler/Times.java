@@ -11,4 +11,9 @@ final class Times {
   static String format(Instant instant) {
     return DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.SECONDS));
   }
+
+  /** With milliseconds, for start and completion of operations: their order matters below one second. */
+  static String precise(Instant instant) {
+    return DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.MILLIS));
+  }
 }

@@ -34,7 +34,7 @@ class BackupReconcilerValidationTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    queue = new OperationQueue();
+    queue = new OperationQueue(Clock.systemUTC());
     // Nothing listens there: a reconciler that tried to back up would fail, not silently pass.
     unreachable = new BackupService(TargetConfig.of(ZkTarget.parse("zk://127.0.0.1:1/marathon"),
         URI.create("http://127.0.0.1:1"), MarathonCredentials.none(), backups));

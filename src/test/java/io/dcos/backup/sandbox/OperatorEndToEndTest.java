@@ -129,45 +129,36 @@ class OperatorEndToEndTest {
   @Test
   void twoBackupsCreatedAtOnceRunOneAfterTheOther() throws Exception {
     String ns = namespace("serial");
-    Map<String, Instant> started = new ConcurrentHashMap<>();
-    Map<String, Instant> finished = new ConcurrentHashMap<>();
     List<String> queuedMessages = Collections.synchronizedList(new ArrayList<>());
-    Watcher<Backup> timeline = new Watcher<>() {
+    Watcher<Backup> queuedWatcher = new Watcher<>() {
       @Override
       public void eventReceived(Action action, Backup backup) {
         var status = backup.getStatus();
-        if (status == null || status.conditions() == null) {
-          return;
-        }
-        String name = backup.getMetadata().getName();
-        Condition running = condition(status.conditions(), Condition.RUNNING);
-        if ("BackingUp".equals(running.reason()) && Condition.TRUE.equals(running.status())) {
-          started.putIfAbsent(name, Instant.now());
-        }
-        if ("Queued".equals(running.reason())) {
+        if (status != null && status.conditions() != null && status.conditions().stream()
+            .anyMatch(c -> Condition.RUNNING.equals(c.type()) && "Queued".equals(c.reason()))) {
           queuedMessages.add(status.message());
-        }
-        if (status.phase() == Phase.STATUS_READY) {
-          finished.putIfAbsent(name, Instant.now());
         }
       }
 
       @Override
       public void onClose(WatcherException cause) {}
     };
-    try (Watch ignored = client.resources(Backup.class).inNamespace(ns).watch(timeline)) {
+    try (Watch ignored = client.resources(Backup.class).inNamespace(ns).watch(queuedWatcher)) {
       create(backup(ns, "first", "serial-one"));
       create(backup(ns, "second", "serial-two"));
       awaitPhase(Backup.class, ns, "first", Phase.STATUS_READY);
       awaitPhase(Backup.class, ns, "second", Phase.STATUS_READY);
-      await().atMost(Duration.ofSeconds(5)).until(() -> finished.size() == 2 && started.size() == 2);
     }
-    String earlier = started.get("first").isBefore(started.get("second")) ? "first" : "second";
-    String later = earlier.equals("first") ? "second" : "first";
-    assertThat(finished.get(earlier)).as("the later backup starts only after the earlier one is ready")
-        .isBeforeOrEqualTo(started.get(later));
+    var first = client.resources(Backup.class).inNamespace(ns).withName("first").get().getStatus();
+    var second = client.resources(Backup.class).inNamespace(ns).withName("second").get().getStatus();
+    var earlier = Instant.parse(first.startTime()).isBefore(Instant.parse(second.startTime())) ? first : second;
+    var later = earlier == first ? second : first;
+    String earlierName = earlier == first ? "first" : "second";
+    assertThat(Instant.parse(earlier.completionTime()))
+        .as("the later backup (started %s) starts only after the earlier one completed", later.startTime())
+        .isBeforeOrEqualTo(Instant.parse(later.startTime()));
     assertThat(queuedMessages).as("the waiting backup says what it waits for")
-        .anySatisfy(message -> assertThat(message).contains("waiting for Backup " + ns + "/" + earlier));
+        .anySatisfy(message -> assertThat(message).contains("waiting for Backup " + ns + "/" + earlierName));
   }
 
   private static Backup backup(String namespace, String name, String label) {

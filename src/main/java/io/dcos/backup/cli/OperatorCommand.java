@@ -23,7 +23,8 @@ final class OperatorCommand implements Callable<Integer> {
     KubernetesClient client = new KubernetesClientBuilder().build();
     BackupService service = new BackupService(settings.target());
     OperatorRuntime runtime = OperatorRuntime.start(client, service, new OperatorRuntime.Options(
-        settings.namespaces(), settings.leaderElectionNamespace(), true, Clock.systemUTC()));
+        settings.namespaces(), settings.leaderElectionNamespace(), true, Clock.systemUTC(), "0.0.0.0",
+        settings.managementPort()));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       runtime.close();

@@ -60,6 +60,8 @@ final class SandboxCommand implements Callable<Integer> {
       System.out.println("Marathon:   " + world.marathonUrl() + (world.usesEmbeddedMarathon() ? " (simulator)" : ""));
       System.out.println("Backups in: " + world.backupDirectory());
       System.out.println("kubeconfig: " + written + "   (export KUBECONFIG=" + written + ")");
+      world.operatorManagementUrl().ifPresent(url ->
+          System.out.println("Operator:   " + url + "/metrics  /healthz  /readyz"));
       try {
         new SandboxDemo(world, namespace, examples, System.out, Duration.ofSeconds(timeoutSeconds)).run();
       } catch (SandboxDemo.StepFailed failed) {

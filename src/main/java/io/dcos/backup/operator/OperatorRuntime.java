@@ -3,6 +3,13 @@ package io.dcos.backup.operator;
 import io.dcos.backup.engine.BackupService;
 import io.dcos.backup.reconciler.BackupReconciler;
 import io.dcos.backup.reconciler.EventRecorder;
+import io.dcos.backup.reconciler.OperationMetrics;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.URI;
 import io.dcos.backup.reconciler.OperationQueue;
 import io.dcos.backup.reconciler.RestoreReconciler;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -22,23 +29,33 @@ public final class OperatorRuntime implements AutoCloseable {
    * @param serverSideApply false against API servers without server-side apply (Fabric8's mock)
    */
   public record Options(Set<String> namespaces, Optional<String> leaderElectionNamespace, boolean serverSideApply,
-      Clock clock) {
+      Clock clock, String managementHost, int managementPort) {
+    /** For the embedded world: no SSA (the mock has none), management endpoints on a free loopback port. */
     public static Options embedded() {
-      return new Options(Set.of(), Optional.empty(), false, Clock.systemUTC());
+      return new Options(Set.of(), Optional.empty(), false, Clock.systemUTC(), "127.0.0.1", 0);
     }
   }
 
   private final Operator operator;
   private final OperationQueue queue;
+  private final ManagementServer management;
+  private final PrometheusMeterRegistry registry;
 
-  private OperatorRuntime(Operator operator, OperationQueue queue) {
+  private OperatorRuntime(Operator operator, OperationQueue queue, ManagementServer management,
+      PrometheusMeterRegistry registry) {
     this.operator = operator;
     this.queue = queue;
+    this.management = management;
+    this.registry = registry;
   }
 
-  public static OperatorRuntime start(KubernetesClient client, BackupService service, Options options) {
+  public static OperatorRuntime start(KubernetesClient client, BackupService service, Options options)
+      throws IOException {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
     Operator operator = new Operator(overrider -> {
       overrider.withKubernetesClient(client)
+          .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry))
           .withCloseClientOnStop(false)
           .withUseSSAToPatchPrimaryResource(options.serverSideApply())
           .withStopOnInformerErrorDuringStartup(true)
@@ -49,12 +66,30 @@ public final class OperatorRuntime implements AutoCloseable {
     });
     OperationQueue queue = new OperationQueue(options.clock());
     EventRecorder events = new EventRecorder(client, options.clock());
-    operator.register(new BackupReconciler(service, queue, events, options.clock()),
+    OperationMetrics metrics = new OperationMetrics(registry);
+    operator.register(new BackupReconciler(service, queue, events, metrics, options.clock()),
         configuration -> watch(configuration, options.namespaces()));
-    operator.register(new RestoreReconciler(service, queue, events, options.clock()),
+    operator.register(new RestoreReconciler(service, queue, events, metrics, options.clock()),
         configuration -> watch(configuration, options.namespaces()));
-    operator.start();
-    return new OperatorRuntime(operator, queue);
+    ManagementServer management = ManagementServer.start(options.managementHost(), options.managementPort(), registry,
+        () -> operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy());
+    try {
+      operator.start();
+    } catch (RuntimeException e) {
+      management.close();
+      queue.close();
+      throw e;
+    }
+    return new OperatorRuntime(operator, queue, management, registry);
+  }
+
+  /** Where /metrics, /healthz and /readyz are served. */
+  public URI managementUrl() {
+    return management.url();
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
   }
 
   private static void watch(io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider<?> configuration,
@@ -68,5 +103,6 @@ public final class OperatorRuntime implements AutoCloseable {
   public void close() {
     operator.stop();
     queue.close();
+    management.close();
   }
 }

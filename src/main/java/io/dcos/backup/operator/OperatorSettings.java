@@ -15,7 +15,8 @@ import java.util.stream.Collectors;
  * The cluster admin's configuration, from the environment (a ConfigMap for locations, a Secret for credentials):
  * whoever may create a Backup cannot point the operator at another Marathon.
  */
-public record OperatorSettings(TargetConfig target, Set<String> namespaces, Optional<String> leaderElectionNamespace) {
+public record OperatorSettings(TargetConfig target, Set<String> namespaces, Optional<String> leaderElectionNamespace,
+    int managementPort) {
 
   public static OperatorSettings fromEnvironment(Map<String, String> env) {
     String zkUrl = required(env, "MARATHON_ZK", "Marathon's --zk URL, e.g. zk://zk-1:2181,zk-2:2181/marathon");
@@ -39,8 +40,9 @@ public record OperatorSettings(TargetConfig target, Set<String> namespaces, Opti
         .filter(s -> !s.isEmpty())
         .collect(Collectors.toUnmodifiableSet());
     Optional<String> leaderElection = Optional.ofNullable(env.get("LEADER_ELECTION_NAMESPACE")).filter(s -> !s.isBlank());
+    int managementPort = Integer.parseInt(env.getOrDefault("MANAGEMENT_PORT", "8080"));
     return new OperatorSettings(TargetConfig.of(zookeeper, URI.create(marathonUrl), credentials, backupDir), namespaces,
-        leaderElection);
+        leaderElection, managementPort);
   }
 
   private static String required(Map<String, String> env, String name, String what) {

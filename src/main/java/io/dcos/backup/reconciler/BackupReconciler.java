@@ -48,13 +48,16 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
   private final OperationQueue queue;
   private final EventRecorder events;
   private final Clock clock;
+  private final OperationMetrics metrics;
   private final SimpleInboundEventSource<Backup> operationEvents = new SimpleInboundEventSource<>("backup-operations");
   private InformerEventSource<Restore, Backup> restores;
 
-  public BackupReconciler(BackupService service, OperationQueue queue, EventRecorder events, Clock clock) {
+  public BackupReconciler(BackupService service, OperationQueue queue, EventRecorder events, OperationMetrics metrics,
+      Clock clock) {
     this.service = service;
     this.queue = queue;
     this.events = events;
+    this.metrics = metrics;
     this.clock = clock;
   }
 
@@ -87,6 +90,12 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
 
   @Override
   public UpdateControl<Backup> reconcile(Backup backup, Context<Backup> context) {
+    try (LogContext ignored = LogContext.of(backup, backup.getStatus() == null ? null : backup.getStatus().id())) {
+      return reconcileInContext(backup);
+    }
+  }
+
+  private UpdateControl<Backup> reconcileInContext(Backup backup) {
     BackupStatus current = backup.getStatus();
     Long generation = backup.getMetadata().getGeneration();
     List<RestoreRecord> restoreRecords = restoreRecords(backup);
@@ -195,9 +204,16 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     String name = backup.getMetadata().getNamespace() + "/" + backup.getMetadata().getName();
     switch (after.phase()) {
       case STATUS_BACKING_UP -> events.normal(backup, "BackingUp", "backup " + after.id() + " started");
-      case STATUS_READY -> events.normal(backup, "Ready", "backup " + after.id() + " is ready: " + after.znodes()
-          + " znodes, " + after.bytes() + " bytes");
-      case STATUS_ERROR -> events.warning(backup, "Failed", after.message());
+      case STATUS_READY -> {
+        events.normal(backup, "Ready", "backup " + after.id() + " is ready: " + after.znodes() + " znodes, "
+            + after.bytes() + " bytes");
+        metrics.backupSucceeded(Times.between(after.startTime(), after.completionTime()), after.bytes(),
+            after.znodes(), Duration.ofMillis(Math.round(after.marathonLeaderlessSeconds() * 1000)), clock.instant());
+      }
+      case STATUS_ERROR -> {
+        events.warning(backup, "Failed", after.message());
+        metrics.backupFailed(Times.between(after.startTime(), after.completionTime()));
+      }
       default -> { }
     }
     log.info("backup {} {} -> {}{}", name, from, after.phase(),

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.MDC;
 
 /**
  * Runs backups and restores one at a time, in the order asked, off the reconcile threads — so a long operation never
@@ -57,7 +58,18 @@ public final class OperationQueue implements AutoCloseable {
     }
     Operation queued = new Operation(key, description, State.QUEUED, null, null, null, null, null);
     operations.put(key, queued);
-    executor.execute(() -> run(key, work, onChange));
+    // The submitting reconcile's log context (object, backup ID) follows the work onto the operation thread.
+    Map<String, String> logContext = MDC.getCopyOfContextMap();
+    executor.execute(() -> {
+      if (logContext != null) {
+        MDC.setContextMap(logContext);
+      }
+      try {
+        run(key, work, onChange);
+      } finally {
+        MDC.clear();
+      }
+    });
     return queued;
   }
 

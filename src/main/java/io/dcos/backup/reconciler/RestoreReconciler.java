@@ -44,14 +44,17 @@ public final class RestoreReconciler implements Reconciler<Restore> {
   private final OperationQueue queue;
   private final EventRecorder events;
   private final Clock clock;
+  private final OperationMetrics metrics;
   private final SimpleInboundEventSource<Restore> operationEvents =
       new SimpleInboundEventSource<>("restore-operations");
   private InformerEventSource<Backup, Restore> backups;
 
-  public RestoreReconciler(BackupService service, OperationQueue queue, EventRecorder events, Clock clock) {
+  public RestoreReconciler(BackupService service, OperationQueue queue, EventRecorder events,
+      OperationMetrics metrics, Clock clock) {
     this.service = service;
     this.queue = queue;
     this.events = events;
+    this.metrics = metrics;
     this.clock = clock;
   }
 
@@ -78,6 +81,13 @@ public final class RestoreReconciler implements Reconciler<Restore> {
 
   @Override
   public UpdateControl<Restore> reconcile(Restore restore, Context<Restore> context) {
+    try (LogContext ignored = LogContext.of(restore, restore.getStatus() == null ? null
+        : restore.getStatus().backupId())) {
+      return reconcileInContext(restore);
+    }
+  }
+
+  private UpdateControl<Restore> reconcileInContext(Restore restore) {
     RestoreStatus current = restore.getStatus();
     Long generation = restore.getMetadata().getGeneration();
     String key = BackupReconciler.operationKey(restore);
@@ -232,8 +242,15 @@ public final class RestoreReconciler implements Reconciler<Restore> {
     }
     switch (after.phase()) {
       case STATUS_RESTORING -> events.normal(restore, "Restoring", after.message());
-      case STATUS_READY -> events.normal(restore, "Restored", after.message());
-      case STATUS_ERROR -> events.warning(restore, "Failed", after.message());
+      case STATUS_READY -> {
+        events.normal(restore, "Restored", after.message());
+        metrics.restoreSucceeded(Times.between(after.startTime(), after.completionTime()),
+            Duration.ofMillis(Math.round(after.marathonLeaderlessSeconds() * 1000)), clock.instant());
+      }
+      case STATUS_ERROR -> {
+        events.warning(restore, "Failed", after.message());
+        metrics.restoreFailed(Times.between(after.startTime(), after.completionTime()));
+      }
       default -> { }
     }
     log.info("restore {}/{} {} -> {}{}", restore.getMetadata().getNamespace(), restore.getMetadata().getName(), from,

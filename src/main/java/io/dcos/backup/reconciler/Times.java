@@ -12,6 +12,14 @@ final class Times {
     return DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.SECONDS));
   }
 
+  /** Zero when either end is unknown (an object that failed before it started). */
+  static java.time.Duration between(String start, String end) {
+    if (start == null || end == null) {
+      return java.time.Duration.ZERO;
+    }
+    return java.time.Duration.between(Instant.parse(start), Instant.parse(end));
+  }
+
   /** With milliseconds, for start and completion of operations: their order matters below one second. */
   static String precise(Instant instant) {
     return DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.MILLIS));

@@ -143,10 +143,15 @@ public final class EmbeddedWorld implements AutoCloseable {
     return crds;
   }
 
-  public synchronized void startOperator() {
+  public synchronized void startOperator() throws IOException {
     if (operator == null) {
       operator = OperatorRuntime.start(kubeApi.client(), service, OperatorRuntime.Options.embedded());
     }
+  }
+
+  /** /metrics, /healthz and /readyz of the running operator. */
+  public synchronized Optional<URI> operatorManagementUrl() {
+    return Optional.ofNullable(operator).map(OperatorRuntime::managementUrl);
   }
 
   /** Stops the operator as a graceful shutdown would; ZooKeeper, Marathon and the API keep running. */

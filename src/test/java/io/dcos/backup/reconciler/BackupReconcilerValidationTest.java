@@ -39,7 +39,8 @@ class BackupReconcilerValidationTest {
     unreachable = new BackupService(TargetConfig.of(ZkTarget.parse("zk://127.0.0.1:1/marathon"),
         URI.create("http://127.0.0.1:1"), MarathonCredentials.none(), backups));
     Clock clock = Clock.fixed(Instant.parse("2026-11-24T00:00:00Z"), ZoneOffset.UTC);
-    reconciler = new BackupReconciler(unreachable, queue, new EventRecorder(SharedWorld.get().client(), clock), clock);
+    reconciler = new BackupReconciler(unreachable, queue, new EventRecorder(SharedWorld.get().client(), clock),
+        OperationMetrics.discarding(), clock);
   }
 
   @AfterEach

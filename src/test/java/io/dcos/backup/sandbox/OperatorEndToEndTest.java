@@ -161,6 +161,43 @@ class OperatorEndToEndTest {
         .anySatisfy(message -> assertThat(message).contains("waiting for Backup " + ns + "/" + earlierName));
   }
 
+  @Test
+  void metricsAndProbesAreServed() throws Exception {
+    String ns = namespace("metrics");
+    create(backup(ns, "measured", "measured"));
+    awaitPhase(Backup.class, ns, "measured", Phase.STATUS_READY);
+    java.net.URI management = world.operatorManagementUrl().orElseThrow();
+    var http = java.net.http.HttpClient.newHttpClient();
+    java.util.function.Function<String, java.net.http.HttpResponse<String>> get = path -> {
+      try {
+        return http.send(java.net.http.HttpRequest.newBuilder(management.resolve(path)).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    };
+    assertThat(get.apply("/healthz").statusCode()).isEqualTo(200);
+    assertThat(get.apply("/readyz").statusCode()).isEqualTo(200);
+    // The READY transition and its metrics are recorded by the reconcile that writes it; the scrape may race it.
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      String metrics = get.apply("/metrics").body();
+      assertThat(metricValue(metrics, "marathon_backup_backups_total{outcome=\"success\"}")).isGreaterThanOrEqualTo(1);
+      assertThat(metricValue(metrics, "marathon_backup_backup_last_successful_timestamp_seconds"))
+          .isGreaterThan(Instant.now().minusSeconds(600).getEpochSecond());
+      assertThat(metricValue(metrics, "marathon_backup_backup_archive_znodes")).isPositive();
+      assertThat(metrics).contains("marathon_backup_marathon_leaderless_seconds_count",
+          "marathon_backup_backup_duration_seconds_bucket");
+    });
+  }
+
+  private static double metricValue(String exposition, String series) {
+    return exposition.lines()
+        .filter(line -> line.startsWith(series + " "))
+        .mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1).trim()))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no series " + series + " in:\n" + exposition));
+  }
+
   private static Backup backup(String namespace, String name, String label) {
     Backup backup = new Backup();
     backup.getMetadata().setName(name);

@@ -1,0 +1,87 @@
+package io.dcos.backup.reconciler;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Backup and restore outcomes as Prometheus metrics, named like Velero's so existing dashboards and alerts
+ * (`…_success_total`, `…_last_successful_timestamp`) carry over.
+ */
+public final class OperationMetrics {
+  private static final String PREFIX = "marathon_backup_";
+  private final MeterRegistry registry;
+  private final AtomicLong lastBackupSuccess = new AtomicLong();
+  private final AtomicLong lastRestoreSuccess = new AtomicLong();
+  private final AtomicLong lastArchiveBytes = new AtomicLong();
+  private final AtomicLong lastArchiveZnodes = new AtomicLong();
+  private final DistributionSummary leaderless;
+
+  public OperationMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    registry.gauge(PREFIX + "backup_last_successful_timestamp_seconds", lastBackupSuccess, AtomicLong::get);
+    registry.gauge(PREFIX + "restore_last_successful_timestamp_seconds", lastRestoreSuccess, AtomicLong::get);
+    registry.gauge(PREFIX + "backup_archive_bytes", lastArchiveBytes, AtomicLong::get);
+    registry.gauge(PREFIX + "backup_archive_znodes", lastArchiveZnodes, AtomicLong::get);
+    leaderless = DistributionSummary.builder(PREFIX + "marathon_leaderless_seconds")
+        .description("How long Marathon had no elected leader because of a backup or restore")
+        .baseUnit("seconds")
+        .publishPercentileHistogram()
+        .register(registry);
+    // Zero-valued series from the start, so rate() and absent-alerts work before the first operation.
+    for (String kind : new String[] {"backup", "restore"}) {
+      for (String outcome : new String[] {"success", "failure"}) {
+        counter(kind, outcome);
+      }
+    }
+  }
+
+  public static OperationMetrics discarding() {
+    return new OperationMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+  }
+
+  void backupSucceeded(Duration took, long bytes, long znodes, Duration marathonLeaderless, Instant now) {
+    counter("backup", "success").increment();
+    timer("backup", "success").record(took);
+    lastBackupSuccess.set(now.getEpochSecond());
+    lastArchiveBytes.set(bytes);
+    lastArchiveZnodes.set(znodes);
+    leaderless.record(marathonLeaderless.toMillis() / 1000.0);
+  }
+
+  void backupFailed(Duration took) {
+    counter("backup", "failure").increment();
+    timer("backup", "failure").record(took);
+  }
+
+  void restoreSucceeded(Duration took, Duration marathonLeaderless, Instant now) {
+    counter("restore", "success").increment();
+    timer("restore", "success").record(took);
+    lastRestoreSuccess.set(now.getEpochSecond());
+    leaderless.record(marathonLeaderless.toMillis() / 1000.0);
+  }
+
+  void restoreFailed(Duration took) {
+    counter("restore", "failure").increment();
+    timer("restore", "failure").record(took);
+  }
+
+  private Counter counter(String kind, String outcome) {
+    return Counter.builder(PREFIX + kind + "s_total")
+        .description("Finished " + kind + "s by outcome")
+        .tag("outcome", outcome)
+        .register(registry);
+  }
+
+  private Timer timer(String kind, String outcome) {
+    return Timer.builder(PREFIX + kind + "_duration")
+        .description("Time a " + kind + " ran, from start to verified result")
+        .tag("outcome", outcome)
+        .publishPercentileHistogram()
+        .register(registry);
+  }
+}

@@ -164,7 +164,11 @@ public final class MarathonFence implements AutoCloseable {
   private void abdicateAndWait(Participant leader, long acquireDeadline)
       throws MarathonException, FenceException, InterruptedException {
     String hostPort = leader.data().trim();
-    long deadline = Math.min(acquireDeadline, System.nanoTime() + options.abdicationTimeout().toNanos());
+    long ownDeadline = System.nanoTime() + options.abdicationTimeout().toNanos();
+    long deadline = Math.min(acquireDeadline, ownDeadline);
+    // Say which bound ran out: this abdication's, or the whole acquisition's.
+    String within = ownDeadline - acquireDeadline <= 0 ? human(options.abdicationTimeout())
+        : human(options.acquireTimeout()) + " (the fence's acquire timeout)";
     progress.accept("Asking Marathon leader " + hostPort + " to abdicate");
     boolean accepted = false;
     while (!accepted) {
@@ -194,8 +198,7 @@ public final class MarathonFence implements AutoCloseable {
       }
       if (!accepted) {
         if (System.nanoTime() - deadline >= 0) {
-          throw new FenceException("Marathon leader " + hostPort + " did not accept abdication within "
-              + human(options.abdicationTimeout()));
+          throw new FenceException("Marathon leader " + hostPort + " did not accept abdication within " + within);
         }
         Thread.sleep(pollMillis());
       }
@@ -209,7 +212,7 @@ public final class MarathonFence implements AutoCloseable {
     while (exists(leader.path())) {
       if (System.nanoTime() - deadline >= 0) {
         throw new FenceException("Marathon leader " + hostPort + " did not abdicate within "
-            + human(options.abdicationTimeout()) + " (its election node " + leader.path() + " is still there)");
+            + within + " (its election node " + leader.path() + " is still there)");
       }
       Thread.sleep(pollMillis());
     }

@@ -11,6 +11,7 @@ import java.util.UUID;
 import java.util.function.Consumer;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
+import org.apache.curator.framework.state.ConnectionStateListener;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +48,8 @@ public final class MarathonFence implements AutoCloseable {
   private volatile int abdications;
   private volatile Instant leaderlessSince;
   private volatile boolean closed;
+  /** Gives the fence up as soon as the session is in doubt: a latch that re-joins after a reconnect is no fence. */
+  private final ConnectionStateListener connectionListener = (client, state) -> onConnectionState(state);
 
   private MarathonFence(CuratorFramework zk, String latchPath, MarathonClient marathon, FenceOptions options,
                         Consumer<String> progress) {
@@ -155,6 +158,7 @@ public final class MarathonFence implements AutoCloseable {
     }
     ourPath = path;
     ourVersion = stat.getVersion();
+    zk.getConnectionStateListenable().addListener(connectionListener);
     if (leaderlessSince == null) {
       leaderlessSince = Instant.now();
     }
@@ -312,6 +316,7 @@ public final class MarathonFence implements AutoCloseable {
       return;
     }
     closed = true;
+    zk.getConnectionStateListenable().removeListener(connectionListener);
     try {
       if (latch.getState() == LeaderLatch.State.STARTED) {
         latch.close();
@@ -322,6 +327,14 @@ public final class MarathonFence implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------------------------------------------------
+
+  private void onConnectionState(org.apache.curator.framework.state.ConnectionState state) {
+    if (!state.isConnected() && ourPath != null && !closed) {
+      LOG.warn("ZooKeeper connection {} while holding the Marathon fence: giving it up", state);
+      progress.accept("ZooKeeper connection " + state + ": the fence is lost and released");
+      close();
+    }
+  }
 
   private List<Participant> participants() throws FenceException {
     try {

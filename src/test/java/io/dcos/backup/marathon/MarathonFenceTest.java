@@ -225,6 +225,25 @@ class MarathonFenceTest {
   }
 
   @Test
+  void losingZooKeeperMeansTheFenceIsNoLongerHeld() throws Exception {
+    sim = MarathonSimulator.start(server.getConnectString(), "/marathon", 1, FAST);
+    await().atMost(Duration.ofSeconds(15)).until(() -> sim.leaderIndex().isPresent());
+    MarathonClient client = new MarathonClient(sim.anyUrl(), MarathonCredentials.none(), Duration.ofSeconds(5));
+    MarathonFence fence = MarathonFence.acquire(zk, LATCH, client, OPTIONS, progress::add);
+    closeables.add(0, fence);
+    assertThat(fence.isHeld()).isTrue();
+    // A snapshot or restore in progress must notice this and stop: its Op.check on the token would fail too.
+    server.stop();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !fence.isHeld());
+    server.restart();
+    // The fence left by itself: Marathon recovers without anyone calling close().
+    await().atMost(Duration.ofSeconds(30)).until(() -> sim.leaderIndex().isPresent());
+    assertThat(fence.isHeld()).isFalse();
+    assertThat(latchData()).doesNotContain("").allMatch(d -> !d.startsWith(MarathonFence.ID_PREFIX));
+    assertThat(progress).anyMatch(l -> l.contains("fence is lost"));
+  }
+
+  @Test
   void operatorDeathReleasesTheFenceWithItsSession() throws Exception {
     sim = MarathonSimulator.start(server.getConnectString(), "/marathon", 1, FAST);
     await().atMost(Duration.ofSeconds(15)).until(() -> sim.leaderIndex().isPresent());

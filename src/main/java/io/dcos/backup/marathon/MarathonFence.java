@@ -11,6 +11,7 @@ import java.util.UUID;
 import java.util.function.Consumer;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
+import org.apache.curator.framework.state.ConnectionStateListener;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +48,8 @@ public final class MarathonFence implements AutoCloseable {
   private volatile int abdications;
   private volatile Instant leaderlessSince;
   private volatile boolean closed;
+  /** Gives the fence up as soon as the session is in doubt: a latch that re-joins after a reconnect is no fence. */
+  private final ConnectionStateListener connectionListener = (client, state) -> onConnectionState(state);
 
   private MarathonFence(CuratorFramework zk, String latchPath, MarathonClient marathon, FenceOptions options,
                         Consumer<String> progress) {
@@ -155,6 +158,7 @@ public final class MarathonFence implements AutoCloseable {
     }
     ourPath = path;
     ourVersion = stat.getVersion();
+    zk.getConnectionStateListenable().addListener(connectionListener);
     if (leaderlessSince == null) {
       leaderlessSince = Instant.now();
     }
@@ -164,7 +168,11 @@ public final class MarathonFence implements AutoCloseable {
   private void abdicateAndWait(Participant leader, long acquireDeadline)
       throws MarathonException, FenceException, InterruptedException {
     String hostPort = leader.data().trim();
-    long deadline = Math.min(acquireDeadline, System.nanoTime() + options.abdicationTimeout().toNanos());
+    long ownDeadline = System.nanoTime() + options.abdicationTimeout().toNanos();
+    long deadline = Math.min(acquireDeadline, ownDeadline);
+    // Say which bound ran out: this abdication's, or the whole acquisition's.
+    String within = ownDeadline - acquireDeadline <= 0 ? human(options.abdicationTimeout())
+        : human(options.acquireTimeout()) + " (the fence's acquire timeout)";
     progress.accept("Asking Marathon leader " + hostPort + " to abdicate");
     boolean accepted = false;
     while (!accepted) {
@@ -194,8 +202,7 @@ public final class MarathonFence implements AutoCloseable {
       }
       if (!accepted) {
         if (System.nanoTime() - deadline >= 0) {
-          throw new FenceException("Marathon leader " + hostPort + " did not accept abdication within "
-              + human(options.abdicationTimeout()));
+          throw new FenceException("Marathon leader " + hostPort + " did not accept abdication within " + within);
         }
         Thread.sleep(pollMillis());
       }
@@ -209,7 +216,7 @@ public final class MarathonFence implements AutoCloseable {
     while (exists(leader.path())) {
       if (System.nanoTime() - deadline >= 0) {
         throw new FenceException("Marathon leader " + hostPort + " did not abdicate within "
-            + human(options.abdicationTimeout()) + " (its election node " + leader.path() + " is still there)");
+            + within + " (its election node " + leader.path() + " is still there)");
       }
       Thread.sleep(pollMillis());
     }
@@ -309,6 +316,7 @@ public final class MarathonFence implements AutoCloseable {
       return;
     }
     closed = true;
+    zk.getConnectionStateListenable().removeListener(connectionListener);
     try {
       if (latch.getState() == LeaderLatch.State.STARTED) {
         latch.close();
@@ -319,6 +327,14 @@ public final class MarathonFence implements AutoCloseable {
   }
 
   // ---------------------------------------------------------------------------------------------------------
+
+  private void onConnectionState(org.apache.curator.framework.state.ConnectionState state) {
+    if (!state.isConnected() && ourPath != null && !closed) {
+      LOG.warn("ZooKeeper connection {} while holding the Marathon fence: giving it up", state);
+      progress.accept("ZooKeeper connection " + state + ": the fence is lost and released");
+      close();
+    }
+  }
 
   private List<Participant> participants() throws FenceException {
     try {

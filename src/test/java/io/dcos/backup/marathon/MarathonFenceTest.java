@@ -60,7 +60,11 @@ class MarathonFenceTest {
   @AfterEach
   void tearDown() throws Exception {
     for (AutoCloseable c : closeables) {
-      c.close();
+      try {
+        c.close();
+      } catch (IllegalStateException alreadyClosed) {
+        // a test closed it itself
+      }
     }
     if (sim != null) {
       sim.close();
@@ -109,7 +113,9 @@ class MarathonFenceTest {
         zk.transactionOp().check().withVersion(fence.latchNodeVersion()).forPath(fence.latchNodePath()),
         zk.transactionOp().create().forPath("/token-check-1"));
 
+    long r0 = System.nanoTime();
     Duration leaderless = fence.release();
+    long releaseMs = (System.nanoTime() - r0) / 1_000_000;
     assertThat(leaderless).isPositive();
     assertThat(fence.isHeld()).isFalse();
     assertThat(sim.leaderIndex()).isPresent();
@@ -120,8 +126,9 @@ class MarathonFenceTest {
         zk.transactionOp().check().withVersion(fence.latchNodeVersion()).forPath(fence.latchNodePath()),
         zk.transactionOp().create().forPath("/token-check-2")))
         .isInstanceOf(KeeperException.class);
-    System.out.printf("fence with %d instance(s): acquire %d ms, %d abdication(s), leaderless %d ms%n",
-        instances, acquireMs, fence.abdications(), leaderless.toMillis());
+    System.out.printf("fence with %d instance(s): acquire %d ms, %d abdication(s), release->elected %d ms, "
+        + "leaderless %d ms (includes the test's %d ms fenced window)%n",
+        instances, acquireMs, fence.abdications(), releaseMs, leaderless.toMillis(), WRITE_INTERVAL.toMillis() * 5);
     assertThat(progress).anyMatch(l -> l.contains("abdicated")).anyMatch(l -> l.startsWith("Fence held"));
   }
 
@@ -185,6 +192,55 @@ class MarathonFenceTest {
         .hasMessageContaining("Marathon leader " + hostPort + " did not abdicate within 1s");
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
     assertThat(latchData()).containsExactly(hostPort);
+  }
+
+  @Test
+  void leaderAddressNotReachableFromTheOperatorFallsBackToTheConfiguredUrl() throws Exception {
+    int deadPort = freePort();
+    LeaderLatch ghost = ghostParticipant("127.0.0.1:" + deadPort);
+    // Stands in for a load balancer / standby that proxies the DELETE to the leader, which then leaves.
+    List<String> requests = new CopyOnWriteArrayList<>();
+    HttpServer proxy = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
+    proxy.createContext("/", ex -> {
+      requests.add(ex.getRequestMethod() + " " + ex.getRequestURI().getPath());
+      byte[] body = "{\"message\":\"Leadership abdicated\"}".getBytes(UTF_8);
+      ex.sendResponseHeaders(200, body.length);
+      ex.getResponseBody().write(body);
+      ex.close();
+      try {
+        ghost.close();
+      } catch (Exception ignored) {
+        // already closed
+      }
+    });
+    proxy.start();
+    closeables.add(() -> proxy.stop(0));
+    MarathonClient client = new MarathonClient(URI.create("http://127.0.0.1:" + proxy.getAddress().getPort()),
+        MarathonCredentials.none(), Duration.ofSeconds(2));
+    MarathonFence fence = MarathonFence.acquire(zk, LATCH, client, OPTIONS, progress::add);
+    closeables.add(0, fence);
+    assertThat(fence.isHeld()).isTrue();
+    assertThat(fence.abdications()).isEqualTo(1);
+    assertThat(requests).containsExactly("DELETE /v2/leader");
+  }
+
+  @Test
+  void losingZooKeeperMeansTheFenceIsNoLongerHeld() throws Exception {
+    sim = MarathonSimulator.start(server.getConnectString(), "/marathon", 1, FAST);
+    await().atMost(Duration.ofSeconds(15)).until(() -> sim.leaderIndex().isPresent());
+    MarathonClient client = new MarathonClient(sim.anyUrl(), MarathonCredentials.none(), Duration.ofSeconds(5));
+    MarathonFence fence = MarathonFence.acquire(zk, LATCH, client, OPTIONS, progress::add);
+    closeables.add(0, fence);
+    assertThat(fence.isHeld()).isTrue();
+    // A snapshot or restore in progress must notice this and stop: its Op.check on the token would fail too.
+    server.stop();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !fence.isHeld());
+    server.restart();
+    // The fence left by itself: Marathon recovers without anyone calling close().
+    await().atMost(Duration.ofSeconds(30)).until(() -> sim.leaderIndex().isPresent());
+    assertThat(fence.isHeld()).isFalse();
+    assertThat(latchData()).doesNotContain("").allMatch(d -> !d.startsWith(MarathonFence.ID_PREFIX));
+    assertThat(progress).anyMatch(l -> l.contains("fence is lost"));
   }
 
   @Test

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
@@ -111,7 +112,7 @@ class StateRoundTripTest {
     ArchiveStore store = new ArchiveStore(dir);
     SnapshotSummary snap;
     try (ArchiveWriter w = store.create("rt-1")) {
-      snap = new StateSnapshotter(marathon).snapshot(state, w);
+      snap = new StateSnapshotter(marathon).snapshot(state, w, true);
       w.commit(new ManifestInfo("rt-1", "rt", Instant.now(), List.of("h:1"), state, "1.10.0"));
     }
     assertThat(snap.znodes()).isEqualTo(original.size());
@@ -215,9 +216,11 @@ class StateRoundTripTest {
     }
     createAll(marathon, nodes, state);
     List<ZNode> before = snapshot(marathon, state);
-    assertThat(before).containsExactlyInAnyOrderElementsOf(nodes);
+    // Set comparison: AssertJ's any-order comparison is quadratic and took seconds at this size.
+    assertThat(before).hasSameSizeAs(nodes);
+    assertThat(new HashSet<>(before)).isEqualTo(new HashSet<>(nodes));
 
-    ZkTestSupport.deleteChildren(marathon, state + "/instance");
+    ZkTestSupport.deleteAll(marathon, nodes.subList(1, nodes.size()), state);
     RestoreSummary summary = new StateRestorer(marathon).restore(state, before.iterator(), null);
     assertThat(summary.znodesWritten()).isEqualTo(nodes.size());
     assertThat(new StateVerifier(marathon).compare(state, nodes.iterator())).isEmpty();
@@ -266,6 +269,54 @@ class StateRoundTripTest {
     marathon.create().forPath(state + "/container/child", utf8("c"));
     assertThat(snapshot(marathon, state)).extracting(ZNode::relativePath)
         .containsExactlyInAnyOrder("", "/container", "/container/child");
+  }
+
+  @Test
+  void strictSnapshotRefusesAStateThatChangedDuringTheWalk() throws Exception {
+    String state = newBase() + "/state";
+    createAll(marathon, marathonLikeState(), state);
+    String changed = state + "/framework-id/b/id";
+    AtomicInteger seen = new AtomicInteger();
+    ZNodeSink changeOnFirstNode = n -> {
+      if (seen.getAndIncrement() == 0) {
+        try {
+          marathon2.setData().forPath(changed, utf8("new framework id"));
+        } catch (Exception e) {
+          throw new java.io.IOException(e);
+        }
+      }
+    };
+    assertThatThrownBy(() -> new StateSnapshotter(marathon).snapshot(state, changeOnFirstNode, true))
+        .isInstanceOf(StateChangedException.class).hasMessageContaining(changed);
+
+    // Without the flag the same situation only warns; a deletion is noticed the same way.
+    seen.set(0);
+    String deleted = state + "/apps/5/app5-2/2024-01-03T10:00:00.000Z";
+    ZNodeSink deleteOnFirstNode = n -> {
+      if (seen.getAndIncrement() == 0) {
+        try {
+          marathon2.delete().forPath(deleted);
+        } catch (Exception e) {
+          throw new java.io.IOException(e);
+        }
+      }
+    };
+    assertThat(new StateSnapshotter(marathon).snapshot(state, deleteOnFirstNode).znodes()).isPositive();
+    seen.set(0);
+    ZNodeSink createOnFirstNode = n -> {
+      if (seen.getAndIncrement() == 0) {
+        try {
+          marathon2.create().forPath(deleted, utf8("back"));
+        } catch (Exception e) {
+          throw new java.io.IOException(e);
+        }
+      }
+    };
+    assertThatThrownBy(() -> new StateSnapshotter(marathon).snapshot(state, createOnFirstNode, true))
+        .isInstanceOf(StateChangedException.class).hasMessageContaining(deleted);
+    // Once quiet again, the strict snapshot succeeds: the watch of the failed attempts is gone.
+    assertThat(new StateSnapshotter(marathon).snapshot(state, n -> {}, true).znodes())
+        .isEqualTo(marathonLikeState().size());
   }
 
   @Test

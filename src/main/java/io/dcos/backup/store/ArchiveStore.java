@@ -400,20 +400,36 @@ public final class ArchiveStore {
       try (FileChannel ch = FileChannel.open(tarTemp, StandardOpenOption.WRITE)) {
         ch.force(true);
       }
-      if (Files.exists(target)) {
-        throw new FileAlreadyExistsException(target.toString(), null, "backup " + id + " already exists");
-      }
-      try {
-        Files.move(tarTemp, target, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        throw new IOException("backup directory " + directory + " does not support atomic renames", e);
-      }
-      liveTempFiles.remove(tarTemp);
+      publish(tarTemp, target);
+      forget(tarTemp);
       tarTemp = null;
       fsyncDirectory();
       committed = true;
       close();
       return m;
+    }
+
+    /**
+     * A hard link appears atomically and, unlike rename(2), refuses to replace an existing file: two writers that
+     * race on one id cannot overwrite each other's archive. Without hard links, an atomic rename after an existence
+     * check (racy only against a concurrent writer of the same id).
+     */
+    private void publish(Path temp, Path target) throws IOException {
+      try {
+        Files.createLink(target, temp);
+        return;
+      } catch (FileAlreadyExistsException e) {
+        throw new FileAlreadyExistsException(target.toString(), null, "backup " + id + " already exists");
+      } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+        if (Files.exists(target)) {
+          throw new FileAlreadyExistsException(target.toString(), null, "backup " + id + " already exists");
+        }
+      }
+      try {
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+      } catch (AtomicMoveNotSupportedException e) {
+        throw new IOException("backup directory " + directory + " does not support atomic renames", e);
+      }
     }
 
     private void putEntry(TarArchiveOutputStream tar, String name, long size, ManifestInfo info) throws IOException {

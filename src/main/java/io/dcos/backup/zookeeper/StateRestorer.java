@@ -38,6 +38,9 @@ public final class StateRestorer {
   }
 
   private static final int OP_OVERHEAD_BYTES = 32;
+  private static final int MULTI_OVERHEAD_BYTES = 64;
+  /** The server's jute.maxbuffer, assumed equal to this JVM's (default 0xfffff). */
+  private static final long MAX_REQUEST_BYTES = Integer.getInteger("jute.maxbuffer", 0xfffff);
   private static final long STALL_TIMEOUT_SECONDS = 120;
 
   private final CuratorFramework client;
@@ -90,8 +93,12 @@ public final class StateRestorer {
         String p = existing.get(i);
         pipe.add(Op.delete(p, -1), bytes(p) + OP_OVERHEAD_BYTES, 0, 1, 0);
       }
-      pipe.add(Op.setData(rootPath, root.data(), -1), bytes(rootPath) + len(root.data()) + OP_OVERHEAD_BYTES, 1, 0,
-          len(root.data()));
+      long size = bytes(rootPath) + len(root.data()) + OP_OVERHEAD_BYTES;
+      if (pipe.fitsInMulti(size)) {
+        pipe.add(Op.setData(rootPath, root.data(), -1), size, 1, 0, len(root.data()));
+      } else {
+        pipe.writeAlone(() -> zk.setData(rootPath, root.data(), -1), rootPath, len(root.data()));
+      }
     } else {
       for (String ancestor : missingAncestors(zk, rootPath)) {
         pipe.add(Op.create(ancestor, null, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT),
@@ -118,8 +125,17 @@ public final class StateRestorer {
     if (n.acl().isEmpty()) {
       throw new IllegalArgumentException("node " + path + " has an empty ACL list; ZooKeeper refuses that");
     }
-    pipe.add(Op.create(path, n.data(), n.acl(), CreateMode.PERSISTENT),
-        bytes(path) + len(n.data()) + aclBytes(n.acl()) + OP_OVERHEAD_BYTES, 1, 0, len(n.data()));
+    long size = bytes(path) + len(n.data()) + aclBytes(n.acl()) + OP_OVERHEAD_BYTES;
+    if (pipe.fitsInMulti(size)) {
+      pipe.add(Op.create(path, n.data(), n.acl(), CreateMode.PERSISTENT), size, 1, 0, len(n.data()));
+    } else {
+      pipe.writeAlone(() -> pipe.zk.create(path, n.data(), n.acl(), CreateMode.PERSISTENT), path, len(n.data()));
+    }
+  }
+
+  @FunctionalInterface
+  private interface Write {
+    void run() throws Exception;
   }
 
   private static List<String> missingAncestors(ZooKeeper zk, String rootPath) throws Exception {
@@ -203,7 +219,7 @@ public final class StateRestorer {
       long dataBytes;
     }
 
-    private final ZooKeeper zk;
+    final ZooKeeper zk;
     private final FenceToken fence;
     private final BlockingQueue<Done> events = new LinkedBlockingQueue<>();
     private Batch current;
@@ -242,6 +258,35 @@ public final class StateRestorer {
       } catch (KeeperException.NoNodeException | KeeperException.BadVersionException e) {
         throw fenceLost(Code.get(e.code().intValue()));
       }
+    }
+
+    /**
+     * Whether an op of this estimated size still fits in a multi() next to the fence check. A znode within ~100
+     * bytes of jute.maxbuffer can be written by a plain create but not inside a multi (measured on 3.9: the server
+     * drops the connection). Marathon caps its znodes well below that (--zk_max_node_size, 1,024,000 bytes).
+     */
+    boolean fitsInMulti(long estBytes) {
+      long fenceBytes = fence == null ? 0 : bytes(fence.path()) + OP_OVERHEAD_BYTES;
+      return estBytes + fenceBytes + MULTI_OVERHEAD_BYTES <= MAX_REQUEST_BYTES;
+    }
+
+    /**
+     * For a znode too big for a fenced multi: waits for every batch sent so far, checks the fence, then writes the
+     * node with a plain call. The fence is thus checked one request before the write, not atomically with it: this
+     * is the only write that could land in the instant after the fence is lost, and it is logged.
+     */
+    void writeAlone(Write write, String path, long dataBytes) throws Exception {
+      if (current.ops.size() > fenceOps()) {
+        send();
+      }
+      drain();
+      throwIfFailed();
+      checkFenceNow();
+      LOG.warn("{} ({} data bytes) is too large for a fenced multi(); writing it with a plain call right after a "
+          + "fence check", path, dataBytes);
+      write.run();
+      written++;
+      this.dataBytes += dataBytes;
     }
 
     void add(Op op, long estBytes, long written, long deleted, long dataBytes) throws Exception {

@@ -24,40 +24,71 @@ public final class StateSnapshotter {
   }
 
   /**
-   * Streams every persistent node under rootPath (root first, parents before children)
-   * to sink. Ephemeral nodes are skipped; container and TTL nodes are kept (as plain data).
+   * Streams every persistent node under rootPath (root first, parents before children) to sink. Ephemeral nodes are
+   * skipped; container and TTL nodes are kept (as plain data). Changes made by others during the walk are logged as
+   * a warning but do not fail the snapshot; use {@link #snapshot(String, ZNodeSink, boolean)} to refuse them.
    *
    * @throws StateUnavailableException if rootPath does not exist, Marathon is migrating its storage (before or
    *     during the walk), or an ACL denies reading a node (the message names it)
    */
   public SnapshotSummary snapshot(String rootPath, ZNodeSink sink) throws Exception {
+    return snapshot(rootPath, sink, false);
+  }
+
+  /**
+   * As {@link #snapshot(String, ZNodeSink)}; with {@code requireConsistent}, throws {@link StateChangedException} if
+   * any node below rootPath was created, deleted or had its data changed while the walk ran (or the connection
+   * dropped, so changes could have been missed). The sink has then received an inconsistent stream: discard it.
+   *
+   * <p>How: a persistent recursive watch (ZooKeeper 3.6+) is set on rootPath before the walk. ZooKeeper delivers a
+   * watch event before any read reply that reflects the change, so if no event has arrived by the time the last
+   * reply has, every node was read in the state it had when the walk began. This costs two requests, not a second
+   * pass over the tree. ACL changes fire no watch events and are not detected. On servers without persistent watches
+   * consistency is not checked (logged).
+   */
+  public SnapshotSummary snapshot(String rootPath, ZNodeSink sink, boolean requireConsistent) throws Exception {
     ZkPaths.validateRoot(rootPath);
     long start = System.nanoTime();
     ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
-    ZkPaths.sync(zk, rootPath);
-    if (zk.exists(rootPath, false) == null) {
-      throw new StateUnavailableException("ZooKeeper node " + rootPath
-          + " does not exist: there is no Marathon state to back up (is Marathon using another --zk path?)");
-    }
-    String marker = ZkPaths.child(rootPath, MIGRATION_MARKER);
-    checkNoMigration(zk, marker);
-    long[] counts = new long[2];
-    TreeReader reader = new TreeReader(client, limits);
-    reader.walk(rootPath, (path, data, acl, stat) -> {
-      if (path.equals(marker)) {
-        throw migrationInProgress(marker);
+    ChangeWatch watch = ChangeWatch.start(zk, rootPath);
+    try {
+      ZkPaths.sync(zk, rootPath);
+      if (zk.exists(rootPath, false) == null) {
+        throw new StateUnavailableException("ZooKeeper node " + rootPath
+            + " does not exist: there is no Marathon state to back up (is Marathon using another --zk path?)");
       }
-      sink.accept(new ZNode(ZkPaths.relative(rootPath, path), data, acl));
-      counts[0]++;
-      counts[1] += data == null ? 0 : data.length;
-    });
-    // A migration that started while we walked leaves a mix of old and new formats in what we read.
-    checkNoMigration(zk, marker);
-    Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-    LOG.info("snapshot of {}: {} znodes, {} data bytes, {} ephemerals skipped, {} vanished, {} requests, "
-            + "multi-read={}, {} ms", rootPath, counts[0], counts[1], reader.ephemeralsSkipped(), reader.vanished(),
-        reader.requests(), reader.usedMultiRead(), elapsed.toMillis());
-    return new SnapshotSummary(counts[0], counts[1], elapsed);
+      String marker = ZkPaths.child(rootPath, MIGRATION_MARKER);
+      checkNoMigration(zk, marker);
+      long[] counts = new long[2];
+      TreeReader reader = new TreeReader(client, limits);
+      reader.walk(rootPath, (path, data, acl, stat) -> {
+        if (path.equals(marker)) {
+          throw migrationInProgress(marker);
+        }
+        sink.accept(new ZNode(ZkPaths.relative(rootPath, path), data, acl));
+        counts[0]++;
+        counts[1] += data == null ? 0 : data.length;
+      });
+      // A migration that started while we walked leaves a mix of old and new formats in what we read.
+      checkNoMigration(zk, marker);
+      Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+      String change = watch.firstChange();
+      LOG.info("snapshot of {}: {} znodes, {} data bytes, {} ephemerals skipped, {} vanished, {} requests, "
+              + "multi-read={}, consistency={}, {} ms", rootPath, counts[0], counts[1], reader.ephemeralsSkipped(),
+          reader.vanished(), reader.requests(), reader.usedMultiRead(),
+          !watch.active() ? "unchecked" : change == null ? "ok" : "changed: " + change, elapsed.toMillis());
+      if (change != null) {
+        String message = "the state under " + rootPath + " changed while it was being read (" + change
+            + "); the snapshot may mix old and new state";
+        if (requireConsistent) {
+          throw new StateChangedException(message + ". Retry, or back up while Marathon is not writing.");
+        }
+        LOG.warn(message);
+      }
+      return new SnapshotSummary(counts[0], counts[1], elapsed);
+    } finally {
+      watch.stop();
+    }
   }
 
   private static void checkNoMigration(ZooKeeper zk, String marker) throws Exception {

@@ -32,11 +32,14 @@ public final class StateVerifier {
   public Optional<String> compare(String rootPath, Iterator<ZNode> expected) throws Exception {
     ZkPaths.validateRoot(rootPath);
     Map<String, Expected> want = new HashMap<>();
+    // Nearly every node carries one of a handful of ACL lists; sharing them keeps the map small for big archives.
+    Map<List<ACL>, List<ACL>> acls = new HashMap<>();
     List<String> diffs = new ArrayList<>();
     long[] total = new long[1];
     while (expected.hasNext()) {
       ZNode n = expected.next();
-      if (want.put(n.relativePath(), new Expected(fingerprint(n.data()), n.acl())) != null) {
+      Expected e = new Expected(fingerprint(n.data()), acls.computeIfAbsent(n.acl(), a -> a));
+      if (want.put(n.relativePath(), e) != null) {
         note(diffs, total, "expected stream lists " + show(n.relativePath()) + " twice");
       }
     }

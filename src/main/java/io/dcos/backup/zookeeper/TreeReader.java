@@ -46,7 +46,7 @@ final class TreeReader {
   /** Estimated reply bytes of one child name in a getChildren reply (length prefix + name). */
   private static final int EST_CHILD_NAME_BYTES = 4 + 96;
   private static final int STAT_AND_HEADER_BYTES = 100;
-  private static final int MAX_CONNECTION_RETRIES = 5;
+  private static final int MAX_CONNECTION_RETRIES = 3;
   private static final long STALL_TIMEOUT_SECONDS = 120;
 
   private final CuratorFramework client;
@@ -293,10 +293,17 @@ final class TreeReader {
   }
 
   private void singleFailed(Node n, Code code, String root) throws Exception {
-    if (code == Code.CONNECTIONLOSS && retryAfterConnectionLoss(n)) {
-      awaitConnection();
-      n.dropped = true; // finishCall re-queues it once its other call is answered
-      return;
+    if (code == Code.CONNECTIONLOSS) {
+      if (retryAfterConnectionLoss(n)) {
+        awaitConnection();
+        n.dropped = true; // finishCall re-queues it once its other call is answered
+        return;
+      }
+      // A reply above the client's jute.maxbuffer makes the client drop the connection, every time.
+      throw new IOException("could not read ZooKeeper node " + n.path + " (" + n.stat.getDataLength()
+          + " data bytes, " + n.stat.getNumChildren() + " children): the connection dropped on every attempt; its "
+          + "reply probably exceeds this client's jute.maxbuffer (connect with ZkConnector, or raise "
+          + "-Djute.maxbuffer)");
     }
     failOrSkip(n, code, root);
     n.dropped = true;

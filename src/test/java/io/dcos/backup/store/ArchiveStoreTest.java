@@ -165,6 +165,23 @@ class ArchiveStoreTest {
   }
 
   @Test
+  void secondWriterOfTheSameIdCannotReplaceTheFirstArchive() throws Exception {
+    ArchiveStore store = new ArchiveStore(tmp);
+    List<ZNode> nodes = sampleNodes();
+    try (ArchiveWriter first = store.create(ID); ArchiveWriter second = store.create(ID)) {
+      first.accept(nodes.get(0));
+      second.accept(nodes.get(1));
+      Manifest committed = first.commit(info(ID));
+      assertThatThrownBy(() -> second.commit(info(ID))).isInstanceOf(FileAlreadyExistsException.class);
+      assertThat(store.verify(ID)).isEqualTo(committed);
+    }
+    assertThat(readAll(store, ID)).containsExactly(nodes.get(0));
+    try (Stream<Path> files = Files.list(tmp)) {
+      assertThat(files).containsExactly(store.location(ID));
+    }
+  }
+
+  @Test
   void truncatedArchiveIsCorruptOnOpenAndVerify() throws Exception {
     ArchiveStore store = new ArchiveStore(tmp);
     write(store, ID, sampleNodes());

@@ -239,6 +239,38 @@ class KubectlAgainstEmbeddedKubeApiTest {
     assertThat(gone.stderr()).contains("backups.backup.dcos.io \"nightly\" not found");
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("kubectls")
+  void imperativeCreatesOfBuiltInsWork(String kubectl) throws Exception {
+    Assumptions.assumeTrue(onPath("kubectl").isPresent(), "kubectl is not on PATH");
+    String ns = "imp-" + Integer.toHexString(kubectl.hashCode());
+    Path kubeconfig = api.writeKubeconfig(work.resolve(ns + ".kubeconfig"), ns);
+    // These send protobuf bodies, not JSON.
+    Result configMap = run(kubectl, kubeconfig, "create", "configmap", "settings", "--from-literal=zk=zk-1:2181");
+    assertThat(configMap.exitCode()).as(configMap.stderr()).isZero();
+    Result secret = run(kubectl, kubeconfig, "create", "secret", "generic", "zk-credentials",
+        "--from-literal=digest=super:secret");
+    assertThat(secret.exitCode()).as(secret.stderr()).isZero();
+    Result namespace = run(kubectl, kubeconfig, "create", "namespace", ns + "-extra");
+    assertThat(namespace.exitCode()).as(namespace.stderr()).isZero();
+    assertThat(client.configMaps().inNamespace(ns).withName("settings").get().getData())
+        .containsEntry("zk", "zk-1:2181");
+    var stored = client.secrets().inNamespace(ns).withName("zk-credentials").get();
+    assertThat(new String(java.util.Base64.getDecoder().decode(stored.getData().get("digest")),
+        StandardCharsets.UTF_8)).isEqualTo("super:secret");
+    assertThat(stored.getType()).isEqualTo("Opaque");
+    assertThat(run(kubectl, kubeconfig, "get", "namespaces").stdout()).contains(ns + "-extra");
+    // Client-side apply of a built-in kind sends a strategic merge patch on the second apply.
+    Path cm = manifest(ns + "-cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\ndata:\n"
+        + "  a: \"1\"\n");
+    assertThat(run(kubectl, kubeconfig, "apply", "-f", cm.toString()).exitCode()).isZero();
+    manifest(ns + "-cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: applied\ndata:\n  a: \"2\"\n");
+    Result reapplied = run(kubectl, kubeconfig, "apply", "-f", cm.toString());
+    assertThat(reapplied.exitCode()).as(reapplied.stderr()).isZero();
+    assertThat(reapplied.stdout()).contains("configmap/applied configured");
+    assertThat(client.configMaps().inNamespace(ns).withName("applied").get().getData()).containsEntry("a", "2");
+  }
+
   static Result uncheckedRun(String kubectl, Path kubeconfig, int timeoutSeconds, String... args) {
     try {
       return run(kubectl, kubeconfig, timeoutSeconds, args);

@@ -133,7 +133,7 @@ final class KubeApiDispatcher extends Dispatcher {
         }
       case PUT:
         synchronized (writes) {
-          return update(request, api, r, Json.parse(request.getUtf8Body()));
+          return update(request, api, r, parseBody(request));
         }
       case PATCH:
         synchronized (writes) {
@@ -299,6 +299,10 @@ final class KubeApiDispatcher extends Dispatcher {
     }
     object.put("apiVersion", r.groupVersion());
     object.put("kind", r.kind());
+    if (r.group().isEmpty() && r.kind().equals("Secret") && !object.hasNonNull("type")) {
+      // The API server's defaulting; older kubectl leaves it to the server.
+      object.put("type", "Opaque");
+    }
     if (r.statusSubresource()) {
       // With a status subresource the API server drops status on create.
       object.remove("status");
@@ -478,8 +482,11 @@ final class KubeApiDispatcher extends Dispatcher {
   }
 
   private static JsonNode parseBody(RecordedRequest request) {
-    String text = request.getUtf8Body();
     String contentType = Optional.ofNullable(request.getHeader("Content-Type")).orElse("");
+    if (ProtobufBodies.isProtobuf(contentType)) {
+      return ProtobufBodies.toJson(request.getBody() == null ? null : request.getBody().getBytes());
+    }
+    String text = request.getUtf8Body();
     if (contentType.contains("yaml")) {
       return Json.MAPPER.valueToTree(Serialization.unmarshal(text, Object.class));
     }

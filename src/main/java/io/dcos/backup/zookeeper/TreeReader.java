@@ -209,6 +209,7 @@ final class TreeReader {
         n.lone = n.stat.getDataLength() > limits.loneDataBytes() || n.stat.getNumChildren() > limits.loneChildren();
         toRead.add(n);
       } else if (code == Code.CONNECTIONLOSS && retryAfterConnectionLoss(n)) {
+        awaitConnection();
         toStat.push(n);
       } else {
         failOrSkip(n, code, root);

@@ -13,7 +13,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -270,11 +269,6 @@ class ArchiveStoreTest {
       assertThatThrownBy(() -> w.commit(info("other-id"))).isInstanceOf(IllegalArgumentException.class);
     }
     assertThat(store.list()).isEmpty();
-  }
-
-  @SuppressWarnings("unused")
-  private static Instant truncated(Instant i) {
-    return i.truncatedTo(ChronoUnit.MILLIS);
   }
 
   private static int indexOf(byte[] haystack, byte[] needle) {

@@ -207,8 +207,16 @@ final class KubeApiDispatcher extends Dispatcher {
     FieldSelector selector = FieldSelector.parse(api.query.get("fieldSelector"));
     JsonNode stored = Json.parse(body(store.handleGet(api.uriWithout("fieldSelector", "timeout", "limit",
         "resourceVersion", "timeoutSeconds", "allowWatchBookmarks", "continue"))));
+    List<JsonNode> candidates = new ArrayList<>();
+    // A core path carries no group attribute, so the mock's match also returns same-named kinds of other groups.
+    stored.path("items").forEach(item -> {
+      if (item.path("apiVersion").asText(r.groupVersion()).equals(r.groupVersion())) {
+        candidates.add(item);
+      }
+    });
+    candidates.addAll(eventsFromTheOtherApi(r, api.namespace, candidates));
     List<JsonNode> items = new ArrayList<>();
-    for (JsonNode item : stored.path("items")) {
+    for (JsonNode item : candidates) {
       if (selector.matches(item)) {
         items.add(item);
       }
@@ -227,6 +235,28 @@ final class KubeApiDispatcher extends Dispatcher {
     ArrayNode array = list.putArray("items");
     items.forEach(array::add);
     return json(200, list);
+  }
+
+  private List<JsonNode> eventsFromTheOtherApi(ApiResource r, String namespace, List<JsonNode> nativeEvents) {
+    boolean core = EventBridge.isCoreEvents(r);
+    if (!core && !EventBridge.isEventsApi(r)) {
+      return List.of();
+    }
+    String ns = namespace == null ? "" : "/namespaces/" + namespace;
+    String otherPath = core ? "/apis/events.k8s.io/v1" + ns + "/events" : "/api/v1" + ns + "/events";
+    java.util.Set<String> names = new java.util.HashSet<>();
+    nativeEvents.forEach(e -> names.add(e.path("metadata").path("namespace").asText() + "/"
+        + e.path("metadata").path("name").asText()));
+    List<JsonNode> converted = new ArrayList<>();
+    for (JsonNode other : Json.parse(body(store.handleGet(otherPath))).path("items")) {
+      String key = other.path("metadata").path("namespace").asText() + "/" + other.path("metadata").path("name")
+          .asText();
+      String expected = core ? "events.k8s.io/v1" : "v1";
+      if (other.path("apiVersion").asText().equals(expected) && names.add(key)) {
+        converted.add(core ? EventBridge.toCore(other) : EventBridge.toEventsApi(other));
+      }
+    }
+    return converted;
   }
 
   /** The path the mock's watch listens on: it understands metadata.name/namespace selectors only. */
@@ -256,7 +286,12 @@ final class KubeApiDispatcher extends Dispatcher {
     if (response.code() != 200) {
       return Optional.empty();
     }
-    return Optional.of(Json.parse(body(response)));
+    JsonNode found = Json.parse(body(response));
+    // Same cross-group match as in lists: a core Event path may find an events.k8s.io Event.
+    if (!found.path("apiVersion").asText(r.groupVersion()).equals(r.groupVersion())) {
+      return Optional.empty();
+    }
+    return Optional.of(found);
   }
 
   private static String objectPath(ApiResource r, String namespace, String name) {

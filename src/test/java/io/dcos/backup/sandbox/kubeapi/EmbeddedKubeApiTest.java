@@ -287,6 +287,33 @@ class EmbeddedKubeApiTest {
   }
 
   @Test
+  void eventsWrittenThroughEventsApiAreListedByCoreApiAndBack() {
+    client.events().v1().events().inNamespace("default").resource(
+        new io.fabric8.kubernetes.api.model.events.v1.EventBuilder()
+            .withNewMetadata().withName("evt-new-api").endMetadata()
+            .withNewRegarding().withKind("Backup").withName("c").withNamespace("default").withUid("uid-c")
+            .endRegarding()
+            .withReason("Completed").withNote("via events.k8s.io").withType("Normal").withAction("Backup")
+            .withReportingController("marathon-backup-operator").withReportingInstance("pod-a")
+            .withEventTime(new io.fabric8.kubernetes.api.model.MicroTime("2026-01-01T00:00:00.000000Z")).build())
+        .create();
+    var core = client.v1().events().inNamespace("default").withField("involvedObject.uid", "uid-c").list()
+        .getItems();
+    assertThat(core).hasSize(1);
+    assertThat(core.get(0).getMessage()).isEqualTo("via events.k8s.io");
+    assertThat(core.get(0).getInvolvedObject().getName()).isEqualTo("c");
+    assertThat(core.get(0).getSource().getComponent()).isEqualTo("marathon-backup-operator");
+
+    client.v1().events().inNamespace("default").resource(new EventBuilder()
+        .withNewMetadata().withName("evt-old-api").endMetadata()
+        .withNewInvolvedObject().withKind("Backup").withName("d").withNamespace("default").withUid("uid-d")
+        .endInvolvedObject().withReason("Started").withMessage("via core").build()).create();
+    var viaNewApi = client.events().v1().events().inNamespace("default").withField("regarding.uid", "uid-d")
+        .list().getItems();
+    assertThat(viaNewApi).extracting(e -> e.getNote()).containsExactly("via core");
+  }
+
+  @Test
   void informersSeeAddsModificationsAndDeletes() {
     var backups = client.genericKubernetesResources(BACKUPS).inNamespace("default");
     List<String> seen = new CopyOnWriteArrayList<>();

@@ -299,6 +299,10 @@ public final class EmbeddedKubeApi implements AutoCloseable {
         }
         ObjectNode event = (ObjectNode) Json.parse(text);
         JsonNode object = event.path("object");
+        // The mock's core-group watch also matches same-named kinds of other groups (events.k8s.io Events).
+        if (!object.path("apiVersion").asText(r.groupVersion()).equals(r.groupVersion())) {
+          return true;
+        }
         long objectVersion = parseLong(object.path("metadata").path("resourceVersion").asText(null));
         // On open the mock replays every object as ADDED; a client resuming from a version has seen those.
         if ("ADDED".equals(event.path("type").asText()) && since > 0 && objectVersion <= since) {

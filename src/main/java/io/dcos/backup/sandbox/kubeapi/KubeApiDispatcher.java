@@ -30,6 +30,9 @@ final class KubeApiDispatcher extends Dispatcher {
   private static final String JSON = "application/json";
   private static final String CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 
+  private static final java.util.regex.Pattern DNS_SUBDOMAIN =
+      java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+
   final KubernetesCrudDispatcher store = new KubernetesCrudDispatcher();
   private final CrdAdmission admission = new CrdAdmission();
   private final TableConverter tables;
@@ -88,17 +91,26 @@ final class KubeApiDispatcher extends Dispatcher {
     }
   }
 
-  ResourceCatalog catalog() {
-    return ResourceCatalog.of(storedCrds());
+  private record CachedCatalog(String crdsJson, ResourceCatalog catalog) {
   }
 
-  List<CustomResourceDefinition> storedCrds() {
-    MockResponse list = store.handleGet(CRD_PATH);
+  private volatile CachedCatalog cachedCatalog = new CachedCatalog(null, null);
+
+  /** The catalog for the CRDs stored now; rebuilt only when they changed (every request asks). */
+  ResourceCatalog catalog() {
+    JsonNode items = Json.parse(body(store.handleGet(CRD_PATH))).path("items");
+    String crdsJson = items.toString();
+    CachedCatalog cached = cachedCatalog;
+    if (crdsJson.equals(cached.crdsJson())) {
+      return cached.catalog();
+    }
     List<CustomResourceDefinition> crds = new ArrayList<>();
-    for (JsonNode item : Json.parse(body(list)).path("items")) {
+    for (JsonNode item : items) {
       crds.add(Serialization.unmarshal(item.toString(), CustomResourceDefinition.class));
     }
-    return crds;
+    ResourceCatalog catalog = ResourceCatalog.of(crds);
+    cachedCatalog = new CachedCatalog(crdsJson, catalog);
+    return catalog;
   }
 
   private MockResponse route(RecordedRequest request) {
@@ -327,6 +339,12 @@ final class KubeApiDispatcher extends Dispatcher {
     if (name.isEmpty()) {
       throw invalid(r, name, List.of(new CrdAdmission.FieldError("metadata.name", "FieldValueRequired",
           "Required value: name or generateName is required")));
+    }
+    if (!DNS_SUBDOMAIN.matcher(name).matches() || name.length() > 253) {
+      throw invalid(r, name, List.of(new CrdAdmission.FieldError("metadata.name", "FieldValueInvalid",
+          "Invalid value: " + Json.write(name) + ": a lowercase RFC 1123 subdomain must consist of lower case "
+              + "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. "
+              + "'example.com', regex used for validation is '" + DNS_SUBDOMAIN.pattern() + "')")));
     }
     if (findCurrent(withName(api, name), r).isPresent()) {
       throw new StatusException(409, "AlreadyExists", r.plural() + (r.group().isEmpty() ? "" : "." + r.group())

@@ -186,6 +186,36 @@ class EmbeddedKubeApiTest {
   }
 
   @Test
+  void objectNamesMustBeDnsSubdomains() {
+    assertThatThrownBy(() -> client.genericKubernetesResources(BACKUPS).inNamespace("default")
+        .resource(backup("Bad_Name", "label")).create())
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getStatus().getMessage())
+            .startsWith("Backup.backup.dcos.io \"Bad_Name\" is invalid: metadata.name: Invalid value: \"Bad_Name\": "
+                + "a lowercase RFC 1123 subdomain must consist of"));
+  }
+
+  @Test
+  void crdsCreatedThroughTheApiAreServedAtOnce() {
+    var crd = EmbeddedKubeApi.loadCrds(CRDS).get(0);
+    crd.getMetadata().setName("widgets.example.io");
+    crd.getSpec().setGroup("example.io");
+    crd.getSpec().getNames().setKind("Widget");
+    crd.getSpec().getNames().setPlural("widgets");
+    crd.getSpec().getNames().setSingular("widget");
+    crd.getSpec().getNames().setShortNames(List.of());
+    client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+    assertThat(client.getApiResources("example.io/v1alpha1").getResources()).extracting(APIResource::getName)
+        .contains("widgets");
+    var widgets = client.genericKubernetesResources(new ResourceDefinitionContext.Builder().withGroup("example.io")
+        .withVersion("v1alpha1").withKind("Widget").withPlural("widgets").withNamespaced(true).build());
+    GenericKubernetesResource widget = backup("w", "x");
+    widget.setApiVersion("example.io/v1alpha1");
+    widget.setKind("Widget");
+    assertThatThrownBy(() -> widgets.inNamespace("default").resource(widget).create())
+        .hasMessageContaining("Widget.example.io \"w\" is invalid: spec.label");
+  }
+
+  @Test
   void celRuleRejectsWithItsMessage() {
     assertThatThrownBy(() -> client.genericKubernetesResources(BACKUPS).inNamespace("default")
         .resource(backup("dots", "..hidden")).create())

@@ -67,6 +67,17 @@ class EmbeddedKubeApiTest {
   }
 
   @Test
+  void clientIsSharedUntilItsUserClosesIt() {
+    KubernetesClient first = api.client();
+    assertThat(api.client()).isSameAs(first);
+    first.close();
+    KubernetesClient next = api.client();
+    assertThat(next).isNotSameAs(first);
+    assertThat(next.namespaces().withName("default").get()).isNotNull();
+    client = next;
+  }
+
+  @Test
   void loadsCrdsFromADirectory() {
     assertThat(EmbeddedKubeApi.loadCrds(CRDS)).extracting(c -> c.getMetadata().getName())
         .containsExactly("backups.backup.dcos.io");

@@ -119,19 +119,28 @@ public final class EmbeddedKubeApi implements AutoCloseable {
     return crds;
   }
 
-  /** A new Fabric8 client for this server (closed with it), with namespace "default". */
+  /**
+   * A Fabric8 client for this server, namespace "default". Shared between callers and closed with the server;
+   * when a user closed it (an operator closes its client on stop), the next call makes a fresh one.
+   */
   public KubernetesClient client() {
-    Config config = new ConfigBuilder(Config.empty())
-        .withMasterUrl(url.toString())
-        .withNamespace("default")
-        .withHttp2Disable(true)
-        .withRequestRetryBackoffLimit(0)
-        .build();
-    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
     synchronized (clients) {
+      if (!clients.isEmpty()) {
+        KubernetesClient last = clients.get(clients.size() - 1);
+        if (!last.getHttpClient().isClosed()) {
+          return last;
+        }
+      }
+      Config config = new ConfigBuilder(Config.empty())
+          .withMasterUrl(url.toString())
+          .withNamespace("default")
+          .withHttp2Disable(true)
+          .withRequestRetryBackoffLimit(0)
+          .build();
+      KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
       clients.add(client);
+      return client;
     }
-    return client;
   }
 
   public URI url() {
@@ -299,6 +308,10 @@ public final class EmbeddedKubeApi implements AutoCloseable {
         }
         ObjectNode event = (ObjectNode) Json.parse(text);
         JsonNode object = event.path("object");
+        // The mock's core-group watch also matches same-named kinds of other groups (events.k8s.io Events).
+        if (!object.path("apiVersion").asText(r.groupVersion()).equals(r.groupVersion())) {
+          return true;
+        }
         long objectVersion = parseLong(object.path("metadata").path("resourceVersion").asText(null));
         // On open the mock replays every object as ADDED; a client resuming from a version has seen those.
         if ("ADDED".equals(event.path("type").asText()) && since > 0 && objectVersion <= since) {

@@ -30,6 +30,9 @@ final class KubeApiDispatcher extends Dispatcher {
   private static final String JSON = "application/json";
   private static final String CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 
+  private static final java.util.regex.Pattern DNS_SUBDOMAIN =
+      java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+
   final KubernetesCrudDispatcher store = new KubernetesCrudDispatcher();
   private final CrdAdmission admission = new CrdAdmission();
   private final TableConverter tables;
@@ -88,17 +91,26 @@ final class KubeApiDispatcher extends Dispatcher {
     }
   }
 
-  ResourceCatalog catalog() {
-    return ResourceCatalog.of(storedCrds());
+  private record CachedCatalog(String crdsJson, ResourceCatalog catalog) {
   }
 
-  List<CustomResourceDefinition> storedCrds() {
-    MockResponse list = store.handleGet(CRD_PATH);
+  private volatile CachedCatalog cachedCatalog = new CachedCatalog(null, null);
+
+  /** The catalog for the CRDs stored now; rebuilt only when they changed (every request asks). */
+  ResourceCatalog catalog() {
+    JsonNode items = Json.parse(body(store.handleGet(CRD_PATH))).path("items");
+    String crdsJson = items.toString();
+    CachedCatalog cached = cachedCatalog;
+    if (crdsJson.equals(cached.crdsJson())) {
+      return cached.catalog();
+    }
     List<CustomResourceDefinition> crds = new ArrayList<>();
-    for (JsonNode item : Json.parse(body(list)).path("items")) {
+    for (JsonNode item : items) {
       crds.add(Serialization.unmarshal(item.toString(), CustomResourceDefinition.class));
     }
-    return crds;
+    ResourceCatalog catalog = ResourceCatalog.of(crds);
+    cachedCatalog = new CachedCatalog(crdsJson, catalog);
+    return catalog;
   }
 
   private MockResponse route(RecordedRequest request) {
@@ -207,8 +219,16 @@ final class KubeApiDispatcher extends Dispatcher {
     FieldSelector selector = FieldSelector.parse(api.query.get("fieldSelector"));
     JsonNode stored = Json.parse(body(store.handleGet(api.uriWithout("fieldSelector", "timeout", "limit",
         "resourceVersion", "timeoutSeconds", "allowWatchBookmarks", "continue"))));
+    List<JsonNode> candidates = new ArrayList<>();
+    // A core path carries no group attribute, so the mock's match also returns same-named kinds of other groups.
+    stored.path("items").forEach(item -> {
+      if (item.path("apiVersion").asText(r.groupVersion()).equals(r.groupVersion())) {
+        candidates.add(item);
+      }
+    });
+    candidates.addAll(eventsFromTheOtherApi(r, api.namespace, candidates));
     List<JsonNode> items = new ArrayList<>();
-    for (JsonNode item : stored.path("items")) {
+    for (JsonNode item : candidates) {
       if (selector.matches(item)) {
         items.add(item);
       }
@@ -227,6 +247,28 @@ final class KubeApiDispatcher extends Dispatcher {
     ArrayNode array = list.putArray("items");
     items.forEach(array::add);
     return json(200, list);
+  }
+
+  private List<JsonNode> eventsFromTheOtherApi(ApiResource r, String namespace, List<JsonNode> nativeEvents) {
+    boolean core = EventBridge.isCoreEvents(r);
+    if (!core && !EventBridge.isEventsApi(r)) {
+      return List.of();
+    }
+    String ns = namespace == null ? "" : "/namespaces/" + namespace;
+    String otherPath = core ? "/apis/events.k8s.io/v1" + ns + "/events" : "/api/v1" + ns + "/events";
+    java.util.Set<String> names = new java.util.HashSet<>();
+    nativeEvents.forEach(e -> names.add(e.path("metadata").path("namespace").asText() + "/"
+        + e.path("metadata").path("name").asText()));
+    List<JsonNode> converted = new ArrayList<>();
+    for (JsonNode other : Json.parse(body(store.handleGet(otherPath))).path("items")) {
+      String key = other.path("metadata").path("namespace").asText() + "/" + other.path("metadata").path("name")
+          .asText();
+      String expected = core ? "events.k8s.io/v1" : "v1";
+      if (other.path("apiVersion").asText().equals(expected) && names.add(key)) {
+        converted.add(core ? EventBridge.toCore(other) : EventBridge.toEventsApi(other));
+      }
+    }
+    return converted;
   }
 
   /** The path the mock's watch listens on: it understands metadata.name/namespace selectors only. */
@@ -256,7 +298,12 @@ final class KubeApiDispatcher extends Dispatcher {
     if (response.code() != 200) {
       return Optional.empty();
     }
-    return Optional.of(Json.parse(body(response)));
+    JsonNode found = Json.parse(body(response));
+    // Same cross-group match as in lists: a core Event path may find an events.k8s.io Event.
+    if (!found.path("apiVersion").asText(r.groupVersion()).equals(r.groupVersion())) {
+      return Optional.empty();
+    }
+    return Optional.of(found);
   }
 
   private static String objectPath(ApiResource r, String namespace, String name) {
@@ -292,6 +339,12 @@ final class KubeApiDispatcher extends Dispatcher {
     if (name.isEmpty()) {
       throw invalid(r, name, List.of(new CrdAdmission.FieldError("metadata.name", "FieldValueRequired",
           "Required value: name or generateName is required")));
+    }
+    if (!DNS_SUBDOMAIN.matcher(name).matches() || name.length() > 253) {
+      throw invalid(r, name, List.of(new CrdAdmission.FieldError("metadata.name", "FieldValueInvalid",
+          "Invalid value: " + Json.write(name) + ": a lowercase RFC 1123 subdomain must consist of lower case "
+              + "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. "
+              + "'example.com', regex used for validation is '" + DNS_SUBDOMAIN.pattern() + "')")));
     }
     if (findCurrent(withName(api, name), r).isPresent()) {
       throw new StatusException(409, "AlreadyExists", r.plural() + (r.group().isEmpty() ? "" : "." + r.group())

@@ -67,6 +67,17 @@ class EmbeddedKubeApiTest {
   }
 
   @Test
+  void clientIsSharedUntilItsUserClosesIt() {
+    KubernetesClient first = api.client();
+    assertThat(api.client()).isSameAs(first);
+    first.close();
+    KubernetesClient next = api.client();
+    assertThat(next).isNotSameAs(first);
+    assertThat(next.namespaces().withName("default").get()).isNotNull();
+    client = next;
+  }
+
+  @Test
   void loadsCrdsFromADirectory() {
     assertThat(EmbeddedKubeApi.loadCrds(CRDS)).extracting(c -> c.getMetadata().getName())
         .containsExactly("backups.backup.dcos.io");
@@ -186,6 +197,36 @@ class EmbeddedKubeApiTest {
   }
 
   @Test
+  void objectNamesMustBeDnsSubdomains() {
+    assertThatThrownBy(() -> client.genericKubernetesResources(BACKUPS).inNamespace("default")
+        .resource(backup("Bad_Name", "label")).create())
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getStatus().getMessage())
+            .startsWith("Backup.backup.dcos.io \"Bad_Name\" is invalid: metadata.name: Invalid value: \"Bad_Name\": "
+                + "a lowercase RFC 1123 subdomain must consist of"));
+  }
+
+  @Test
+  void crdsCreatedThroughTheApiAreServedAtOnce() {
+    var crd = EmbeddedKubeApi.loadCrds(CRDS).get(0);
+    crd.getMetadata().setName("widgets.example.io");
+    crd.getSpec().setGroup("example.io");
+    crd.getSpec().getNames().setKind("Widget");
+    crd.getSpec().getNames().setPlural("widgets");
+    crd.getSpec().getNames().setSingular("widget");
+    crd.getSpec().getNames().setShortNames(List.of());
+    client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+    assertThat(client.getApiResources("example.io/v1alpha1").getResources()).extracting(APIResource::getName)
+        .contains("widgets");
+    var widgets = client.genericKubernetesResources(new ResourceDefinitionContext.Builder().withGroup("example.io")
+        .withVersion("v1alpha1").withKind("Widget").withPlural("widgets").withNamespaced(true).build());
+    GenericKubernetesResource widget = backup("w", "x");
+    widget.setApiVersion("example.io/v1alpha1");
+    widget.setKind("Widget");
+    assertThatThrownBy(() -> widgets.inNamespace("default").resource(widget).create())
+        .hasMessageContaining("Widget.example.io \"w\" is invalid: spec.label");
+  }
+
+  @Test
   void celRuleRejectsWithItsMessage() {
     assertThatThrownBy(() -> client.genericKubernetesResources(BACKUPS).inNamespace("default")
         .resource(backup("dots", "..hidden")).create())
@@ -284,6 +325,33 @@ class EmbeddedKubeApiTest {
         .withField("involvedObject.name", "a").withField("involvedObject.kind", "Backup")
         .withField("involvedObject.uid", "uid-a").list().getItems();
     assertThat(found).extracting(e -> e.getMetadata().getName()).containsExactly("evt-a");
+  }
+
+  @Test
+  void eventsWrittenThroughEventsApiAreListedByCoreApiAndBack() {
+    client.events().v1().events().inNamespace("default").resource(
+        new io.fabric8.kubernetes.api.model.events.v1.EventBuilder()
+            .withNewMetadata().withName("evt-new-api").endMetadata()
+            .withNewRegarding().withKind("Backup").withName("c").withNamespace("default").withUid("uid-c")
+            .endRegarding()
+            .withReason("Completed").withNote("via events.k8s.io").withType("Normal").withAction("Backup")
+            .withReportingController("marathon-backup-operator").withReportingInstance("pod-a")
+            .withEventTime(new io.fabric8.kubernetes.api.model.MicroTime("2026-01-01T00:00:00.000000Z")).build())
+        .create();
+    var core = client.v1().events().inNamespace("default").withField("involvedObject.uid", "uid-c").list()
+        .getItems();
+    assertThat(core).hasSize(1);
+    assertThat(core.get(0).getMessage()).isEqualTo("via events.k8s.io");
+    assertThat(core.get(0).getInvolvedObject().getName()).isEqualTo("c");
+    assertThat(core.get(0).getSource().getComponent()).isEqualTo("marathon-backup-operator");
+
+    client.v1().events().inNamespace("default").resource(new EventBuilder()
+        .withNewMetadata().withName("evt-old-api").endMetadata()
+        .withNewInvolvedObject().withKind("Backup").withName("d").withNamespace("default").withUid("uid-d")
+        .endInvolvedObject().withReason("Started").withMessage("via core").build()).create();
+    var viaNewApi = client.events().v1().events().inNamespace("default").withField("regarding.uid", "uid-d")
+        .list().getItems();
+    assertThat(viaNewApi).extracting(e -> e.getNote()).containsExactly("via core");
   }
 
   @Test

@@ -209,8 +209,20 @@ class KubectlAgainstEmbeddedKubeApiTest {
         .withNewSource().withComponent("marathon-backup-operator").endSource()
         .withFirstTimestamp(nightly.getMetadata().getCreationTimestamp())
         .withLastTimestamp(nightly.getMetadata().getCreationTimestamp()).withCount(1).build()).create();
+    client.events().v1().events().inNamespace(ns).resource(
+        new io.fabric8.kubernetes.api.model.events.v1.EventBuilder()
+            .withNewMetadata().withName("nightly.done").endMetadata()
+            .withNewRegarding().withApiVersion("backup.dcos.io/v1alpha1").withKind("Backup").withName("nightly")
+            .withNamespace(ns).withUid(nightly.getMetadata().getUid()).endRegarding()
+            .withReason("BackupCompleted").withNote("Stored 7 znodes").withType("Normal").withAction("Backup")
+            .withReportingController("marathon-backup-operator").withReportingInstance("operator-0")
+            .withEventTime(new io.fabric8.kubernetes.api.model.MicroTime(
+                nightly.getMetadata().getCreationTimestamp().replace("Z", ".000000Z"))).build())
+        .create();
     Result described = run(kubectl, kubeconfig, "describe", "backup", "nightly");
     assertThat(described.exitCode()).as(described.stderr()).isZero();
+    assertThat(described.stdout()).containsPattern("Normal\\s+BackupCompleted\\s+.*marathon-backup-operator.*"
+        + "Stored 7 znodes");
     assertThat(described.stdout()).containsPattern("Normal\\s+BackupStarted\\s+.*marathon-backup-operator\\s+"
         + "Backing up /marathon");
 

@@ -1,0 +1,175 @@
+package io.dcos.backup.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.dcos.backup.api.Backup;
+import io.dcos.backup.api.BackupSpec;
+import io.dcos.backup.api.Phase;
+import io.dcos.backup.api.Restore;
+import io.dcos.backup.api.RestoreSpec;
+import io.dcos.backup.zookeeper.ZkConnector;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.apache.curator.framework.CuratorFramework;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Bad input through the API, as a user or a GitOps tool sends it: a clear error, and nothing lost. */
+class BadInputTest {
+  private static final Duration TIMEOUT = Duration.ofSeconds(90);
+  private static EmbeddedWorld world;
+  private static KubernetesClient client;
+  private static String ns;
+
+  @BeforeAll
+  static void start() throws Exception {
+    world = SharedWorld.get();
+    client = world.client();
+    ns = SharedWorld.namespace("bad-input");
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "ab            | should match",
+      "01234567890123456789012345 | should match",
+      ".x            | should match",
+      "-x            | should match",
+      "a/b           | should match",
+      "ünïcode       | should match",
+      "..x           | label must not start with '..'"})
+  void invalidLabelsAreRejectedByTheApiServerWithTheReason(String label, String reason) {
+    Backup backup = backup("invalid-" + Integer.toHexString(label.hashCode()), label);
+    assertThatThrownBy(() -> client.resource(backup).create())
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+          assertThat(e.getCode()).isEqualTo(422);
+          assertThat(e.getMessage()).contains("spec.label").contains(reason);
+        });
+    assertThat(client.resources(Backup.class).inNamespace(ns).withName(backup.getMetadata().getName()).get())
+        .isNull();
+  }
+
+  @Test
+  void anEmptyLabelIsRejected() {
+    Backup backup = backup("empty-label", "");
+    assertThatThrownBy(() -> client.resource(backup).create())
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(422));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"abc", "0123456789012345678901234"})
+  void labelsAtTheLengthLimitsAreAccepted(String label) {
+    Backup backup = backup("limit-" + label.length(), label);
+    client.resource(backup).create();
+    awaitPhase(Backup.class, backup.getMetadata().getName(), Phase.STATUS_READY);
+  }
+
+  @Test
+  void specCannotBeEditedAfterCreation() {
+    Backup backup = backup("immutable", "immutable");
+    client.resource(backup).create();
+    Backup edited = client.resources(Backup.class).inNamespace(ns).withName("immutable").get();
+    edited.setSpec(new BackupSpec("changed"));
+    assertThatThrownBy(() -> client.resource(edited).update())
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+          assertThat(e.getCode()).isEqualTo(422);
+          assertThat(e.getMessage()).contains("spec is immutable");
+        });
+    assertThat(client.resources(Backup.class).inNamespace(ns).withName("immutable").get().getSpec().label())
+        .isEqualTo("immutable");
+  }
+
+  @Test
+  void aRestoreMustNameExactlyOneBackup() {
+    Restore both = restore("both", new RestoreSpec("x-7c1e5a52-2f0c-4d6e-9a51-0d6f2c3b4a10", "x"));
+    Restore neither = restore("neither", new RestoreSpec(null, null));
+    for (Restore restore : new Restore[] {both, neither}) {
+      assertThatThrownBy(() -> client.resource(restore).create())
+          .isInstanceOfSatisfying(KubernetesClientException.class,
+              e -> assertThat(e.getMessage()).contains("exactly one of backupId or backupName must be set"));
+    }
+  }
+
+  /** A backup refused because Marathon is migrating its storage; a Restore of it then fails naming why. */
+  @Test
+  void aRestoreOfAFailedBackupFailsAndTouchesNothing() throws Exception {
+    String marker = world.zookeeper().statePath() + "/migration-in-progress";
+    try (CuratorFramework zk = ZkConnector.connect(world.zookeeper(), Duration.ofSeconds(10), Duration.ofSeconds(10))) {
+      zk.create().forPath(marker);
+      try {
+        client.resource(backup("during-migration", "during-migration")).create();
+        Backup failed = awaitPhase(Backup.class, "during-migration", Phase.STATUS_ERROR);
+        assertThat(failed.getStatus().message()).contains("migration-in-progress");
+        assertThat(failed.getStatus().location()).isNull();
+      } finally {
+        zk.delete().forPath(marker);
+      }
+      int electionsBefore = world.simulator().orElseThrow().elections();
+      int archivesBefore = world.service().archives().size();
+      client.resource(restore("of-failed", new RestoreSpec(null, "during-migration"))).create();
+      Restore restore = awaitPhase(Restore.class, "of-failed", Phase.STATUS_ERROR);
+      assertThat(restore.getStatus().message()).contains("during-migration", "failed", "nothing to restore");
+      assertThat(restore.getStatus().safetySnapshotId()).isNull();
+      // Refused before anything ran: Marathon was not restarted and no safety snapshot was taken.
+      assertThat(world.simulator().orElseThrow().elections()).isEqualTo(electionsBefore);
+      assertThat(world.service().archives()).hasSize(archivesBefore);
+    }
+  }
+
+  @Test
+  void deletingABackupWhileARestoreOfItRunsKeepsTheArchiveUntilTheRestoreEnds() throws Exception {
+    client.resource(backup("in-use", "in-use")).create();
+    Backup ready = awaitPhase(Backup.class, "in-use", Phase.STATUS_READY);
+    Path archive = Path.of(ready.getStatus().location());
+
+    client.resource(restore("uses-it", new RestoreSpec(ready.getStatus().id(), null))).create();
+    await().atMost(TIMEOUT).until(() -> {
+      Restore r = client.resources(Restore.class).inNamespace(ns).withName("uses-it").get();
+      return r.getStatus() != null && r.getStatus().safetySnapshotId() != null;
+    });
+    client.resources(Backup.class).inNamespace(ns).withName("in-use").delete();
+
+    Restore finished = awaitPhase(Restore.class, "uses-it", Phase.STATUS_READY);
+    assertThat(finished.getStatus().backupId()).isEqualTo(ready.getStatus().id());
+    await().atMost(TIMEOUT).until(() -> client.resources(Backup.class).inNamespace(ns).withName("in-use").get() == null);
+    assertThat(archive).doesNotExist();
+  }
+
+  private static Backup backup(String name, String label) {
+    Backup backup = new Backup();
+    backup.getMetadata().setName(name);
+    backup.getMetadata().setNamespace(ns);
+    backup.setSpec(new BackupSpec(label));
+    return backup;
+  }
+
+  private static Restore restore(String name, RestoreSpec spec) {
+    Restore restore = new Restore();
+    restore.getMetadata().setName(name);
+    restore.getMetadata().setNamespace(ns);
+    restore.setSpec(spec);
+    return restore;
+  }
+
+  private static <T extends HasMetadata> T awaitPhase(Class<T> type, String name, Phase expected) {
+    await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> {
+      T object = client.resources(type).inNamespace(ns).withName(name).get();
+      Phase phase = object instanceof Backup b ? (b.getStatus() == null ? null : b.getStatus().phase())
+          : ((Restore) object).getStatus() == null ? null : ((Restore) object).getStatus().phase();
+      if (phase != null && phase.isTerminal() && phase != expected) {
+        throw new AssertionError(type.getSimpleName() + " " + name + " ended " + phase + ": " + object);
+      }
+      return phase == expected;
+    });
+    return client.resources(type).inNamespace(ns).withName(name).get();
+  }
+}

@@ -15,11 +15,15 @@ final class Discovery {
   private Discovery() {
   }
 
-  static ObjectNode version() {
+  static final String DEFAULT_KUBERNETES_VERSION = "1.32";
+
+  /** {@code minorVersion} like "1.32": the kubectl dispatcher on PATH runs the kubectl matching it. */
+  static ObjectNode version(String kubernetesVersion) {
+    String[] parts = kubernetesVersion.split("\\.");
     ObjectNode v = Json.object();
-    v.put("major", "1");
-    v.put("minor", "32");
-    v.put("gitVersion", "v1.32.0");
+    v.put("major", parts[0]);
+    v.put("minor", parts[1]);
+    v.put("gitVersion", "v" + parts[0] + "." + parts[1] + "." + (parts.length > 2 ? parts[2] : "0"));
     v.put("gitCommit", "sandbox");
     v.put("gitTreeState", "clean");
     v.put("buildDate", "2025-01-01T00:00:00Z");

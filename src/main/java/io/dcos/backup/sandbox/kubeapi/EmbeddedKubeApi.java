@@ -68,7 +68,20 @@ public final class EmbeddedKubeApi implements AutoCloseable {
    * "default" exists from the start.
    */
   public static EmbeddedKubeApi start(List<CustomResourceDefinition> crds, int port) throws IOException {
-    KubeApiDispatcher dispatcher = new KubeApiDispatcher(Clock.systemUTC());
+    return start(crds, port, Discovery.DEFAULT_KUBERNETES_VERSION);
+  }
+
+  /**
+   * As {@link #start(List, int)}, reporting {@code kubernetesVersion} (e.g. "1.27") from /version. The kubectl on
+   * PATH here is a dispatcher that runs the kubectl binary matching the server's minor version, so this chooses
+   * which kubectl end-to-end tests exercise.
+   */
+  public static EmbeddedKubeApi start(List<CustomResourceDefinition> crds, int port, String kubernetesVersion)
+      throws IOException {
+    if (!kubernetesVersion.matches("\\d+\\.\\d+(\\.\\d+)?")) {
+      throw new IllegalArgumentException("kubernetesVersion must look like 1.32, not " + kubernetesVersion);
+    }
+    KubeApiDispatcher dispatcher = new KubeApiDispatcher(Clock.systemUTC(), kubernetesVersion);
     Vertx vertx = Vertx.vertx();
     HttpServer server = vertx.createHttpServer(new HttpServerOptions()
         .setHost("127.0.0.1")

@@ -41,8 +41,11 @@ final class KubeApiDispatcher extends Dispatcher {
   private final Object writes = new Object();
   private volatile String serverAddress = "127.0.0.1";
 
-  KubeApiDispatcher(Clock clock) {
+  private final String kubernetesVersion;
+
+  KubeApiDispatcher(Clock clock, String kubernetesVersion) {
     this.clock = clock;
+    this.kubernetesVersion = kubernetesVersion;
     this.tables = new TableConverter(clock);
   }
 
@@ -180,7 +183,7 @@ final class KubeApiDispatcher extends Dispatcher {
         return Optional.of(json(200, root));
       }
       case "/version":
-        return Optional.of(json(200, Discovery.version()));
+        return Optional.of(json(200, Discovery.version(kubernetesVersion)));
       case "/api":
         return Optional.of(json(200, Discovery.coreVersions(serverAddress)));
       case "/apis":

@@ -382,6 +382,45 @@ class EmbeddedKubeApiTest {
   }
 
   @Test
+  void sharedInformersListThenFollowChanges() {
+    var backups = client.genericKubernetesResources(BACKUPS).inNamespace("default");
+    backups.resource(backup("before-informer", "before")).create();
+    List<String> seen = new CopyOnWriteArrayList<>();
+    var informer = backups.inform(new io.fabric8.kubernetes.client.informers.ResourceEventHandler<>() {
+      @Override
+      public void onAdd(GenericKubernetesResource obj) {
+        seen.add("add " + obj.getMetadata().getName());
+      }
+
+      @Override
+      public void onUpdate(GenericKubernetesResource oldObj, GenericKubernetesResource newObj) {
+        if (!oldObj.getMetadata().getResourceVersion().equals(newObj.getMetadata().getResourceVersion())) {
+          seen.add("update " + newObj.getMetadata().getName());
+        }
+      }
+
+      @Override
+      public void onDelete(GenericKubernetesResource obj, boolean deletedFinalStateUnknown) {
+        seen.add("delete " + obj.getMetadata().getName());
+      }
+    });
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("add before-informer"));
+      backups.resource(backup("after-informer", "after")).create();
+      backups.withName("after-informer").editStatus(b -> {
+        b.setAdditionalProperty("status", Map.of("phase", "STATUS_READY"));
+        return b;
+      });
+      backups.withName("after-informer").delete();
+      await().atMost(Duration.ofSeconds(10)).until(() -> seen.contains("delete after-informer"));
+      assertThat(seen).containsSubsequence("add after-informer", "update after-informer", "delete after-informer");
+      assertThat(informer.getStore().getByKey("default/before-informer")).isNotNull();
+    } finally {
+      informer.close();
+    }
+  }
+
+  @Test
   void leasesWorkForLeaderElection() {
     var lease = client.leases().inNamespace("default").resource(new LeaseBuilder().withNewMetadata()
         .withName("operator-leader").endMetadata().withNewSpec().withHolderIdentity("pod-a")

@@ -283,6 +283,26 @@ class KubectlAgainstEmbeddedKubeApiTest {
     assertThat(client.configMaps().inNamespace(ns).withName("applied").get().getData()).containsEntry("a", "2");
   }
 
+  @org.junit.jupiter.api.Test
+  void theKubectlDispatcherRunsTheKubectlMatchingTheServerVersion() throws Exception {
+    Optional<Path> kubectl = onPath("kubectl");
+    Assumptions.assumeTrue(kubectl.isPresent(), "kubectl is not on PATH");
+    // The dispatcher is recognisable by the versioned binaries installed beside it.
+    Assumptions.assumeTrue(Files.isExecutable(kubectl.get().toRealPath().resolveSibling("kubectl.1.27")),
+        "kubectl on PATH is not the version dispatcher");
+    try (EmbeddedKubeApi old = EmbeddedKubeApi.start(EmbeddedKubeApi.loadCrds(EmbeddedKubeApiTest.CRDS), 0,
+        "1.27")) {
+      Path kubeconfig = old.writeKubeconfig(work.resolve("v127.kubeconfig"), "default");
+      Result version = run("kubectl", kubeconfig, "version", "-o", "json");
+      assertThat(version.exitCode()).as(version.stderr()).isZero();
+      assertThat(Json.parse(version.stdout()).path("serverVersion").path("minor").asText()).isEqualTo("27");
+      assertThat(Json.parse(version.stdout()).path("clientVersion").path("minor").asText()).isEqualTo("27");
+      Result apply = run("kubectl", kubeconfig, "apply", "-f",
+          manifest("v127-bad.yaml", backupYaml("bad", "a")).toString());
+      assertThat(apply.stderr()).contains("The Backup \"bad\" is invalid: spec.label");
+    }
+  }
+
   static Result uncheckedRun(String kubectl, Path kubeconfig, int timeoutSeconds, String... args) {
     try {
       return run(kubectl, kubeconfig, timeoutSeconds, args);

@@ -138,8 +138,8 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     }
 
     BackupStatus next = switch (operation.state()) {
-      case QUEUED -> status(current, current.id(), Phase.STATUS_BACKING_UP, waitingMessage(key), generation,
-          restoreRecords).running("Queued", waitingMessage(key)).build();
+      case QUEUED -> status(current, current.id(), Phase.STATUS_BACKING_UP, queue.waitingMessage(key), generation,
+          restoreRecords).running("Queued", queue.waitingMessage(key)).build();
       case RUNNING -> status(current, current.id(), Phase.STATUS_BACKING_UP, operation.progress(), generation,
           restoreRecords).withStart(Times.precise(operation.startedAt()))
           .running("BackingUp", operation.progress()).build();
@@ -220,11 +220,6 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
         after.phase() == Phase.STATUS_ERROR ? ": " + after.message() : "");
   }
 
-  private String waitingMessage(String key) {
-    return queue.runningOtherThan(key)
-        .map(op -> "waiting for " + op.description() + " to finish (one backup or restore at a time per Marathon)")
-        .orElse("waiting to start (position " + Math.max(1, queue.queuePosition(key)) + " in queue)");
-  }
 
   private BackupStatus succeeded(BackupStatus current, Operation operation, Long generation,
       List<RestoreRecord> restoreRecords) {

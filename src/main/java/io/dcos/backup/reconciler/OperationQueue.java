@@ -115,6 +115,13 @@ public final class OperationQueue implements AutoCloseable {
         .findFirst();
   }
 
+  /** What a queued operation waits for, in the words its status shows. */
+  public synchronized String waitingMessage(String key) {
+    return runningOtherThan(key)
+        .map(op -> "waiting for " + op.description() + " to finish (one backup or restore at a time per Marathon)")
+        .orElse("waiting to start (position " + Math.max(1, queuePosition(key)) + " in queue)");
+  }
+
   /** Position among queued operations (1 = next), or 0 when not queued. */
   public synchronized int queuePosition(String key) {
     int position = 0;

@@ -110,7 +110,7 @@ public final class RestoreReconciler implements Reconciler<Restore> {
           () -> operationEvents.propagateEvent(resourceId));
     }
     RestoreStatus next = switch (operation.state()) {
-      case QUEUED -> running(current, generation, "Queued", waitingMessage(key));
+      case QUEUED -> running(current, generation, "Queued", queue.waitingMessage(key));
       case RUNNING -> withTimes(running(current, generation, "Restoring", operation.progress()), operation);
       case SUCCEEDED -> withTimes(succeeded(current, generation, (RestoreOutcome) operation.result()), operation);
       case FAILED -> withTimes(failed(current, generation, "RestoreFailed",
@@ -188,11 +188,6 @@ public final class RestoreReconciler implements Reconciler<Restore> {
         status.conditions(), status.observedGeneration());
   }
 
-  private String waitingMessage(String key) {
-    return queue.runningOtherThan(key)
-        .map(op -> "waiting for " + op.description() + " to finish (one backup or restore at a time per Marathon)")
-        .orElse("waiting to start (position " + Math.max(1, queue.queuePosition(key)) + " in queue)");
-  }
 
   private RestoreStatus running(RestoreStatus current, Long generation, String reason, String message) {
     RestoreStatus base = current != null ? current : new RestoreStatus(null, null, null, null, null, null, null, null,

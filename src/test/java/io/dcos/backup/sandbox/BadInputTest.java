@@ -11,7 +11,6 @@ import io.dcos.backup.api.Restore;
 import io.dcos.backup.api.RestoreSpec;
 import io.dcos.backup.zookeeper.ZkConnector;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.file.Path;
@@ -25,7 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** Bad input through the API, as a user or a GitOps tool sends it: a clear error, and nothing lost. */
 class BadInputTest {
-  private static final Duration TIMEOUT = Duration.ofSeconds(90);
+  private static final Duration TIMEOUT = ApiObjects.OPERATION_TIMEOUT;
   private static EmbeddedWorld world;
   private static KubernetesClient client;
   private static String ns;
@@ -34,8 +33,7 @@ class BadInputTest {
   static void start() throws Exception {
     world = SharedWorld.get();
     client = world.client();
-    ns = SharedWorld.namespace("bad-input");
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+    ns = ApiObjects.createNamespace(client, "bad-input");
   }
 
   @ParameterizedTest
@@ -145,31 +143,14 @@ class BadInputTest {
   }
 
   private static Backup backup(String name, String label) {
-    Backup backup = new Backup();
-    backup.getMetadata().setName(name);
-    backup.getMetadata().setNamespace(ns);
-    backup.setSpec(new BackupSpec(label));
-    return backup;
+    return ApiObjects.backup(ns, name, label);
   }
 
   private static Restore restore(String name, RestoreSpec spec) {
-    Restore restore = new Restore();
-    restore.getMetadata().setName(name);
-    restore.getMetadata().setNamespace(ns);
-    restore.setSpec(spec);
-    return restore;
+    return ApiObjects.restore(ns, name, spec);
   }
 
   private static <T extends HasMetadata> T awaitPhase(Class<T> type, String name, Phase expected) {
-    await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> {
-      T object = client.resources(type).inNamespace(ns).withName(name).get();
-      Phase phase = object instanceof Backup b ? (b.getStatus() == null ? null : b.getStatus().phase())
-          : ((Restore) object).getStatus() == null ? null : ((Restore) object).getStatus().phase();
-      if (phase != null && phase.isTerminal() && phase != expected) {
-        throw new AssertionError(type.getSimpleName() + " " + name + " ended " + phase + ": " + object);
-      }
-      return phase == expected;
-    });
-    return client.resources(type).inNamespace(ns).withName(name).get();
+    return ApiObjects.awaitPhase(client, type, ns, name, expected);
   }
 }

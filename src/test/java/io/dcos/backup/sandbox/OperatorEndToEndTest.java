@@ -12,7 +12,6 @@ import io.dcos.backup.api.RestoreSpec;
 import io.dcos.backup.marathon.MarathonClient;
 import io.dcos.backup.marathon.MarathonCredentials;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
@@ -33,7 +32,7 @@ import org.junit.jupiter.api.Test;
 
 /** The operator against the mock API server, a real ZooKeeper and the Marathon simulator. */
 class OperatorEndToEndTest {
-  private static final Duration OPERATION_TIMEOUT = Duration.ofSeconds(90);
+  private static final Duration OPERATION_TIMEOUT = ApiObjects.OPERATION_TIMEOUT;
   private static EmbeddedWorld world;
   private static KubernetesClient client;
 
@@ -100,7 +99,7 @@ class OperatorEndToEndTest {
   void restoreOfAnUnknownBackupFailsNamingIt() throws Exception {
     String ns = namespace("unknown");
     create(restoreById(ns, "by-id", "nosuch-7c1e5a52-2f0c-4d6e-9a51-0d6f2c3b4a10"));
-    create(new RestoreBuilderish(ns, "by-name", new RestoreSpec(null, "missing-backup")).build());
+    create(ApiObjects.restore(ns, "by-name", new RestoreSpec(null, "missing-backup")));
     Restore byId = awaitPhase(Restore.class, ns, "by-id", Phase.STATUS_ERROR);
     Restore byName = awaitPhase(Restore.class, ns, "by-name", Phase.STATUS_ERROR);
     assertThat(byId.getStatus().message()).contains("nosuch-7c1e5a52-2f0c-4d6e-9a51-0d6f2c3b4a10", "not found");
@@ -199,25 +198,11 @@ class OperatorEndToEndTest {
   }
 
   private static Backup backup(String namespace, String name, String label) {
-    Backup backup = new Backup();
-    backup.getMetadata().setName(name);
-    backup.getMetadata().setNamespace(namespace);
-    backup.setSpec(new BackupSpec(label));
-    return backup;
+    return ApiObjects.backup(namespace, name, label);
   }
 
   private static Restore restoreById(String namespace, String name, String backupId) {
-    return new RestoreBuilderish(namespace, name, new RestoreSpec(backupId, null)).build();
-  }
-
-  private record RestoreBuilderish(String namespace, String name, RestoreSpec spec) {
-    Restore build() {
-      Restore restore = new Restore();
-      restore.getMetadata().setName(name);
-      restore.getMetadata().setNamespace(namespace);
-      restore.setSpec(spec);
-      return restore;
-    }
+    return ApiObjects.restore(namespace, name, new RestoreSpec(backupId, null));
   }
 
   private static <T extends HasMetadata> void create(T object) {
@@ -225,9 +210,7 @@ class OperatorEndToEndTest {
   }
 
   private static String namespace(String prefix) {
-    String ns = SharedWorld.namespace(prefix);
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
-    return ns;
+    return ApiObjects.createNamespace(client, prefix);
   }
 
   static Condition condition(List<Condition> conditions, String type) {
@@ -236,20 +219,7 @@ class OperatorEndToEndTest {
   }
 
   private static <T extends HasMetadata> T awaitPhase(Class<T> type, String ns, String name, Phase expected) {
-    Function<T, Phase> phaseOf = object -> object instanceof Backup b
-        ? (b.getStatus() == null ? null : b.getStatus().phase())
-        : (((Restore) object).getStatus() == null ? null : ((Restore) object).getStatus().phase());
-    await().atMost(OPERATION_TIMEOUT).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
-      T object = client.resources(type).inNamespace(ns).withName(name).get();
-      assertThat(object).isNotNull();
-      Phase phase = phaseOf.apply(object);
-      if (phase != null && phase.isTerminal() && phase != expected) {
-        throw new AssertionError(type.getSimpleName() + " " + name + " ended " + phase + ": "
-            + client.resources(type).inNamespace(ns).withName(name).get());
-      }
-      assertThat(phase).isEqualTo(expected);
-    });
-    return client.resources(type).inNamespace(ns).withName(name).get();
+    return ApiObjects.awaitPhase(client, type, ns, name, expected);
   }
 
   private static void awaitMarathonLeader() {

@@ -1,0 +1,65 @@
+package io.dcos.backup.sandbox;
+
+import static org.awaitility.Awaitility.await;
+
+import io.dcos.backup.api.Backup;
+import io.dcos.backup.api.BackupSpec;
+import io.dcos.backup.api.Phase;
+import io.dcos.backup.api.Restore;
+import io.dcos.backup.api.RestoreSpec;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+
+/** Backups, Restores and namespaces as tests create and wait for them. */
+public final class ApiObjects {
+  public static final Duration OPERATION_TIMEOUT = Duration.ofSeconds(90);
+
+  private ApiObjects() {}
+
+  public static Backup backup(String namespace, String name, String label) {
+    Backup backup = new Backup();
+    backup.getMetadata().setName(name);
+    backup.getMetadata().setNamespace(namespace);
+    backup.setSpec(new BackupSpec(label));
+    return backup;
+  }
+
+  public static Restore restore(String namespace, String name, RestoreSpec spec) {
+    Restore restore = new Restore();
+    restore.getMetadata().setName(name);
+    restore.getMetadata().setNamespace(namespace);
+    restore.setSpec(spec);
+    return restore;
+  }
+
+  /** A fresh namespace, so tests sharing one world never see each other's objects. */
+  public static String createNamespace(KubernetesClient client, String prefix) {
+    String ns = SharedWorld.namespace(prefix);
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+    return ns;
+  }
+
+  public static Phase phaseOf(HasMetadata object) {
+    if (object instanceof Backup backup) {
+      return backup.getStatus() == null ? null : backup.getStatus().phase();
+    }
+    Restore restore = (Restore) object;
+    return restore.getStatus() == null ? null : restore.getStatus().phase();
+  }
+
+  /** Waits for the phase; fails at once when the object ends in the other terminal phase. */
+  public static <T extends HasMetadata> T awaitPhase(KubernetesClient client, Class<T> type, String namespace,
+      String name, Phase expected) {
+    await().atMost(OPERATION_TIMEOUT).pollInterval(Duration.ofMillis(100)).until(() -> {
+      T object = client.resources(type).inNamespace(namespace).withName(name).get();
+      Phase phase = object == null ? null : phaseOf(object);
+      if (phase != null && phase.isTerminal() && phase != expected) {
+        throw new AssertionError(type.getSimpleName() + " " + name + " ended " + phase + ": " + object);
+      }
+      return phase == expected;
+    });
+    return client.resources(type).inNamespace(namespace).withName(name).get();
+  }
+}

@@ -53,6 +53,8 @@ public final class OperatorRuntime implements AutoCloseable {
         configuration -> watch(configuration, options.namespaces()));
     operator.register(new RestoreReconciler(service, queue, events, options.clock()),
         configuration -> watch(configuration, options.namespaces()));
+    operator.register(new io.dcos.backup.reconciler.BackupScheduleReconciler(events, options.clock()),
+        configuration -> watch(configuration, options.namespaces()));
     operator.start();
     return new OperatorRuntime(operator, queue);
   }

@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +62,12 @@ public final class BackupScheduleReconciler implements Reconciler<BackupSchedule
   private final Duration maxWait;
   private InformerEventSource<Backup, BackupSchedule> backups;
   private InformerEventSource<Restore, BackupSchedule> restores;
+  /**
+   * The latest fire time handled (run or skipped) per schedule UID, as this process knows it: the next pass may
+   * still read a cached schedule without the status just written, and must not handle the same fire time twice.
+   * After a restart, status is the record. One small entry per schedule ever seen.
+   */
+  private final Map<String, Instant> handled = new ConcurrentHashMap<>();
 
   public BackupScheduleReconciler(EventRecorder events, Clock clock) {
     this(events, clock, DEFAULT_MAX_WAIT);
@@ -126,6 +133,9 @@ public final class BackupScheduleReconciler implements Reconciler<BackupSchedule
           "spec.suspend is true: no backups are created", draft.generation, now);
       draft.conditions = Conditions.set(draft.conditions, READY, true, "Suspended",
           "suspended; retention still applies", draft.generation, now);
+      // Fire times while suspended are skipped, not caught up when the schedule resumes.
+      cron.latestAtOrBefore(now).filter(t -> t.isAfter(lastHandled(schedule, current)))
+          .ifPresent(t -> draft.skipped(schedule, t));
     } else {
       draft.conditions = Conditions.set(draft.conditions, SUSPENDED, false, "Scheduling",
           "spec.suspend is not set", draft.generation, now);
@@ -189,7 +199,7 @@ public final class BackupScheduleReconciler implements Reconciler<BackupSchedule
     String dropped = due.olderMissed() == 0 ? "" : " (" + due.olderMissed() + " earlier fire time"
         + (due.olderMissed() == 1 ? " was" : "s were") + " missed and are not caught up)";
     if (due.pastDeadline()) {
-      draft.lastSkippedTime = when;
+      draft.skipped(schedule, fireTime);
       events.warning(schedule, "MissedSchedule", "backup due at " + when + " not started: it is "
           + RetentionPolicy.format(Duration.between(fireTime, now)) + " late, past startingDeadlineSeconds "
           + schedule.getSpec().startingDeadlineSeconds() + dropped);
@@ -197,7 +207,7 @@ public final class BackupScheduleReconciler implements Reconciler<BackupSchedule
     }
     List<String> running = owned.stream().filter(b -> !isTerminal(b)).map(b -> b.getMetadata().getName()).toList();
     if (schedule.getSpec().effectiveConcurrencyPolicy() == ConcurrencyPolicy.Forbid && !running.isEmpty()) {
-      draft.lastSkippedTime = when;
+      draft.skipped(schedule, fireTime);
       events.normal(schedule, "Skipped", "backup due at " + when + " skipped: " + String.join(", ", running)
           + " still running (concurrencyPolicy Forbid)" + dropped);
       return null;
@@ -218,7 +228,7 @@ public final class BackupScheduleReconciler implements Reconciler<BackupSchedule
       Backup existing = client.resources(Backup.class).inNamespace(schedule.getMetadata().getNamespace())
           .withName(name).get();
       if (existing == null || !ownedBy(existing, schedule)) {
-        draft.lastSkippedTime = when;
+        draft.skipped(schedule, fireTime);
         events.warning(schedule, "NameTaken", "backup due at " + when + " skipped: a Backup named " + name
             + " exists and does not belong to this schedule");
         return null;
@@ -226,6 +236,7 @@ public final class BackupScheduleReconciler implements Reconciler<BackupSchedule
       backup = existing;
     }
     draft.lastScheduleTime = when;
+    handled.merge(schedule.getMetadata().getUid(), fireTime, BackupScheduleReconciler::later);
     draft.lastScheduleLagSeconds = BackupReconciler.seconds(Duration.between(fireTime, now));
     return backup;
   }
@@ -318,8 +329,12 @@ public final class BackupScheduleReconciler implements Reconciler<BackupSchedule
   }
 
   /** Fire times before this one are handled: the last one run or skipped, else the schedule's creation. */
-  private static Instant lastHandled(BackupSchedule schedule, BackupScheduleStatus status) {
+  private Instant lastHandled(BackupSchedule schedule, BackupScheduleStatus status) {
     Instant since = parse(schedule.getMetadata().getCreationTimestamp()).orElse(Instant.EPOCH);
+    Instant remembered = handled.get(schedule.getMetadata().getUid());
+    if (remembered != null && remembered.isAfter(since)) {
+      since = remembered;
+    }
     if (status != null) {
       for (String time : new String[] {status.lastScheduleTime(), status.lastSkippedTime()}) {
         Optional<Instant> handled = parse(time);
@@ -329,6 +344,10 @@ public final class BackupScheduleReconciler implements Reconciler<BackupSchedule
       }
     }
     return since;
+  }
+
+  private static Instant later(Instant a, Instant b) {
+    return a.isAfter(b) ? a : b;
   }
 
   private static Optional<Duration> deadline(BackupScheduleSpec spec) {
@@ -407,7 +426,7 @@ public final class BackupScheduleReconciler implements Reconciler<BackupSchedule
   }
 
   /** The next status, starting from the current one. */
-  private static final class Draft {
+  private final class Draft {
     final Long generation;
     final Instant now;
     String lastScheduleTime;
@@ -436,6 +455,11 @@ public final class BackupScheduleReconciler implements Reconciler<BackupSchedule
         active = base.active();
         conditions = base.conditions();
       }
+    }
+
+    void skipped(BackupSchedule schedule, Instant fireTime) {
+      lastSkippedTime = Times.format(fireTime);
+      handled.merge(schedule.getMetadata().getUid(), fireTime, BackupScheduleReconciler::later);
     }
 
     BackupScheduleStatus build() {

@@ -79,7 +79,9 @@ public final class CronSchedule {
    * next fire time after now.
    */
   public Due due(Instant since, Instant now, Optional<Duration> startingDeadline) {
-    Optional<Instant> next = next(now);
+    // From the later of the two: an API server clock ahead of the operator's must not announce a fire time that
+    // will not run.
+    Optional<Instant> next = next(since.isAfter(now) ? since : now);
     Optional<Instant> latest = latestAtOrBefore(now).filter(t -> t.isAfter(since));
     if (latest.isEmpty()) {
       return new Due(Optional.empty(), 0, false, next);
@@ -99,7 +101,7 @@ public final class CronSchedule {
    * @param fireTime the latest fire time not yet handled, if any
    * @param olderMissed fire times before it, since the last handled one, that are dropped (at most one catch-up run)
    * @param pastDeadline the fire time is older than startingDeadlineSeconds: it is skipped, not run
-   * @param next the next fire time after now
+   * @param next the next fire time after now (and after since)
    */
   public record Due(Optional<Instant> fireTime, int olderMissed, boolean pastDeadline, Optional<Instant> next) {
     public boolean shouldRun() {

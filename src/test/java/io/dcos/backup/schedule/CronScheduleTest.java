@@ -102,4 +102,13 @@ class CronScheduleTest {
     assertThat(due.shouldRun()).isTrue();
     assertThat(due.olderMissed()).isEqualTo(CronSchedule.MISSED_COUNT_LIMIT);
   }
+
+  @Test
+  void theNextFireTimeIsNeverOneThatWillNotRun() {
+    // The schedule was created (API server clock) after the operator's clock: 10:05 is not after "since".
+    CronSchedule everyFive = CronSchedule.parse("*/5 * * * *");
+    var due = everyFive.due(t("2026-03-01T10:05:10Z"), t("2026-03-01T10:04:50Z"), Optional.empty());
+    assertThat(due.fireTime()).isEmpty();
+    assertThat(due.next()).contains(t("2026-03-01T10:10:00Z"));
+  }
 }

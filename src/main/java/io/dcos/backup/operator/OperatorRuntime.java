@@ -2,6 +2,7 @@ package io.dcos.backup.operator;
 
 import io.dcos.backup.engine.BackupService;
 import io.dcos.backup.reconciler.BackupReconciler;
+import io.dcos.backup.reconciler.BackupScheduleReconciler;
 import io.dcos.backup.reconciler.EventRecorder;
 import io.dcos.backup.reconciler.OperationMetrics;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
@@ -29,10 +30,22 @@ public final class OperatorRuntime implements AutoCloseable {
    * @param serverSideApply false against API servers without server-side apply (Fabric8's mock)
    */
   public record Options(Set<String> namespaces, Optional<String> leaderElectionNamespace, boolean serverSideApply,
-      Clock clock, String managementHost, int managementPort) {
+      Clock clock, String managementHost, int managementPort, Duration scheduleCheckInterval) {
+    public Options(Set<String> namespaces, Optional<String> leaderElectionNamespace, boolean serverSideApply,
+        Clock clock, String managementHost, int managementPort) {
+      this(namespaces, leaderElectionNamespace, serverSideApply, clock, managementHost, managementPort,
+          BackupScheduleReconciler.DEFAULT_MAX_WAIT);
+    }
+
     /** For the embedded world: no SSA (the mock has none), management endpoints on a free loopback port. */
     public static Options embedded() {
       return new Options(Set.of(), Optional.empty(), false, Clock.systemUTC(), "127.0.0.1", 0);
+    }
+
+    /** Time as tests drive it; schedules then look at the clock this often. */
+    public Options withClock(Clock testClock, Duration checkInterval) {
+      return new Options(namespaces, leaderElectionNamespace, serverSideApply, testClock, managementHost,
+          managementPort, checkInterval);
     }
   }
 
@@ -71,6 +84,8 @@ public final class OperatorRuntime implements AutoCloseable {
         configuration -> watch(configuration, options.namespaces()));
     operator.register(new RestoreReconciler(service, queue, events, metrics, options.clock()),
         configuration -> watch(configuration, options.namespaces()));
+    operator.register(new BackupScheduleReconciler(events, options.clock(), options.scheduleCheckInterval()),
+        configuration -> watch(configuration, options.namespaces()));
     ManagementServer management = ManagementServer.start(options.managementHost(), options.managementPort(), registry,
         () -> operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy());
     try {
@@ -81,6 +96,11 @@ public final class OperatorRuntime implements AutoCloseable {
       throw e;
     }
     return new OperatorRuntime(operator, queue, management, registry);
+  }
+
+  /** The one queue backups and restores wait in; tests hold it to keep an operation "running". */
+  public OperationQueue queue() {
+    return queue;
   }
 
   /** Where /metrics, /healthz and /readyz are served. */

@@ -1,0 +1,49 @@
+package io.dcos.backup.api;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+
+/**
+ * When to back up and how long to keep the backups. Unlike a Backup's, this spec may change: the next reconcile
+ * follows it. The cron expression is checked by the operator (CEL cannot parse cron); everything else also by the
+ * schema, and again by the operator.
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+@ValidationRule(value = "!self.label.startsWith('..')", message = "label must not start with '..'", fieldPath = ".label")
+public record BackupScheduleSpec(
+    /** 5 cron fields (minute hour day-of-month month day-of-week), evaluated in UTC. */
+    @Required String schedule,
+    /**
+     * Prefix of each Backup's DC/OS label, which is {@code <label>-<yyyyMMdd>-<HHmm>} (fire time, UTC): 1–11
+     * characters of [A-Za-z0-9_.-] so the whole label stays within DC/OS's 25.
+     */
+    @Required @Pattern("^[A-Za-z0-9_.-]{1,11}$") String label,
+    /** No new Backups while true (retention still applies). */
+    Boolean suspend,
+    /** Forbid (default): a fire time while a backup of this schedule runs is skipped. Allow: it is queued. */
+    ConcurrencyPolicy concurrencyPolicy,
+    /** A fire time not started within this many seconds (operator down) is skipped. Unset: no deadline. */
+    @Min(0) Long startingDeadlineSeconds,
+    Retention retention) {
+
+  public enum ConcurrencyPolicy { Forbid, Allow }
+
+  /** Unset fields keep everything; see the README, "Scheduled backups and retention". */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Retention(
+      /** Keep the N newest STATUS_READY backups (and the N newest failed ones). */
+      @Min(1) Integer keepLast,
+      /** Delete finished backups whose fire time is older: 30d, 72h, 1d12h (units d, h, m, s). */
+      @Pattern("^([0-9]+[dhms])+$") String maxAge) {}
+
+  public boolean suspended() {
+    return Boolean.TRUE.equals(suspend);
+  }
+
+  public ConcurrencyPolicy effectiveConcurrencyPolicy() {
+    return concurrencyPolicy == null ? ConcurrencyPolicy.Forbid : concurrencyPolicy;
+  }
+}

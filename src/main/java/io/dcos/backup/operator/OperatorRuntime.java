@@ -84,7 +84,7 @@ public final class OperatorRuntime implements AutoCloseable {
         configuration -> watch(configuration, options.namespaces()));
     operator.register(new RestoreReconciler(service, queue, events, metrics, options.clock()),
         configuration -> watch(configuration, options.namespaces()));
-    operator.register(new BackupScheduleReconciler(events, options.clock(), options.scheduleCheckInterval()),
+    operator.register(new BackupScheduleReconciler(events, metrics, options.clock(), options.scheduleCheckInterval()),
         configuration -> watch(configuration, options.namespaces()));
     ManagementServer management = ManagementServer.start(options.managementHost(), options.managementPort(), registry,
         () -> operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy());

@@ -58,6 +58,7 @@ public final class BackupScheduleReconciler implements Reconciler<BackupSchedule
   static final String BACKUP_FAILED = "BackupFailed";
 
   private final EventRecorder events;
+  private final OperationMetrics metrics;
   private final Clock clock;
   private final Duration maxWait;
   private InformerEventSource<Backup, BackupSchedule> backups;
@@ -70,12 +71,13 @@ public final class BackupScheduleReconciler implements Reconciler<BackupSchedule
   private final Map<String, Instant> handled = new ConcurrentHashMap<>();
 
   public BackupScheduleReconciler(EventRecorder events, Clock clock) {
-    this(events, clock, DEFAULT_MAX_WAIT);
+    this(events, OperationMetrics.discarding(), clock, DEFAULT_MAX_WAIT);
   }
 
   /** @param maxWait the longest time between two reconciles of a schedule (tests driving a fake clock use little) */
-  public BackupScheduleReconciler(EventRecorder events, Clock clock, Duration maxWait) {
+  public BackupScheduleReconciler(EventRecorder events, OperationMetrics metrics, Clock clock, Duration maxWait) {
     this.events = events;
+    this.metrics = metrics;
     this.clock = clock;
     this.maxWait = maxWait;
   }
@@ -415,6 +417,8 @@ public final class BackupScheduleReconciler implements Reconciler<BackupSchedule
 
   private UpdateControl<BackupSchedule> patchIfChanged(BackupSchedule schedule, BackupScheduleStatus before,
       BackupScheduleStatus after, Optional<Duration> wait) {
+    metrics.scheduleObserved(schedule.getMetadata().getNamespace() + "/" + schedule.getMetadata().getName(),
+        after.lastScheduleLagSeconds(), parse(after.lastSuccessfulTime()).orElse(null));
     UpdateControl<BackupSchedule> control;
     if (Objects.equals(before, after)) {
       control = UpdateControl.noUpdate();

@@ -20,6 +20,11 @@ public final class OperationMetrics {
   private final AtomicLong lastArchiveBytes = new AtomicLong();
   private final AtomicLong lastArchiveZnodes = new AtomicLong();
   private final DistributionSummary leaderless;
+  private final java.util.Map<String, ScheduleGauges> schedules = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Per schedule: how late its last run started, and when its newest ready backup was taken. */
+  private record ScheduleGauges(java.util.concurrent.atomic.AtomicReference<Double> lagSeconds,
+      AtomicLong lastSuccessEpochSeconds) {}
 
   public OperationMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -63,6 +68,28 @@ public final class OperationMetrics {
     timer("restore", "success").record(took);
     lastRestoreSuccess.set(now.getEpochSecond());
     leaderless.record(marathonLeaderless.toMillis() / 1000.0);
+  }
+
+  void scheduleObserved(String schedule, Double lagSeconds, Instant lastSuccess) {
+    ScheduleGauges gauges = schedules.computeIfAbsent(schedule, name -> {
+      ScheduleGauges created = new ScheduleGauges(new java.util.concurrent.atomic.AtomicReference<>(0.0),
+          new AtomicLong());
+      io.micrometer.core.instrument.Gauge.builder(PREFIX + "schedule_lag_seconds", created.lagSeconds(),
+              java.util.concurrent.atomic.AtomicReference::get)
+          .description("How late the schedule's last backup was created after its fire time")
+          .tag("schedule", name).register(registry);
+      io.micrometer.core.instrument.Gauge.builder(PREFIX + "schedule_last_successful_timestamp_seconds",
+              created.lastSuccessEpochSeconds(), AtomicLong::get)
+          .description("Fire time of the schedule's newest STATUS_READY backup")
+          .tag("schedule", name).register(registry);
+      return created;
+    });
+    if (lagSeconds != null) {
+      gauges.lagSeconds().set(lagSeconds);
+    }
+    if (lastSuccess != null) {
+      gauges.lastSuccessEpochSeconds().set(lastSuccess.getEpochSecond());
+    }
   }
 
   void restoreFailed(Duration took) {

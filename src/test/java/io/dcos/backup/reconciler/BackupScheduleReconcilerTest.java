@@ -140,6 +140,19 @@ class BackupScheduleReconcilerTest {
     assertThat(client.resources(Backup.class).inNamespace(ns)
         .withLabel(BackupSchedule.SCHEDULE_LABEL, "nightly").list().getItems()).hasSize(2);
     assertThat(events("nightly", "Created")).hasSize(2);
+    String series = "{schedule=\"" + ns + "/nightly\"}";
+    await().atMost(TIMEOUT).untilAsserted(() -> {
+      String scrape = operator.registry().scrape();
+      assertThat(metric(scrape, "marathon_backup_schedule_lag_seconds" + series)).isEqualTo(1.0);
+      assertThat(metric(scrape, "marathon_backup_schedule_last_successful_timestamp_seconds" + series))
+          .isEqualTo((double) second.getEpochSecond());
+    });
+  }
+
+  private static double metric(String scrape, String series) {
+    return scrape.lines().filter(line -> line.startsWith(series + " "))
+        .mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1).trim()))
+        .findFirst().orElseThrow(() -> new AssertionError("no " + series + " in " + scrape));
   }
 
   @Test

@@ -119,6 +119,20 @@ class GitOpsTest {
     assertThat(last.path("spec")).isEqualTo(JSON.valueToTree(Map.of("label", "pre-upgrade-1-11")));
   }
 
+  @Test
+  void theGitOpsExamplesAreBackupsTheClusterAccepts() throws Exception {
+    String ns = SharedWorld.namespace("examples");
+    Kubectl kubectl = Kubectl.of(Kubectl.defaultBinary(), world.writeKubeconfig(dir.resolve("kubeconfig"), ns), dir);
+    // Argo CD creates hooks (generateName needs create, not apply); Flux applies.
+    assertThat(kubectl.ok("create", "-f", "examples/gitops/argocd-presync-backup.yaml"))
+        .matches("backup.backup.dcos.io/before-sync-[a-z0-9]{5} created\n");
+    assertThat(kubectl.ok("apply", "-f", "examples/gitops/flux/backup.yaml"))
+        .isEqualTo("backup.backup.dcos.io/before-marathon-1-11 created\n");
+    kubectl.ok("wait", "--for=condition=Ready", "backups", "--all", "--timeout=120s");
+    assertThat(kubectl.ok("get", "backups", "-o", "jsonpath={.items[*].status.phase}"))
+        .isEqualTo("STATUS_READY STATUS_READY");
+  }
+
   /**
    * Between the first version the watch saw (what kubectl created) and every later one, only status, the finalizers
    * (at most the operator's own) and resourceVersion may differ.

@@ -132,7 +132,12 @@ final class KubeApiDispatcher extends Dispatcher {
     ResourceCatalog catalog = catalog();
     Optional<ApiResource> resource = catalog.find(api.group, api.version, api.plural);
     if (resource.isEmpty()) {
-      // Unknown to discovery: leave it to the mock, as before.
+      if (isCustomGroup(api.group)) {
+        // No CRD serves it (e.g. the operator is not installed): a real server answers 404, it never stores it.
+        return new StatusException(404, "NotFound", "the server could not find the requested resource", null)
+            .toResponse();
+      }
+      // An unlisted built-in kind: leave it to the mock, as before.
       return store.dispatch(request);
     }
     ApiResource r = resource.get();
@@ -161,6 +166,11 @@ final class KubeApiDispatcher extends Dispatcher {
       default:
         return store.dispatch(request);
     }
+  }
+
+  /** A group only a CRD can serve: dotted and not one of Kubernetes' own (*.k8s.io, or a dotless core group). */
+  static boolean isCustomGroup(String group) {
+    return group != null && group.contains(".") && !group.endsWith(".k8s.io");
   }
 
   private Optional<MockResponse> metadataDocument(ApiRequest api) {

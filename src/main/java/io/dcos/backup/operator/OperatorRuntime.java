@@ -109,7 +109,7 @@ public final class OperatorRuntime implements AutoCloseable {
       throw e;
     }
     ArchiveRecovery recovery = options.recoveryNamespace()
-        .map(namespace -> ArchiveRecovery.start(client, service.store(), events, namespace, options.recoveryInterval(),
+        .map(namespace -> ArchiveRecovery.start(client, service.store(), namespace, options.recoveryInterval(),
             options.clock()))
         .orElse(null);
     return new OperatorRuntime(operator, queue, management, registry, recovery);

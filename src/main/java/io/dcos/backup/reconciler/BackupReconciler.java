@@ -114,6 +114,11 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
       return patchIfChanged(context, backup, current, withRestores(current, restoreRecords), UpdateControl.noUpdate());
     }
 
+    if (current == null && backup.getMetadata().getAnnotations() != null
+        && backup.getMetadata().getAnnotations().containsKey(ArchiveRecovery.ANNOTATION)) {
+      // Created by ArchiveRecovery for an archive that exists: its status (READY, that archive's ID) follows.
+      return UpdateControl.noUpdate();
+    }
     var labelProblem = BackupLabels.validate(backup.getSpec() == null ? null : backup.getSpec().label());
     if (labelProblem.isPresent()) {
       BackupStatus failed = failed(current, null, "invalid backup: " + labelProblem.get(), "InvalidLabel", generation,

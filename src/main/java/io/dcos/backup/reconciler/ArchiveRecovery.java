@@ -136,6 +136,11 @@ public final class ArchiveRecovery implements AutoCloseable {
       if (e.getCode() != 409) {
         throw e;
       }
+      Backup existing = client.resource(backup).get();
+      if (existing != null && existing.getMetadata().getAnnotations() != null
+          && manifest.id().equals(existing.getMetadata().getAnnotations().get(ANNOTATION))) {
+        return existing; // another replica recovered it at the same moment
+      }
       // The name is taken by an unrelated object: keep the ID recognisable, make the name unique.
       backup.getMetadata().setName(objectName(manifest.id()).substring(0, Math.min(objectName(manifest.id()).length(),
           240)) + "-r" + Long.toString(clock.millis() % 100_000, 36));

@@ -18,6 +18,7 @@ import io.dcos.backup.zookeeper.StateVerifier;
 import io.dcos.backup.zookeeper.ZkConnector;
 import io.dcos.backup.zookeeper.ZkTarget;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -25,6 +26,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.locks.InterProcessSemaphoreMutex;
+import org.apache.zookeeper.KeeperException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +40,12 @@ public final class BackupService implements AutoCloseable {
   public static final String SAFETY_LABEL = "pre-restore";
   /** Beside Marathon's own nodes, never inside `state`: serializes operators (and their replicas) per Marathon. */
   static final String LOCK_NODE = "/backup-operator-lock";
+  /**
+   * Beside the lock: the outcome of each finished restore (by safety snapshot ID) and failed backup (by ID), written
+   * under the lock. A replica (or a restarted operator) that runs an operation another one already finished reports
+   * that outcome instead of running it again — a restore repeated later would overwrite what Marathon did since.
+   */
+  static final String OUTCOMES_NODE = "/backup-operator-outcomes";
 
   private final TargetConfig config;
   private final ArchiveStore store;
@@ -64,6 +72,27 @@ public final class BackupService implements AutoCloseable {
     ZkTarget target = config.zookeeper();
     CuratorFramework zk = zookeeper();
     try (OperationLock ignored = OperationLock.acquire(zk, target.path() + LOCK_NODE, progress)) {
+      store.removeStaleTempFiles();
+      Optional<String> failedBefore = recordedOutcome(zk, id).filter(o -> o.startsWith(FAILED));
+      if (failedBefore.isPresent()) {
+        throw new OperationFailedException(failedBefore.get().substring(FAILED.length()));
+      }
+      try {
+        return backupLocked(zk, target, id, label, progress);
+      } catch (OperationFailedException e) {
+        recordOutcome(zk, id, FAILED + e.getMessage());
+        throw e;
+      }
+    } catch (InterruptedException | OperationFailedException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new OperationFailedException("backup failed: " + describe(e), e);
+    }
+  }
+
+  private BackupOutcome backupLocked(CuratorFramework zk, ZkTarget target, String id, String label,
+      ProgressListener progress) throws OperationFailedException, InterruptedException {
+    try {
       Optional<BackupOutcome> alreadyTaken = alreadyCommitted(id, progress);
       if (alreadyTaken.isPresent()) {
         return alreadyTaken.get();
@@ -116,6 +145,36 @@ public final class BackupService implements AutoCloseable {
     ZkTarget target = config.zookeeper();
     CuratorFramework zk = zookeeper();
     try (OperationLock ignored = OperationLock.acquire(zk, target.path() + LOCK_NODE, progress)) {
+      store.removeStaleTempFiles();
+      Optional<String> finishedBefore = recordedOutcome(zk, safetyId);
+      if (finishedBefore.isPresent()) {
+        String outcome = finishedBefore.get();
+        if (outcome.startsWith(FAILED)) {
+          throw new OperationFailedException(outcome.substring(FAILED.length()));
+        }
+        log.info("restore of {} (safety snapshot {}) already finished: {}", backupId, safetyId, outcome);
+        progress.progress("restore of " + backupId + " was finished by an earlier attempt");
+        return new RestoreOutcome(backupId, Long.parseLong(outcome.substring(SUCCEEDED.length()).trim()), safetyId,
+            Duration.ZERO);
+      }
+      try {
+        RestoreOutcome outcome = restoreLocked(zk, target, backupId, safetyId, progress);
+        recordOutcome(zk, safetyId, SUCCEEDED + outcome.znodes());
+        return outcome;
+      } catch (OperationFailedException e) {
+        recordOutcome(zk, safetyId, FAILED + e.getMessage());
+        throw e;
+      }
+    } catch (InterruptedException | OperationFailedException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new OperationFailedException("restore failed: " + describe(e), e);
+    }
+  }
+
+  private RestoreOutcome restoreLocked(CuratorFramework zk, ZkTarget target, String backupId, String safetyId,
+      ProgressListener progress) throws OperationFailedException, InterruptedException {
+    try {
       progress.progress("verifying archive " + backupId);
       Manifest manifest = store.verify(backupId);
       MarathonClient marathon = marathonClient();
@@ -158,6 +217,54 @@ public final class BackupService implements AutoCloseable {
       throw e;
     } catch (Exception e) {
       throw new OperationFailedException("restore failed: " + describe(e), e);
+    }
+  }
+
+  private static final String SUCCEEDED = "SUCCEEDED ";
+  private static final String FAILED = "FAILED ";
+
+  private Optional<String> recordedOutcome(CuratorFramework zk, String id) throws Exception {
+    try {
+      return Optional.of(new String(zk.getData().forPath(outcomePath(id)), StandardCharsets.UTF_8));
+    } catch (KeeperException.NoNodeException e) {
+      return Optional.empty();
+    }
+  }
+
+  private void recordOutcome(CuratorFramework zk, String id, String outcome) {
+    try {
+      zk.create().orSetData().creatingParentsIfNeeded().forPath(outcomePath(id),
+          outcome.getBytes(StandardCharsets.UTF_8));
+    } catch (Exception e) {
+      // Without the record a replica may repeat the operation: log it, the outcome itself stands.
+      log.warn("could not record the outcome of {} in ZooKeeper: {}", id, describe(e));
+    }
+  }
+
+  private String outcomePath(String id) {
+    return config.zookeeper().path() + OUTCOMES_NODE + "/" + id;
+  }
+
+  /**
+   * Deletes temp files a killed operator left in the backup directory — only while holding the operation lock, so
+   * that a replica writing an archive into the same directory keeps its own. Skipped (logged) when the lock is held
+   * or ZooKeeper cannot be reached; every operation cleans up again once it holds the lock.
+   */
+  public void removeStaleTempFiles() {
+    try {
+      CuratorFramework zk = zookeeper();
+      InterProcessSemaphoreMutex mutex = new InterProcessSemaphoreMutex(zk, config.zookeeper().path() + LOCK_NODE);
+      if (!mutex.acquire(0, TimeUnit.MILLISECONDS)) {
+        log.info("not removing stale temp files now: another backup or restore holds the lock");
+        return;
+      }
+      try {
+        store.removeStaleTempFiles();
+      } finally {
+        mutex.release();
+      }
+    } catch (Exception e) {
+      log.warn("could not remove stale temp files from {}: {}", store.directory(), describe(e));
     }
   }
 

@@ -23,6 +23,11 @@ public record TargetConfig(
         Duration.ofSeconds(30), Duration.ofSeconds(15), Duration.ofSeconds(10));
   }
 
+  public TargetConfig withZkSessionTimeout(Duration timeout) {
+    return new TargetConfig(zookeeper, marathonUrl, marathonCredentials, backupDirectory, fence, timeout,
+        zkConnectTimeout, marathonRequestTimeout);
+  }
+
   public TargetConfig withFence(FenceOptions fenceOptions) {
     return new TargetConfig(zookeeper, marathonUrl, marathonCredentials, backupDirectory, fenceOptions,
         zkSessionTimeout, zkConnectTimeout, marathonRequestTimeout);

@@ -1,6 +1,7 @@
 package io.dcos.backup.operator;
 
 import io.dcos.backup.engine.BackupService;
+import io.dcos.backup.reconciler.ArchiveRecovery;
 import io.dcos.backup.reconciler.BackupReconciler;
 import io.dcos.backup.reconciler.BackupScheduleReconciler;
 import io.dcos.backup.reconciler.EventRecorder;
@@ -28,42 +29,64 @@ public final class OperatorRuntime implements AutoCloseable {
    * @param namespaces namespaces to watch; empty = all
    * @param leaderElectionNamespace where the Lease lives when several replicas run; empty = no leader election
    * @param serverSideApply false against API servers without server-side apply (Fabric8's mock)
+   * @param recoveryNamespace where Backup objects for archives without one are created; empty = no recovery
+   * @param recoveryInterval how often the store is scanned for such archives (also once at start)
+   * @param scheduleCheckInterval the longest a schedule sleeps without looking at the clock
    */
   public record Options(Set<String> namespaces, Optional<String> leaderElectionNamespace, boolean serverSideApply,
-      Clock clock, String managementHost, int managementPort, Duration scheduleCheckInterval) {
+      Clock clock, String managementHost, int managementPort, Optional<String> recoveryNamespace,
+      Duration recoveryInterval, Duration scheduleCheckInterval) {
+
     public Options(Set<String> namespaces, Optional<String> leaderElectionNamespace, boolean serverSideApply,
         Clock clock, String managementHost, int managementPort) {
       this(namespaces, leaderElectionNamespace, serverSideApply, clock, managementHost, managementPort,
-          BackupScheduleReconciler.DEFAULT_MAX_WAIT);
+          Optional.empty(), DEFAULT_RECOVERY_INTERVAL, BackupScheduleReconciler.DEFAULT_MAX_WAIT);
     }
 
-    /** For the embedded world: no SSA (the mock has none), management endpoints on a free loopback port. */
+    /**
+     * For the embedded world: no SSA (the mock has none), management endpoints on a free loopback port, archives
+     * without a Backup object recovered into `default`.
+     */
     public static Options embedded() {
-      return new Options(Set.of(), Optional.empty(), false, Clock.systemUTC(), "127.0.0.1", 0);
+      return new Options(Set.of(), Optional.empty(), false, Clock.systemUTC(), "127.0.0.1", 0,
+          Optional.of("default"), DEFAULT_RECOVERY_INTERVAL, BackupScheduleReconciler.DEFAULT_MAX_WAIT);
+    }
+
+    public Options withRecovery(Optional<String> namespace, Duration interval) {
+      return new Options(namespaces, leaderElectionNamespace, serverSideApply, clock, managementHost, managementPort,
+          namespace, interval, scheduleCheckInterval);
     }
 
     /** Time as tests drive it; schedules then look at the clock this often. */
     public Options withClock(Clock testClock, Duration checkInterval) {
       return new Options(namespaces, leaderElectionNamespace, serverSideApply, testClock, managementHost,
-          managementPort, checkInterval);
+          managementPort, recoveryNamespace, recoveryInterval, checkInterval);
     }
   }
+
+  public static final Duration DEFAULT_RECOVERY_INTERVAL = Duration.ofMinutes(5);
 
   private final Operator operator;
   private final OperationQueue queue;
   private final ManagementServer management;
   private final PrometheusMeterRegistry registry;
 
+  private final ArchiveRecovery recovery;
+
   private OperatorRuntime(Operator operator, OperationQueue queue, ManagementServer management,
-      PrometheusMeterRegistry registry) {
+      PrometheusMeterRegistry registry, ArchiveRecovery recovery) {
     this.operator = operator;
     this.queue = queue;
     this.management = management;
     this.registry = registry;
+    this.recovery = recovery;
   }
 
   public static OperatorRuntime start(KubernetesClient client, BackupService service, Options options)
       throws IOException {
+    // A SIGKILLed predecessor may have left temp files; removed only while holding the operation lock, so that a
+    // replica writing an archive into the same directory keeps its own.
+    service.removeStaleTempFiles();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
     Operator operator = new Operator(overrider -> {
@@ -95,7 +118,11 @@ public final class OperatorRuntime implements AutoCloseable {
       queue.close();
       throw e;
     }
-    return new OperatorRuntime(operator, queue, management, registry);
+    ArchiveRecovery recovery = options.recoveryNamespace()
+        .map(namespace -> ArchiveRecovery.start(client, service.store(), namespace, options.recoveryInterval(),
+            options.clock()))
+        .orElse(null);
+    return new OperatorRuntime(operator, queue, management, registry, recovery);
   }
 
   /** The one queue backups and restores wait in; tests hold it to keep an operation "running". */
@@ -121,6 +148,9 @@ public final class OperatorRuntime implements AutoCloseable {
 
   @Override
   public void close() {
+    if (recovery != null) {
+      recovery.close();
+    }
     operator.stop();
     queue.close();
     management.close();

@@ -5,6 +5,7 @@ import io.dcos.backup.marathon.MarathonCredentials;
 import io.dcos.backup.zookeeper.ZkTarget;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
@@ -16,7 +17,10 @@ import java.util.stream.Collectors;
  * whoever may create a Backup cannot point the operator at another Marathon.
  */
 public record OperatorSettings(TargetConfig target, Set<String> namespaces, Optional<String> leaderElectionNamespace,
-    int managementPort) {
+    int managementPort, boolean serverSideApply, String recoveryNamespace, Duration recoveryInterval) {
+
+  /** Where Backup objects recovered from archives are created when RECOVERY_NAMESPACE is not set. */
+  static final String DEFAULT_RECOVERY_NAMESPACE = "marathon-backup";
 
   public static OperatorSettings fromEnvironment(Map<String, String> env) {
     String zkUrl = required(env, "MARATHON_ZK", "Marathon's --zk URL, e.g. zk://zk-1:2181,zk-2:2181/marathon");
@@ -41,8 +45,21 @@ public record OperatorSettings(TargetConfig target, Set<String> namespaces, Opti
         .collect(Collectors.toUnmodifiableSet());
     Optional<String> leaderElection = Optional.ofNullable(env.get("LEADER_ELECTION_NAMESPACE")).filter(s -> !s.isBlank());
     int managementPort = Integer.parseInt(env.getOrDefault("MANAGEMENT_PORT", "8080"));
-    return new OperatorSettings(TargetConfig.of(zookeeper, URI.create(marathonUrl), credentials, backupDir), namespaces,
-        leaderElection, managementPort);
+    // Off only against API servers without server-side apply (Fabric8's mock, in tests).
+    boolean serverSideApply = !"false".equalsIgnoreCase(env.getOrDefault("OPERATOR_SSA", "true").trim());
+    TargetConfig target = TargetConfig.of(zookeeper, URI.create(marathonUrl), credentials, backupDir);
+    if (notBlank(env.get("ZK_SESSION_TIMEOUT_SECONDS"))) {
+      // How long a killed operator's fence and lock outlive it: ZooKeeper drops them with its session.
+      target = target.withZkSessionTimeout(Duration.ofSeconds(Long.parseLong(env.get("ZK_SESSION_TIMEOUT_SECONDS")
+          .trim())));
+    }
+    String recoveryNamespace = notBlank(env.get("RECOVERY_NAMESPACE")) ? env.get("RECOVERY_NAMESPACE").trim()
+        : Optional.ofNullable(env.get("POD_NAMESPACE")).filter(OperatorSettings::notBlank)
+            .orElse(DEFAULT_RECOVERY_NAMESPACE);
+    Duration recoveryInterval = Duration.ofSeconds(Long.parseLong(env.getOrDefault("RECOVERY_INTERVAL_SECONDS",
+        "300").trim()));
+    return new OperatorSettings(target, namespaces, leaderElection, managementPort, serverSideApply,
+        recoveryNamespace, recoveryInterval);
   }
 
   private static String required(Map<String, String> env, String name, String what) {

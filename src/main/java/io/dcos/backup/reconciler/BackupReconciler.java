@@ -49,16 +49,24 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
   private final EventRecorder events;
   private final Clock clock;
   private final OperationMetrics metrics;
+  private final StatusWriter statusWriter;
   private final SimpleInboundEventSource<Backup> operationEvents = new SimpleInboundEventSource<>("backup-operations");
   private InformerEventSource<Restore, Backup> restores;
 
   public BackupReconciler(BackupService service, OperationQueue queue, EventRecorder events, OperationMetrics metrics,
       Clock clock) {
+    this(service, queue, events, metrics, clock, StatusWriter.OPTIMISTIC);
+  }
+
+  BackupReconciler(BackupService service, OperationQueue queue, EventRecorder events, OperationMetrics metrics,
+      Clock clock,
+      StatusWriter statusWriter) {
     this.service = service;
     this.queue = queue;
     this.events = events;
     this.metrics = metrics;
     this.clock = clock;
+    this.statusWriter = statusWriter;
   }
 
   @Override
@@ -91,11 +99,11 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
   @Override
   public UpdateControl<Backup> reconcile(Backup backup, Context<Backup> context) {
     try (LogContext ignored = LogContext.of(backup, backup.getStatus() == null ? null : backup.getStatus().id())) {
-      return reconcileInContext(backup);
+      return reconcileInContext(backup, context);
     }
   }
 
-  private UpdateControl<Backup> reconcileInContext(Backup backup) {
+  private UpdateControl<Backup> reconcileInContext(Backup backup, Context<Backup> context) {
     BackupStatus current = backup.getStatus();
     Long generation = backup.getMetadata().getGeneration();
     List<RestoreRecord> restoreRecords = restoreRecords(backup);
@@ -103,14 +111,19 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     String key = operationKey(backup);
     if (current != null && current.phase() != null && current.phase().isTerminal()) {
       queue.forget(key);
-      return patchIfChanged(backup, current, withRestores(current, restoreRecords), UpdateControl.noUpdate());
+      return patchIfChanged(context, backup, current, withRestores(current, restoreRecords), UpdateControl.noUpdate());
     }
 
+    if (current == null && backup.getMetadata().getAnnotations() != null
+        && backup.getMetadata().getAnnotations().containsKey(ArchiveRecovery.ANNOTATION)) {
+      // Created by ArchiveRecovery for an archive that exists: its status (READY, that archive's ID) follows.
+      return UpdateControl.noUpdate();
+    }
     var labelProblem = BackupLabels.validate(backup.getSpec() == null ? null : backup.getSpec().label());
     if (labelProblem.isPresent()) {
       BackupStatus failed = failed(current, null, "invalid backup: " + labelProblem.get(), "InvalidLabel", generation,
           restoreRecords, null);
-      return patchIfChanged(backup, current, failed, UpdateControl.noUpdate());
+      return patchIfChanged(context, backup, current, failed, UpdateControl.noUpdate());
     }
 
     if (current == null || current.id() == null) {
@@ -119,7 +132,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
       String id = BackupLabels.backupIdFor(backup.getSpec().label(), backup.getMetadata().getUid());
       BackupStatus started = status(null, id, Phase.STATUS_BACKING_UP, "backup accepted; waiting to start",
           generation, restoreRecords).running("Accepted", "backup accepted; waiting to start").build();
-      return patchIfChanged(backup, current, started, UpdateControl.<Backup>noUpdate().rescheduleAfter(Duration.ZERO));
+      return patchIfChanged(context, backup, current, started, UpdateControl.<Backup>noUpdate().rescheduleAfter(Duration.ZERO));
     }
 
     Operation operation = queue.get(key).orElse(null);
@@ -150,7 +163,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     UpdateControl<Backup> whileRunning = next.phase().isTerminal()
         ? UpdateControl.noUpdate()
         : UpdateControl.<Backup>noUpdate().rescheduleAfter(POLL_WHILE_RUNNING);
-    return patchIfChanged(backup, current, next, whileRunning);
+    return patchIfChanged(context, backup, current, next, whileRunning);
   }
 
   @Override
@@ -185,15 +198,15 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     return DeleteControl.defaultDelete();
   }
 
-  private UpdateControl<Backup> patchIfChanged(Backup backup, BackupStatus before, BackupStatus after,
-      UpdateControl<Backup> otherwise) {
+  private UpdateControl<Backup> patchIfChanged(Context<Backup> context, Backup backup, BackupStatus before,
+      BackupStatus after, UpdateControl<Backup> otherwise) {
     if (Objects.equals(before, after)) {
       return otherwise;
     }
-    announce(backup, before, after);
     backup.setStatus(after);
-    UpdateControl<Backup> patch = UpdateControl.patchStatus(backup);
-    return otherwise.getScheduleDelay().map(patch::rescheduleAfter).orElse(patch);
+    statusWriter.write(context, backup);
+    announce(backup, before, after);
+    return otherwise;
   }
 
   private void announce(Backup backup, BackupStatus before, BackupStatus after) {

@@ -45,17 +45,25 @@ public final class RestoreReconciler implements Reconciler<Restore> {
   private final EventRecorder events;
   private final Clock clock;
   private final OperationMetrics metrics;
+  private final StatusWriter statusWriter;
   private final SimpleInboundEventSource<Restore> operationEvents =
       new SimpleInboundEventSource<>("restore-operations");
   private InformerEventSource<Backup, Restore> backups;
 
   public RestoreReconciler(BackupService service, OperationQueue queue, EventRecorder events,
       OperationMetrics metrics, Clock clock) {
+    this(service, queue, events, metrics, clock, StatusWriter.OPTIMISTIC);
+  }
+
+  RestoreReconciler(BackupService service, OperationQueue queue, EventRecorder events,
+      OperationMetrics metrics, Clock clock,
+      StatusWriter statusWriter) {
     this.service = service;
     this.queue = queue;
     this.events = events;
     this.metrics = metrics;
     this.clock = clock;
+    this.statusWriter = statusWriter;
   }
 
   @Override
@@ -83,11 +91,11 @@ public final class RestoreReconciler implements Reconciler<Restore> {
   public UpdateControl<Restore> reconcile(Restore restore, Context<Restore> context) {
     try (LogContext ignored = LogContext.of(restore, restore.getStatus() == null ? null
         : restore.getStatus().backupId())) {
-      return reconcileInContext(restore);
+      return reconcileInContext(restore, context);
     }
   }
 
-  private UpdateControl<Restore> reconcileInContext(Restore restore) {
+  private UpdateControl<Restore> reconcileInContext(Restore restore, Context<Restore> context) {
     RestoreStatus current = restore.getStatus();
     Long generation = restore.getMetadata().getGeneration();
     String key = BackupReconciler.operationKey(restore);
@@ -96,7 +104,7 @@ public final class RestoreReconciler implements Reconciler<Restore> {
       return UpdateControl.noUpdate();
     }
     if (current == null || current.safetySnapshotId() == null) {
-      return plan(restore, current, generation);
+      return plan(context, restore, current, generation);
     }
 
     Operation operation = queue.get(key).orElse(null);
@@ -116,49 +124,50 @@ public final class RestoreReconciler implements Reconciler<Restore> {
       case FAILED -> withTimes(failed(current, generation, "RestoreFailed",
           BackupReconciler.failureMessage(operation.failure())), operation);
     };
-    return patchIfChanged(restore, current, next, next.phase().isTerminal() ? null : BackupReconciler.POLL_WHILE_RUNNING);
+    return patchIfChanged(context, restore, current, next, next.phase().isTerminal() ? null : BackupReconciler.POLL_WHILE_RUNNING);
   }
 
   /** Checks the backup, then records what will be restored and where the live state will be saved first. */
-  private UpdateControl<Restore> plan(Restore restore, RestoreStatus current, Long generation) {
+  private UpdateControl<Restore> plan(Context<Restore> context, Restore restore, RestoreStatus current,
+      Long generation) {
     RestoreSpec spec = restore.getSpec();
     String namespace = restore.getMetadata().getNamespace();
     String reference = spec == null ? null : spec.backupName() != null ? "Backup object \"" + spec.backupName()
         + "\"" : "backup " + spec.backupId();
     if (spec == null || (spec.backupId() == null) == (spec.backupName() == null)) {
-      return patchIfChanged(restore, current,
+      return patchIfChanged(context, restore, current,
           failed(current, generation, "InvalidSpec", "exactly one of spec.backupId or spec.backupName must be set"),
           null);
     }
     if (spec.backupId() != null && !BackupLabels.isBackupId(spec.backupId())) {
-      return patchIfChanged(restore, current, failed(current, generation, "InvalidSpec",
+      return patchIfChanged(context, restore, current, failed(current, generation, "InvalidSpec",
           "spec.backupId \"" + spec.backupId() + "\" is not a backup ID (<label>-<uuid>)"), null);
     }
     Optional<Backup> backup = findBackup(namespace, spec);
     if (backup.isEmpty()) {
-      return patchIfChanged(restore, current, failed(current, generation, "BackupNotFound",
+      return patchIfChanged(context, restore, current, failed(current, generation, "BackupNotFound",
           reference + " not found in namespace " + namespace), null);
     }
     var backupStatus = backup.get().getStatus();
     Phase backupPhase = backupStatus == null || backupStatus.phase() == null ? Phase.STATUS_UNKNOWN
         : backupStatus.phase();
     if (backupPhase == Phase.STATUS_ERROR) {
-      return patchIfChanged(restore, current, failed(current, generation, "BackupFailed",
+      return patchIfChanged(context, restore, current, failed(current, generation, "BackupFailed",
           reference + " failed, there is nothing to restore: " + backupStatus.message()), null);
     }
     if (backupPhase != Phase.STATUS_READY) {
       String message = "waiting for " + reference + " to be STATUS_READY (it is " + backupPhase + ")";
-      return patchIfChanged(restore, current, running(current, generation, "WaitingForBackup", message),
+      return patchIfChanged(context, restore, current, running(current, generation, "WaitingForBackup", message),
           BackupReconciler.POLL_WHILE_RUNNING);
     }
     String backupId = backupStatus.id();
     try {
       if (service.archive(backupId).isEmpty()) {
-        return patchIfChanged(restore, current, failed(current, generation, "ArchiveMissing",
+        return patchIfChanged(context, restore, current, failed(current, generation, "ArchiveMissing",
             "the archive of backup " + backupId + " is missing from the backup directory"), null);
       }
     } catch (IOException e) {
-      return patchIfChanged(restore, current, failed(current, generation, "ArchiveUnreadable",
+      return patchIfChanged(context, restore, current, failed(current, generation, "ArchiveUnreadable",
           "the archive of backup " + backupId + " cannot be read: " + e.getMessage()), null);
     }
     // Derived from the UID: a second pass on a stale cache plans the very same safety snapshot.
@@ -169,7 +178,7 @@ public final class RestoreReconciler implements Reconciler<Restore> {
         Conditions.lifecycle(current == null ? null : current.conditions(), Stage.RUNNING, "Accepted",
             "restore of " + backupId + " accepted", generation, clock.instant()),
         generation);
-    return patchIfChanged(restore, current, planned, Duration.ZERO);
+    return patchIfChanged(context, restore, current, planned, Duration.ZERO);
   }
 
   private Optional<Backup> findBackup(String namespace, RestoreSpec spec) {
@@ -218,16 +227,15 @@ public final class RestoreReconciler implements Reconciler<Restore> {
         generation);
   }
 
-  private UpdateControl<Restore> patchIfChanged(Restore restore, RestoreStatus before, RestoreStatus after,
-      Duration rescheduleAfter) {
-    if (Objects.equals(before, after)) {
-      return rescheduleAfter == null ? UpdateControl.noUpdate()
-          : UpdateControl.<Restore>noUpdate().rescheduleAfter(rescheduleAfter);
+  private UpdateControl<Restore> patchIfChanged(Context<Restore> context, Restore restore, RestoreStatus before,
+      RestoreStatus after, Duration rescheduleAfter) {
+    if (!Objects.equals(before, after)) {
+      restore.setStatus(after);
+      statusWriter.write(context, restore);
+      announce(restore, before, after);
     }
-    announce(restore, before, after);
-    restore.setStatus(after);
-    UpdateControl<Restore> patch = UpdateControl.patchStatus(restore);
-    return rescheduleAfter == null ? patch : patch.rescheduleAfter(rescheduleAfter);
+    return rescheduleAfter == null ? UpdateControl.noUpdate()
+        : UpdateControl.<Restore>noUpdate().rescheduleAfter(rescheduleAfter);
   }
 
   private void announce(Restore restore, RestoreStatus before, RestoreStatus after) {

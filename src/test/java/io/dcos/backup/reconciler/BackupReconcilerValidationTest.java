@@ -11,11 +11,14 @@ import io.dcos.backup.engine.TargetConfig;
 import io.dcos.backup.marathon.MarathonCredentials;
 import io.dcos.backup.sandbox.SharedWorld;
 import io.dcos.backup.zookeeper.ZkTarget;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +34,7 @@ class BackupReconcilerValidationTest {
   private OperationQueue queue;
   private BackupService unreachable;
   private BackupReconciler reconciler;
+  private final AtomicInteger statusWrites = new AtomicInteger();
 
   @BeforeEach
   void setUp() throws Exception {
@@ -40,7 +44,12 @@ class BackupReconcilerValidationTest {
         URI.create("http://127.0.0.1:1"), MarathonCredentials.none(), backups));
     Clock clock = Clock.fixed(Instant.parse("2026-11-24T00:00:00Z"), ZoneOffset.UTC);
     reconciler = new BackupReconciler(unreachable, queue, new EventRecorder(SharedWorld.get().client(), clock),
-        OperationMetrics.discarding(), clock);
+        OperationMetrics.discarding(), clock, new StatusWriter() {
+          @Override
+          public <P extends HasMetadata> void write(Context<P> context, P resource) {
+            statusWrites.incrementAndGet();
+          }
+        });
   }
 
   @AfterEach
@@ -61,7 +70,7 @@ class BackupReconcilerValidationTest {
 
     var control = reconciler.reconcile(backup, null);
 
-    assertThat(control.isPatchStatus()).isTrue();
+    assertThat(statusWrites).hasValue(1);
     var status = backup.getStatus();
     assertThat(status.phase()).isEqualTo(Phase.STATUS_ERROR);
     assertThat(status.message()).startsWith("invalid backup: ").contains("label");
@@ -77,5 +86,6 @@ class BackupReconcilerValidationTest {
 
     var again = reconciler.reconcile(backup, null);
     assertThat(again.isNoUpdate()).as("a terminal Backup is not run or re-written again").isTrue();
+    assertThat(statusWrites).hasValue(1);
   }
 }

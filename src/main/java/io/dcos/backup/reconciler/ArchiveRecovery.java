@@ -1,0 +1,193 @@
+package io.dcos.backup.reconciler;
+
+import io.dcos.backup.api.Backup;
+import io.dcos.backup.api.BackupSpec;
+import io.dcos.backup.api.BackupStatus;
+import io.dcos.backup.api.ComponentStatus;
+import io.dcos.backup.api.Phase;
+import io.dcos.backup.engine.BackupLabels;
+import io.dcos.backup.store.ArchiveStore;
+import io.dcos.backup.store.Manifest;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Archives are the source of truth: on start and every {@code interval}, every verified archive in the store that no
+ * Backup object claims (by {@code status.id}) gets one — STATUS_READY, same ID, label and figures,
+ * {@code status.recoveredFromStore: true} and the annotation {@link #ANNOTATION} — so backups survive the loss of their
+ * objects (a namespace deleted, a cluster rebuilt, a sandbox restarted on the same backup directory). Safety snapshots
+ * ({@code pre-restore}) are recovered too: they are restorable backups. A corrupt or partial archive never is; it is
+ * logged as a warning at every scan.
+ *
+ * <p>Status is a subresource: the object is created first, its status written next. Between the two the
+ * BackupReconciler leaves an object carrying the annotation alone; if the operator dies in between, the next scan
+ * finds the annotated object without a status and writes it.
+ */
+public final class ArchiveRecovery implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ArchiveRecovery.class);
+  /** Value: the ID of the archive the object was recovered from. */
+  public static final String ANNOTATION = "backup.dcos.io/recovered-from-store";
+
+  private final KubernetesClient client;
+  private final ArchiveStore store;
+  private final String namespace;
+  private final Clock clock;
+  private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
+    Thread thread = new Thread(runnable, "archive-recovery");
+    thread.setDaemon(true);
+    return thread;
+  });
+
+  ArchiveRecovery(KubernetesClient client, ArchiveStore store, String namespace, Clock clock) {
+    this.client = client;
+    this.store = store;
+    this.namespace = namespace;
+    this.clock = clock;
+  }
+
+  /** Scans now, then every interval, on a thread of its own. */
+  public static ArchiveRecovery start(KubernetesClient client, ArchiveStore store, String namespace,
+      Duration interval, Clock clock) {
+    ArchiveRecovery recovery = new ArchiveRecovery(client, store, namespace, clock);
+    recovery.executor.scheduleWithFixedDelay(recovery::scanQuietly, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    return recovery;
+  }
+
+  private void scanQuietly() {
+    try {
+      List<String> recovered = scan();
+      if (!recovered.isEmpty()) {
+        log.info("recovered {} Backup object(s) from the store into namespace {}: {}", recovered.size(), namespace,
+            recovered);
+      }
+    } catch (Exception e) {
+      log.warn("could not recover Backup objects from the store: {}", BackupReconciler.failureMessage(e));
+    }
+  }
+
+  /** One pass; returns the IDs of the archives for which a Backup object was written. */
+  public synchronized List<String> scan() throws IOException {
+    Map<String, Backup> claimed = new HashMap<>();
+    Map<String, Backup> pending = new HashMap<>();
+    for (Backup backup : client.resources(Backup.class).inAnyNamespace().list().getItems()) {
+      String id = backup.getStatus() == null ? null : backup.getStatus().id();
+      if (id != null) {
+        claimed.put(id, backup);
+      }
+      String from = backup.getMetadata().getAnnotations() == null ? null
+          : backup.getMetadata().getAnnotations().get(ANNOTATION);
+      if (from != null && id == null && namespace.equals(backup.getMetadata().getNamespace())) {
+        pending.put(from, backup);
+      }
+    }
+    List<String> recovered = new java.util.ArrayList<>();
+    for (Manifest listed : store.list()) {
+      String id = listed.id();
+      if (claimed.containsKey(id)) {
+        continue;
+      }
+      Manifest manifest;
+      try {
+        manifest = store.verify(id);
+      } catch (IOException e) {
+        log.warn("archive {} in {} has no Backup object and is NOT recovered: it does not verify ({})", id,
+            store.directory(), BackupReconciler.failureMessage(e));
+        continue;
+      }
+      if (BackupLabels.validate(manifest.label()).isPresent()) {
+        log.warn("archive {} has no Backup object and is NOT recovered: its label {} is not a valid label", id,
+            manifest.label());
+        continue;
+      }
+      try {
+        Backup object = pending.containsKey(id) ? pending.get(id) : create(manifest);
+        writeStatus(object, manifest);
+        recovered.add(id);
+      } catch (KubernetesClientException e) {
+        log.warn("could not recover a Backup object for archive {}: {}", id, BackupReconciler.failureMessage(e));
+      }
+    }
+    return recovered;
+  }
+
+  private Backup create(Manifest manifest) {
+    Backup backup = new Backup();
+    backup.getMetadata().setNamespace(namespace);
+    backup.getMetadata().setName(objectName(manifest.id()));
+    backup.getMetadata().setAnnotations(Map.of(ANNOTATION, manifest.id()));
+    backup.getMetadata().setLabels(Map.of("backup.dcos.io/recovered", "true"));
+    backup.setSpec(new BackupSpec(manifest.label()));
+    try {
+      return client.resource(backup).create();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+      Backup existing = client.resource(backup).get();
+      if (existing != null && existing.getMetadata().getAnnotations() != null
+          && manifest.id().equals(existing.getMetadata().getAnnotations().get(ANNOTATION))) {
+        return existing; // another replica recovered it at the same moment
+      }
+      // The name is taken by an unrelated object: keep the ID recognisable, make the name unique.
+      backup.getMetadata().setName(objectName(manifest.id()).substring(0, Math.min(objectName(manifest.id()).length(),
+          240)) + "-r" + Long.toString(clock.millis() % 100_000, 36));
+      return client.resource(backup).create();
+    }
+  }
+
+  private void writeStatus(Backup object, Manifest manifest) {
+    String message = "recovered from archive " + manifest.id() + " in the backup directory (its Backup object was "
+        + "lost): " + manifest.znodes() + " znodes, " + manifest.bytes() + " bytes, verified";
+    Long generation = object.getMetadata().getGeneration();
+    String created = manifest.created() == null ? null : Times.format(manifest.created());
+    BackupStatus status = new BackupStatus(manifest.id(), Phase.STATUS_READY,
+        ComponentStatus.marathon(Phase.STATUS_READY), created, null, null, message, manifest.marathonVersion(),
+        store.location(manifest.id()).toString(), manifest.znodes(), manifest.bytes(), manifest.sha256(), null,
+        Boolean.TRUE, null,
+        Conditions.lifecycle(null, Conditions.Stage.READY, "RecoveredFromStore", message, generation,
+            clock.instant()),
+        generation);
+    Backup current = object;
+    for (int attempt = 1; ; attempt++) {
+      current.setStatus(status);
+      try {
+        client.resource(current).updateStatus();
+        return;
+      } catch (KubernetesClientException e) {
+        // The finalizer was added in between: write on the newer version (nothing else writes this status).
+        if (e.getCode() != 409 || attempt == 5) {
+          throw e;
+        }
+        current = Optional.ofNullable(client.resource(current).get()).orElseThrow(() -> e);
+        if (current.getStatus() != null && current.getStatus().id() != null) {
+          return;
+        }
+      }
+    }
+  }
+
+  /** A DNS-1123 subdomain from the ID (labels may hold upper case, '_' and '.'). */
+  static String objectName(String id) {
+    String name = id.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9.-]", "-").replaceAll("^[^a-z0-9]+", "");
+    name = name.length() > 253 ? name.substring(0, 253) : name;
+    return name.replaceAll("[^a-z0-9]+$", "");
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+  }
+}

@@ -1,0 +1,104 @@
+package io.dcos.backup.crash;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dcos.backup.api.Backup;
+import io.dcos.backup.api.BackupSpec;
+import io.dcos.backup.api.Phase;
+import io.dcos.backup.api.Restore;
+import io.dcos.backup.api.RestoreSpec;
+import io.dcos.backup.marathon.MarathonClient;
+import io.dcos.backup.marathon.MarathonCredentials;
+import io.dcos.backup.store.ArchiveStore;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** Objects, waits and store checks shared by the crash, fault, concurrency and recovery tests. */
+final class CrashSupport {
+  private CrashSupport() {}
+
+  static String createNamespace(KubernetesClient client, String prefix) {
+    String ns = prefix + "-" + Long.toHexString(System.nanoTime()).substring(6);
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+    return ns;
+  }
+
+  static Backup backup(String namespace, String name, String label) {
+    Backup backup = new Backup();
+    backup.getMetadata().setName(name);
+    backup.getMetadata().setNamespace(namespace);
+    backup.setSpec(new BackupSpec(label));
+    return backup;
+  }
+
+  static Restore restore(String namespace, String name, String backupId) {
+    Restore restore = new Restore();
+    restore.getMetadata().setName(name);
+    restore.getMetadata().setNamespace(namespace);
+    restore.setSpec(new RestoreSpec(backupId, null));
+    return restore;
+  }
+
+  static Phase phase(HasMetadata object) {
+    if (object instanceof Backup b) {
+      return b.getStatus() == null ? null : b.getStatus().phase();
+    }
+    Restore r = (Restore) object;
+    return r.getStatus() == null ? null : r.getStatus().phase();
+  }
+
+  static String message(HasMetadata object) {
+    if (object instanceof Backup b) {
+      return b.getStatus() == null ? null : b.getStatus().message();
+    }
+    Restore r = (Restore) object;
+    return r.getStatus() == null ? null : r.getStatus().message();
+  }
+
+  /** Waits for a terminal phase (READY or ERROR) and returns the object. */
+  static <T extends HasMetadata> T awaitTerminal(KubernetesClient client, Class<T> type, String ns, String name,
+      Duration bound) {
+    await().atMost(bound).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+      T object = client.resources(type).inNamespace(ns).withName(name).get();
+      assertThat(object).isNotNull();
+      assertThat(phase(object)).as("%s %s/%s: %s", type.getSimpleName(), ns, name, message(object))
+          .isIn(Phase.STATUS_READY, Phase.STATUS_ERROR);
+    });
+    return client.resources(type).inNamespace(ns).withName(name).get();
+  }
+
+  static void awaitMarathonLeader(URI marathon, MarathonCredentials credentials, Duration bound) {
+    MarathonClient client = new MarathonClient(marathon, credentials, Duration.ofSeconds(2));
+    await().atMost(bound).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+        .until(() -> client.info().elected());
+  }
+
+  /** Temp files of the store (dot-files ending .tmp): none may outlive an operator's crash once it runs again. */
+  static List<Path> tempFiles(Path backupDir) throws IOException {
+    try (Stream<Path> files = Files.list(backupDir)) {
+      return files.filter(f -> f.getFileName().toString().startsWith(".")
+          && f.getFileName().toString().endsWith(".tmp")).toList();
+    }
+  }
+
+  /** Every archive in the store verifies: a crash never leaves a partial archive under an archive's name. */
+  static void assertEveryArchiveVerifies(Path backupDir) throws IOException {
+    ArchiveStore store = new ArchiveStore(backupDir);
+    try (Stream<Path> files = Files.list(backupDir)) {
+      for (Path f : files.filter(f -> f.getFileName().toString().endsWith(".tar")).toList()) {
+        String name = f.getFileName().toString();
+        String id = name.substring(0, name.length() - ".tar".length());
+        store.verify(id);
+      }
+    }
+  }
+}

@@ -98,7 +98,7 @@ public final class BackupService implements AutoCloseable {
         return alreadyTaken.get();
       }
       MarathonClient marathon = marathonClient();
-      MarathonInfo info = describeMarathon(marathon);
+      MarathonInfo info = describeMarathon(marathon, progress);
       Manifest manifest;
       Duration leaderless;
       int abdications;
@@ -178,7 +178,7 @@ public final class BackupService implements AutoCloseable {
       progress.progress("verifying archive " + backupId);
       Manifest manifest = store.verify(backupId);
       MarathonClient marathon = marathonClient();
-      MarathonInfo info = describeMarathon(marathon);
+      MarathonInfo info = describeMarathon(marathon, progress);
       log.info("restoring {} ({} znodes, Marathon {}) into {} (Marathon {})", backupId, manifest.znodes(),
           manifest.marathonVersion(), target, info.version());
       progress.progress("restarting Marathon (leader abdication) so that no leader runs during the restore");
@@ -337,8 +337,27 @@ public final class BackupService implements AutoCloseable {
     return MarathonFence.acquire(zk, config.zookeeper().latchPath(), marathon, config.fence(), progress::progress);
   }
 
-  private MarathonInfo describeMarathon(MarathonClient marathon) throws MarathonException {
-    return marathon.info();
+  /**
+   * Marathon's version, waiting (bounded by the fence's recovery timeout) while it restarts or elects a leader —
+   * the previous operation may just have restarted it (DC/OS restarts Marathon 15 s after it exits). Wrong
+   * credentials fail at once.
+   */
+  private MarathonInfo describeMarathon(MarathonClient marathon, ProgressListener progress)
+      throws MarathonException, InterruptedException {
+    long deadline = System.nanoTime() + config.fence().recoveryTimeout().toNanos();
+    while (true) {
+      try {
+        return marathon.info();
+      } catch (MarathonException e) {
+        boolean transient_ = e.kind() == MarathonException.Kind.UNREACHABLE
+            || e.kind() == MarathonException.Kind.NO_LEADER;
+        if (!transient_ || System.nanoTime() > deadline) {
+          throw e;
+        }
+        progress.progress("waiting for Marathon: " + e.getMessage());
+        Thread.sleep(Math.max(50, config.fence().pollInterval().toMillis()));
+      }
+    }
   }
 
   private MarathonClient marathonClient() {

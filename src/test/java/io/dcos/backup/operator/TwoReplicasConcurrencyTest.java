@@ -27,7 +27,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,10 +38,6 @@ import org.junit.jupiter.api.io.TempDir;
  * replica that finds an operation finished by the other reuses its outcome instead of running it again.
  */
 @Tag("slow")
-@Disabled("fails, open: (1) backups fail 'Marathon ... unreachable (GET /v2/info): connection refused' because the "
-    + "one Marathon URL is a simulator instance restarting after its abdication; (2) Backup b15 was seen written "
-    + "STATUS_ERROR by one replica and later found STATUS_BACKING_UP: a status went backwards despite the "
-    + "resourceVersion-locked status write — to diagnose (mock API server's /status PUT precondition?)")
 class TwoReplicasConcurrencyTest {
   private static final Duration BOUND = Duration.ofMinutes(5);
 

@@ -330,7 +330,8 @@ final class KubeApiDispatcher extends Dispatcher {
 
   // ---- writes ----
 
-  private MockResponse create(RecordedRequest request, ApiRequest api, ApiResource r) {
+  // Writes are serialized: a version check and the write it guards must not interleave with another write.
+  private synchronized MockResponse create(RecordedRequest request, ApiRequest api, ApiResource r) {
     JsonNode body = parseBody(request);
     if (!body.isObject()) {
       throw new StatusException(400, "BadRequest", "the body of the request was not a JSON object", null);
@@ -380,7 +381,7 @@ final class KubeApiDispatcher extends Dispatcher {
     return withJsonContentType(response);
   }
 
-  private MockResponse patch(RecordedRequest request, ApiRequest api, ApiResource r) {
+  private synchronized MockResponse patch(RecordedRequest request, ApiRequest api, ApiResource r) {
     String contentType = Optional.ofNullable(request.getHeader("Content-Type")).orElse("");
     boolean serverSideApply = contentType.startsWith("application/apply-patch");
     Optional<JsonNode> found = findCurrent(api, r);
@@ -409,11 +410,20 @@ final class KubeApiDispatcher extends Dispatcher {
     return update(request, api, r, patched);
   }
 
-  private MockResponse update(RecordedRequest request, ApiRequest api, ApiResource r, JsonNode body) {
+  private synchronized MockResponse update(RecordedRequest request, ApiRequest api, ApiResource r, JsonNode body) {
     if (!body.isObject()) {
       throw new StatusException(400, "BadRequest", "the body of the request was not a JSON object", null);
     }
     JsonNode current = current(api, r);
+    String expectedVersion = body.path("metadata").path("resourceVersion").asText("");
+    if (!expectedVersion.isEmpty()
+        && !expectedVersion.equals(current.path("metadata").path("resourceVersion").asText(""))) {
+      // Optimistic concurrency as the API server does it (the mock ignores the version on /status writes).
+      throw new StatusException(409, "Conflict", "Operation cannot be fulfilled on " + r.plural()
+          + (r.group().isEmpty() ? "" : "." + r.group()) + " \"" + api.name
+          + "\": the object has been modified; please apply your changes to the latest version and try again",
+          details(r, api.name));
+    }
     ObjectNode updated;
     if (api.isStatus()) {
       updated = current.deepCopy();
@@ -467,7 +477,7 @@ final class KubeApiDispatcher extends Dispatcher {
     return withJsonContentType(response);
   }
 
-  private MockResponse delete(RecordedRequest request, ApiRequest api, ApiResource r) {
+  private synchronized MockResponse delete(RecordedRequest request, ApiRequest api, ApiResource r) {
     if (api.name == null) {
       return store.dispatch(request);
     }

@@ -62,6 +62,7 @@ public final class EmbeddedWorld implements AutoCloseable {
     private String externalZookeeper;
     private URI externalMarathon;
     private MarathonCredentials marathonCredentials = MarathonCredentials.none();
+    private String zookeeperCredentials;
     private FenceOptions fenceOptions = FenceOptions.defaults();
     private boolean withOperator = true;
     private boolean withKubernetes = true;
@@ -75,6 +76,8 @@ public final class EmbeddedWorld implements AutoCloseable {
     /** An existing Marathon; no simulator is started. */
     public Builder externalMarathon(URI url) { externalMarathon = url; return this; }
     public Builder marathonCredentials(MarathonCredentials credentials) { marathonCredentials = credentials; return this; }
+    /** {@code user:password} the operator authenticates to ZooKeeper with (digest), as ZK_USERNAME/ZK_PASSWORD do. */
+    public Builder zookeeperCredentials(String userPassword) { zookeeperCredentials = userPassword; return this; }
     public Builder fenceOptions(FenceOptions options) { fenceOptions = options; return this; }
     public Builder withOperator(boolean value) { withOperator = value; return this; }
     /** Without Kubernetes: only ZooKeeper, Marathon and the engine (engine tests, benchmarks). */
@@ -98,6 +101,10 @@ public final class EmbeddedWorld implements AutoCloseable {
       } else {
         zookeeperServer = new TestingServer(true);
         zookeeper = ZkTarget.parse("zk://" + zookeeperServer.getConnectString() + "/marathon");
+      }
+      if (settings.zookeeperCredentials != null) {
+        zookeeper = new ZkTarget(zookeeper.connectString(), zookeeper.path(),
+            Optional.of(settings.zookeeperCredentials));
       }
       URI marathonUrl;
       if (settings.externalMarathon != null) {

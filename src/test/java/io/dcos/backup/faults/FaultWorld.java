@@ -64,7 +64,10 @@ final class FaultWorld implements AutoCloseable {
   FaultWorld(String directConnect, List<String> proxiedServers, Path backupDir, Duration sessionTimeout)
       throws Exception {
     this.directConnect = directConnect;
-    admin = CuratorFrameworkFactory.newClient(directConnect, 30_000, 10_000, new ExponentialBackoffRetry(100, 10));
+    org.apache.zookeeper.client.ZKClientConfig big = new org.apache.zookeeper.client.ZKClientConfig();
+    big.setProperty(org.apache.zookeeper.client.ZKClientConfig.JUTE_MAXBUFFER, Integer.toString(64 << 20));
+    admin = CuratorFrameworkFactory.builder().connectString(directConnect).sessionTimeoutMs(30_000)
+        .connectionTimeoutMs(10_000).retryPolicy(new ExponentialBackoffRetry(100, 10)).zkClientConfig(big).build();
     admin.start();
     admin.blockUntilConnected();
     for (String s : proxiedServers) {
@@ -169,6 +172,15 @@ final class FaultWorld implements AutoCloseable {
         continue;
       }
       long size = n.path().length() + (n.data() == null ? 0 : n.data().length) + 200;
+      if (size > 500_000) { // too big to share a multi(); a plain create takes up to jute.maxbuffer
+        if (!ops.isEmpty()) {
+          zk.multi(ops);
+          ops.clear();
+          bytes = 0;
+        }
+        zk.create(STATE + n.path(), n.data(), n.acl(), CreateMode.PERSISTENT);
+        continue;
+      }
       if (!ops.isEmpty() && (ops.size() >= 500 || bytes + size > 700_000)) {
         zk.multi(ops);
         ops.clear();

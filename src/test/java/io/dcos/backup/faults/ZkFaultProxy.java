@@ -32,6 +32,7 @@ final class ZkFaultProxy implements AutoCloseable {
   static final int OP_SYNC = 9;
   static final int OP_CHECK = 13;
   static final int OP_MULTI = 14;
+  static final int OP_MULTI_READ = 22;
 
   enum Action {
     FORWARD,
@@ -233,7 +234,7 @@ final class ZkFaultProxy implements AutoCloseable {
     ByteBuffer b = ByteBuffer.wrap(frame);
     p.xid = b.getInt();
     p.type = b.getInt();
-    if (p.type != OP_MULTI) {
+    if (p.type != OP_MULTI && p.type != OP_MULTI_READ) {
       return p;
     }
     try {

@@ -20,6 +20,7 @@ import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestInstance;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Guarantee 1 of issue 3: a restore ends with {@code <zk>/state} exactly as before or exactly as the backup, byte for
  * byte with ACLs, whatever stage fails. Faults are injected on the wire ({@link ZkFaultProxy}), not in the code.
  */
+@Tag("slow")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RestoreAllOrNothingTest {
   private static final String BACKUP_ID = "backup-b";

@@ -46,6 +46,7 @@ public final class BackupService implements AutoCloseable {
    * that outcome instead of running it again — a restore repeated later would overwrite what Marathon did since.
    */
   static final String OUTCOMES_NODE = "/backup-operator-outcomes";
+  private static final Duration ROLLBACK_RETRY_PAUSE = Duration.ofSeconds(1);
 
   private final TargetConfig config;
   private final ArchiveStore store;
@@ -297,26 +298,56 @@ public final class BackupService implements AutoCloseable {
     String reason = failure instanceof OperationFailedException ? failure.getMessage() : describe(failure);
     log.warn("restore failed ({}); rolling back to safety snapshot {}", reason, safetyId);
     progress.progress("restore failed (" + reason + "); rolling back to " + safetyId);
-    try {
-      if (fence.isHeld()) {
-        writeAndVerify(zk, target.statePath(), safetyId, token);
-      } else {
-        // The fence went with our session: Marathon may lead again. Take it again before writing anything.
-        try (MarathonFence retaken = acquireFence(zk, marathonClient(), progress)) {
-          writeAndVerify(zk, target.statePath(), safetyId,
-              new FenceToken(retaken.latchNodePath(), retaken.latchNodeVersion()));
-          retaken.release();
+    // A lost connection or quorum makes the first attempt fail too, and the fence may be going at the very moment
+    // we look at it: keep trying (each attempt rewrites the whole saved state, so attempts are idempotent) until
+    // ZooKeeper is back or the deadline passes, taking the fence again whenever it is not certainly ours.
+    long deadline = System.nanoTime() + rollbackPersistence().toNanos();
+    Exception last = null;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        if (attempt == 1 && fence.isHeld()) {
+          writeAndVerify(zk, target.statePath(), safetyId, token);
+        } else {
+          fence.close(); // a fence in doubt is no fence: leave the election before joining it again
+          try (MarathonFence retaken = acquireFence(zk, marathonClient(), progress)) {
+            writeAndVerify(zk, target.statePath(), safetyId,
+                new FenceToken(retaken.latchNodePath(), retaken.latchNodeVersion()));
+            releaseQuietly(retaken, progress);
+          }
         }
+        return new OperationFailedException("restore failed: " + reason
+            + "; Marathon's state was rolled back to how it was before the restore (safety snapshot " + safetyId
+            + ")", failure);
+      } catch (InterruptedException e) {
+        throw e;
+      } catch (Exception rollbackFailure) {
+        last = rollbackFailure;
+        if (System.nanoTime() - deadline >= 0) {
+          break;
+        }
+        log.warn("rollback attempt {} to safety snapshot {} failed ({}); retrying", attempt, safetyId,
+            describe(rollbackFailure));
+        progress.progress("rollback attempt " + attempt + " failed (" + describe(rollbackFailure) + "); retrying");
+        Thread.sleep(ROLLBACK_RETRY_PAUSE.toMillis());
       }
-      return new OperationFailedException("restore failed: " + reason
-          + "; Marathon's state was rolled back to how it was before the restore (safety snapshot " + safetyId + ")",
-          failure);
-    } catch (InterruptedException e) {
-      throw e;
-    } catch (Exception rollbackFailure) {
-      log.error("ROLLBACK FAILED for safety snapshot {}: {}", safetyId, describe(rollbackFailure));
-      return new OperationFailedException("restore failed: " + reason + "; rolling back ALSO failed ("
-          + describe(rollbackFailure) + "): restore safety snapshot " + safetyId + " to recover", failure);
+    }
+    log.error("ROLLBACK FAILED for safety snapshot {}: {}", safetyId, describe(last));
+    return new OperationFailedException("restore failed: " + reason + "; rolling back ALSO failed ("
+        + describe(last) + "): restore safety snapshot " + safetyId + " to recover", failure);
+  }
+
+  /** How long a rollback keeps trying: long enough for a ZooKeeper session to expire and the fence to be retaken. */
+  private Duration rollbackPersistence() {
+    return config.zkSessionTimeout().plus(config.fence().acquireTimeout());
+  }
+
+  /** The rollback is written and verified by then; Marathon not coming back in time must not undo that. */
+  private static void releaseQuietly(MarathonFence fence, ProgressListener progress) throws InterruptedException {
+    try {
+      fence.release();
+    } catch (FenceException e) {
+      log.warn("after the rollback: {}", e.getMessage());
+      progress.progress("after the rollback: " + e.getMessage());
     }
   }
 

@@ -1,0 +1,342 @@
+package io.dcos.backup.faults;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dcos.backup.engine.BackupService;
+import io.dcos.backup.engine.TargetConfig;
+import io.dcos.backup.marathon.FenceOptions;
+import io.dcos.backup.marathon.MarathonCredentials;
+import io.dcos.backup.simulator.MarathonSimulator;
+import io.dcos.backup.simulator.SimulatorOptions;
+import io.dcos.backup.zookeeper.ZkTarget;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.Op;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.data.ACL;
+import org.apache.zookeeper.data.Id;
+import org.apache.zookeeper.data.Stat;
+
+/**
+ * ZooKeeper (one server or an ensemble, reached by the operator through {@link ZkFaultProxy}s), a one-instance
+ * Marathon simulator that elects itself and then writes nothing (no apps), and a {@link BackupService} with short
+ * fence timeouts. Trees are built and compared with plain ZooKeeper calls over a direct admin connection,
+ * independent of the code under test.
+ */
+final class FaultWorld implements AutoCloseable {
+  static final String STATE = "/marathon/state";
+  static final SimulatorOptions SIMULATOR = SimulatorOptions.defaults().withRestartDelay(Duration.ofMillis(200))
+      .withExitDelay(Duration.ofMillis(100)).withWriteInterval(Duration.ofMillis(100));
+  static final FenceOptions FENCE = new FenceOptions(Duration.ofSeconds(10), Duration.ofSeconds(20),
+      Duration.ofSeconds(20), Duration.ofMillis(25));
+
+  /** world:anyone ALL, ip:127.0.0.1 ALL, and read-only for the world plus ALL from localhost: all writable here. */
+  static final List<List<ACL>> ACLS = List.of(ZooDefs.Ids.OPEN_ACL_UNSAFE,
+      List.of(new ACL(ZooDefs.Perms.ALL, new Id("ip", "127.0.0.1"))),
+      List.of(new ACL(ZooDefs.Perms.READ, ZooDefs.Ids.ANYONE_ID_UNSAFE), new ACL(ZooDefs.Perms.ALL,
+          new Id("ip", "127.0.0.1"))));
+
+  final String directConnect;
+  final List<ZkFaultProxy> proxies = new ArrayList<>();
+  final CuratorFramework admin;
+  final MarathonSimulator sim;
+  final BackupService service;
+  final List<String> progress = new CopyOnWriteArrayList<>();
+  /** The nodes the simulator created when it was first elected: every tree keeps them so Marathon can load. */
+  final List<Node> marathonLayout;
+
+  /** A node as the tests see it: path relative to STATE ("" = the state node), data, ACL. */
+  record Node(String path, byte[] data, List<ACL> acl) {}
+
+  FaultWorld(String directConnect, List<String> proxiedServers, Path backupDir, Duration sessionTimeout)
+      throws Exception {
+    this.directConnect = directConnect;
+    org.apache.zookeeper.client.ZKClientConfig big = new org.apache.zookeeper.client.ZKClientConfig();
+    big.setProperty(org.apache.zookeeper.client.ZKClientConfig.JUTE_MAXBUFFER, Integer.toString(64 << 20));
+    admin = CuratorFrameworkFactory.builder().connectString(directConnect).sessionTimeoutMs(30_000)
+        .connectionTimeoutMs(10_000).retryPolicy(new ExponentialBackoffRetry(100, 10)).zkClientConfig(big).build();
+    admin.start();
+    admin.blockUntilConnected();
+    for (String s : proxiedServers) {
+      proxies.add(ZkFaultProxy.forConnectString(s));
+    }
+    String proxied = String.join(",", proxies.stream().map(ZkFaultProxy::connectString).toList());
+    sim = MarathonSimulator.start(directConnect, "/marathon", 1, SIMULATOR);
+    awaitElected(Duration.ofSeconds(20));
+    marathonLayout = read();
+    TargetConfig config = new TargetConfig(ZkTarget.parse("zk://" + proxied + "/marathon"), sim.anyUrl(),
+        MarathonCredentials.none(), backupDir, FENCE, sessionTimeout, Duration.ofSeconds(10), Duration.ofSeconds(5));
+    service = new BackupService(config);
+  }
+
+  ZkFaultProxy proxy() {
+    return proxies.get(0);
+  }
+
+  void setRule(ZkFaultProxy.Rule rule) {
+    for (ZkFaultProxy p : proxies) {
+      p.setRule(rule);
+    }
+  }
+
+  void awaitElected(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (sim.leaderIndex().isEmpty()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("Marathon simulator not elected within " + timeout);
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  /**
+   * Marathon's layout plus {@code bulk} nodes under pods/ (ids and data depend on seed), {@code big} of them ~100 KB,
+   * ACLs varied. Root data differs per seed too.
+   */
+  List<Node> tree(int seed, int bulk, int big) {
+    Random r = new Random(seed);
+    TreeMap<String, Node> nodes = new TreeMap<>();
+    for (Node n : marathonLayout) {
+      nodes.put(n.path(), n.path().isEmpty() ? new Node("", ("root-" + seed).getBytes(StandardCharsets.UTF_8),
+          n.acl()) : n);
+    }
+    nodes.put("/pods", new Node("/pods", null, ZooDefs.Ids.OPEN_ACL_UNSAFE));
+    for (int b = 0; b < 16; b++) {
+      String bucket = "/pods/" + Integer.toHexString(b);
+      nodes.put(bucket, new Node(bucket, new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE));
+    }
+    int made = 0;
+    int app = 0;
+    while (made < bulk) {
+      String id = "/pods/" + Integer.toHexString(app % 16) + "/pod-s" + seed + "-" + app;
+      app++;
+      nodes.put(id, new Node(id, bytes(r, 40 + r.nextInt(200)), ACLS.get(app % ACLS.size())));
+      made++;
+      for (int v = 0; v < 9 && made < bulk; v++) {
+        String version = id + "/2024-0" + (1 + v) + "-1" + (v % 10) + "T10:00:00." + (seed % 1000) + "Z";
+        int size = made <= big ? 100_000 + r.nextInt(1000) : 50 + r.nextInt(400);
+        nodes.put(version, new Node(version, bytes(r, size), ACLS.get((app + v) % ACLS.size())));
+        made++;
+      }
+    }
+    // Same paths in both trees, different data and ACLs: a mix is visible even where paths coincide.
+    for (int i = 0; i < 50; i++) {
+      String p = "/pods/" + Integer.toHexString(i % 16) + "/shared-" + i;
+      nodes.put(p, new Node(p, ("seed " + seed + " shared " + i).getBytes(StandardCharsets.UTF_8),
+          ACLS.get((seed + i) % ACLS.size())));
+    }
+    return new ArrayList<>(nodes.values()); // sorted paths: parents before children
+  }
+
+  private static byte[] bytes(Random r, int n) {
+    byte[] b = new byte[n];
+    r.nextBytes(b);
+    return b;
+  }
+
+  /** Replaces everything under STATE (and STATE's data and ACL) with {@code nodes}, bypassing the code under test. */
+  void put(List<Node> nodes) throws Exception {
+    ZooKeeper zk = admin.getZookeeperClient().getZooKeeper();
+    List<String> existing = new ArrayList<>();
+    listInto(zk, STATE, existing);
+    List<Op> ops = new ArrayList<>();
+    for (int i = existing.size() - 1; i >= 0; i--) {
+      ops.add(Op.delete(existing.get(i), -1));
+      if (ops.size() == 500) {
+        zk.multi(ops);
+        ops.clear();
+      }
+    }
+    if (!ops.isEmpty()) {
+      zk.multi(ops);
+      ops.clear();
+    }
+    long bytes = 0;
+    for (Node n : nodes) {
+      if (n.path().isEmpty()) {
+        zk.setData(STATE, n.data(), -1);
+        zk.setACL(STATE, n.acl(), -1);
+        continue;
+      }
+      long size = n.path().length() + (n.data() == null ? 0 : n.data().length) + 200;
+      if (size > 500_000) { // too big to share a multi(); a plain create takes up to jute.maxbuffer
+        if (!ops.isEmpty()) {
+          zk.multi(ops);
+          ops.clear();
+          bytes = 0;
+        }
+        zk.create(STATE + n.path(), n.data(), n.acl(), CreateMode.PERSISTENT);
+        continue;
+      }
+      if (!ops.isEmpty() && (ops.size() >= 500 || bytes + size > 700_000)) {
+        zk.multi(ops);
+        ops.clear();
+        bytes = 0;
+      }
+      ops.add(Op.create(STATE + n.path(), n.data(), n.acl(), CreateMode.PERSISTENT));
+      bytes += size;
+    }
+    if (!ops.isEmpty()) {
+      zk.multi(ops);
+    }
+  }
+
+  private static void listInto(ZooKeeper zk, String path, List<String> out) throws Exception {
+    for (Node n : readTree(zk, path)) {
+      if (!n.path().isEmpty()) {
+        out.add(path + n.path());
+      }
+    }
+  }
+
+  /** The live tree under STATE, sorted by path. */
+  List<Node> read() throws Exception {
+    ZooKeeper zk = admin.getZookeeperClient().getZooKeeper();
+    java.util.concurrent.CountDownLatch synced = new java.util.concurrent.CountDownLatch(1);
+    zk.sync(STATE, (rc, p, ctx) -> synced.countDown(), null);
+    synced.await();
+    List<Node> out = readTree(zk, STATE);
+    out.sort(java.util.Comparator.comparing(Node::path));
+    return out;
+  }
+
+  /** Level by level, every read of a level in flight at once (plain async calls: no code under test). */
+  static List<Node> readTree(ZooKeeper zk, String root) throws Exception {
+    List<Node> out = new ArrayList<>();
+    List<String> level = List.of(root);
+    while (!level.isEmpty()) {
+      int n = level.size();
+      byte[][] data = new byte[n][];
+      Stat[] stats = new Stat[n];
+      List<List<ACL>> acls = new ArrayList<>(java.util.Collections.nCopies(n, null));
+      List<List<String>> children = new ArrayList<>(java.util.Collections.nCopies(n, null));
+      java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(3 * n);
+      java.util.concurrent.atomic.AtomicReference<String> error = new java.util.concurrent.atomic.AtomicReference<>();
+      java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(600);
+      for (int i = 0; i < n; i++) {
+        int at = i;
+        String p = level.get(i);
+        window.acquire(3);
+        zk.getData(p, false, (rc, path, ctx, d, stat) -> {
+          data[at] = d;
+          stats[at] = stat;
+          if (rc != 0) {
+            error.compareAndSet(null, "getData " + path + " rc " + rc);
+          }
+          window.release();
+          done.countDown();
+        }, null);
+        zk.getACL(p, new Stat(), (rc, path, ctx, acl, stat) -> {
+          acls.set(at, acl);
+          if (rc != 0) {
+            error.compareAndSet(null, "getACL " + path + " rc " + rc);
+          }
+          window.release();
+          done.countDown();
+        }, null);
+        zk.getChildren(p, false, (rc, path, ctx, c) -> {
+          children.set(at, c);
+          if (rc != 0) {
+            error.compareAndSet(null, "getChildren " + path + " rc " + rc);
+          }
+          window.release();
+          done.countDown();
+        }, null);
+      }
+      if (!done.await(60, java.util.concurrent.TimeUnit.SECONDS) || error.get() != null) {
+        throw new IllegalStateException("reading the tree failed: " + error.get());
+      }
+      List<String> next = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        if (stats[i].getEphemeralOwner() != 0) {
+          continue;
+        }
+        out.add(new Node(level.get(i).substring(root.length()), data[i], acls.get(i)));
+        for (String c : children.get(i)) {
+          next.add(level.get(i) + "/" + c);
+        }
+      }
+      level = next;
+    }
+    return out;
+  }
+
+  /** One line per node with its change stamps (mzxid, pzxid, aversion): equal lists mean nothing was written. */
+  List<String> stamps() throws Exception {
+    ZooKeeper zk = admin.getZookeeperClient().getZooKeeper();
+    List<String> out = new ArrayList<>();
+    for (Node n : readTree(zk, STATE)) {
+      Stat st = zk.exists(STATE + n.path(), false);
+      out.add(n.path() + " " + st.getMzxid() + " " + st.getPzxid() + " " + st.getAversion());
+    }
+    out.sort(String::compareTo);
+    return out;
+  }
+
+  /** One line per node: path, SHA-256 of data (or null), ACL; equal lists mean byte-for-byte equal trees. */
+  static List<String> fingerprint(List<Node> nodes) {
+    List<String> lines = new ArrayList<>();
+    for (Node n : nodes) {
+      lines.add((n.path().isEmpty() ? "<state>" : n.path()) + " " + sha(n.data()) + " " + n.acl());
+    }
+    lines.sort(String::compareTo);
+    return lines;
+  }
+
+  List<String> liveFingerprint() throws Exception {
+    return fingerprint(read());
+  }
+
+  private static String sha(byte[] data) {
+    if (data == null) {
+      return "null";
+    }
+    try {
+      return data.length + ":" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data), 0, 8);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Asserts the live tree is exactly one of the two, never a mix; returns which ("A" or "B"). */
+  String assertExactlyOneOf(List<String> a, List<String> b) throws Exception {
+    List<String> live = liveFingerprint();
+    if (live.equals(a)) {
+      return "A";
+    }
+    if (live.equals(b)) {
+      return "B";
+    }
+    List<String> notInA = new ArrayList<>(live);
+    notInA.removeAll(a);
+    List<String> notInB = new ArrayList<>(live);
+    notInB.removeAll(b);
+    assertThat(live).as("live state is a mix: %d lines differ from A (e.g. %s), %d from B (e.g. %s)",
+        notInA.size(), notInA.stream().limit(3).toList(), notInB.size(), notInB.stream().limit(3).toList())
+        .isEqualTo(a);
+    return "A";
+  }
+
+  @Override
+  public void close() {
+    service.close();
+    sim.close();
+    for (ZkFaultProxy p : proxies) {
+      p.close();
+    }
+    admin.close();
+  }
+}

@@ -33,12 +33,12 @@ final class Baselines {
    * there are children), one getChildren only where there are, one getACL: two round trips per leaf, three per inner
    * node, each waiting for the previous one.
    */
-  static Count sequentialWalk(ZooKeeper zk, String root) throws Exception {
+  static Count sequentialWalk(ZooKeeper zk, String root, long limit) throws Exception {
     long nodes = 0;
     long bytes = 0;
     ArrayDeque<String> stack = new ArrayDeque<>();
     stack.push(root);
-    while (!stack.isEmpty()) {
+    while (!stack.isEmpty() && nodes < limit) {
       String path = stack.pop();
       Stat stat = new Stat();
       byte[] data;

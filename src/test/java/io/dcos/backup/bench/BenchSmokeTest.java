@@ -27,7 +27,7 @@ class BenchSmokeTest {
     List<String> lines = output.lines().toList();
     assertThat(output).contains("separate process").contains("snapshot: engine").contains("(a) sequential sync walk")
         .contains("(b) pipelined async calls").contains("(a) one create per round trip")
-        .contains("(b) raw batched multi() writes").contains("verify: engine");
+        .contains("(b) raw multi() writes").contains("verify: engine");
     JsonNode json = new ObjectMapper().readTree(lines.get(lines.size() - 1));
 
     long expectedNodes = new MarathonTree(MarathonTree.Scale.SMALL).measure()[0];

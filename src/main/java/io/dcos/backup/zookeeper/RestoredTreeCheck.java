@@ -91,6 +91,7 @@ final class RestoredTreeCheck {
 
   Optional<String> run(Iterator<ZNode> expected) throws Exception {
     ZooKeeper zk = zk();
+    multiRead = ServerFeatures.modern(client);
     ZkPaths.sync(zk, root);
     if (!expected.hasNext()) {
       throw new IllegalArgumentException("nothing to compare: the expected stream is empty");

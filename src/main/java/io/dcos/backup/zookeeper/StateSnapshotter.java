@@ -51,7 +51,7 @@ public final class StateSnapshotter {
     ZkPaths.validateRoot(rootPath);
     long start = System.nanoTime();
     ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
-    ChangeWatch watch = ChangeWatch.start(zk, rootPath);
+    ChangeWatch watch = ChangeWatch.start(zk, rootPath, ServerFeatures.modern(client));
     if (requireConsistent && !watch.active()) {
       throw new ConsistencyUnprovableException("cannot prove that " + rootPath + " stays unchanged while it is read: "
           + "this ZooKeeper server has no persistent recursive watches (they need ZooKeeper 3.6 or later)");

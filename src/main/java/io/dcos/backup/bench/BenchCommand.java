@@ -172,6 +172,25 @@ public final class BenchCommand implements Callable<Integer> {
       }
 
       long seqLimit = sequentialSample != null ? sequentialSample : s == Scale.SMALL ? Long.MAX_VALUE : 20_000;
+      // ...and the archive, restore and verification paths (the raw writer is warm already: it built the tree).
+      ArchiveStore warmStore = new ArchiveStore(work.resolve("warm-up"));
+      for (int i = 0; i < 3; i++) {
+        String warmId = "warm-" + i;
+        try (ArchiveWriter writer = warmStore.create(warmId)) {
+          new StateSnapshotter(client).snapshot(state + "/apps", writer);
+          writer.commit(new ManifestInfo(warmId, "warm", Instant.now(), List.of(), base, "bench"));
+        }
+        String warmCopy = base + "/copies/warm-" + i + "/state";
+        RestoreSummary summary;
+        try (ArchiveReader reader = warmStore.open(warmId)) {
+          summary = new StateRestorer(client).restore(warmCopy, reader.nodes(), new FenceToken(fence, 0));
+        }
+        try (ArchiveReader reader = warmStore.open(warmId)) {
+          check(new StateVerifier(client).compare(warmCopy, reader.nodes(), summary).isEmpty(), "warm-up copy differs");
+        }
+        Baselines.deleteTree(zk, base + "/copies/warm-" + i);
+      }
+
       Timed<Baselines.Count> sequential = time(() -> Baselines.sequentialWalk(zk, state, seqLimit));
       Timed<Baselines.Count> pipelined = time(() -> Baselines.pipelinedWalk(zk, state, inFlight));
       heap.resetPeak();

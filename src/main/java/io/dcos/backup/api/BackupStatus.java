@@ -30,4 +30,18 @@ public record BackupStatus(
     Boolean recoveredFromStore,
     List<RestoreRecord> restores,
     List<Condition> conditions,
-    Long observedGeneration) {}
+    Long observedGeneration,
+    /**
+     * How the snapshot was made consistent: Fenced (Marathon restarted), Online (no restart; proven unchanged while
+     * read) or FencedFallback (Online was asked for, Marathon kept writing, so it was restarted after all).
+     */
+    String consistency) {
+
+  public BackupStatus(String id, Phase phase, ComponentStatus componentStatus, String timestamp, String startTime,
+      String completionTime, String message, String marathonVersion, String location, Long znodes, Long bytes,
+      String sha256, Double marathonLeaderlessSeconds, Boolean recoveredFromStore, List<RestoreRecord> restores,
+      List<Condition> conditions, Long observedGeneration) {
+    this(id, phase, componentStatus, timestamp, startTime, completionTime, message, marathonVersion, location, znodes,
+        bytes, sha256, marathonLeaderlessSeconds, recoveredFromStore, restores, conditions, observedGeneration, null);
+  }
+}

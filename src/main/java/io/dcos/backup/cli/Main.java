@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Backup and Restore of Marathon's ZooKeeper state as Kubernetes objects.",
-    subcommands = {OperatorCommand.class, SandboxCommand.class, KubectlBackupCommand.class})
+    subcommands = {OperatorCommand.class, SandboxCommand.class, KubectlBackupCommand.class,
+        io.dcos.backup.bench.BenchCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

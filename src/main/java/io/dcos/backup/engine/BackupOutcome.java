@@ -4,5 +4,31 @@ import io.dcos.backup.store.Manifest;
 import java.nio.file.Path;
 import java.time.Duration;
 
-/** A verified archive and what taking it cost Marathon. */
-public record BackupOutcome(Manifest manifest, Path location, Duration marathonLeaderless, int abdications) {}
+/** A verified archive, what taking it cost Marathon, and how it was made consistent. */
+public record BackupOutcome(Manifest manifest, Path location, Duration marathonLeaderless, int abdications,
+                            Consistency consistency) {
+
+  public BackupOutcome(Manifest manifest, Path location, Duration marathonLeaderless, int abdications) {
+    this(manifest, location, marathonLeaderless, abdications, Consistency.FENCED);
+  }
+
+  /** How the snapshot was made consistent; {@link #statusName()} is what `status.consistency` shows. */
+  public enum Consistency {
+    /** Marathon was restarted (fenced) so that no leader wrote while the state was read. */
+    FENCED("Fenced"),
+    /** Read while Marathon ran, proven unchanged during the read: no restart, no leaderless time. */
+    ONLINE("Online"),
+    /** Online was asked for, but Marathon kept writing during every attempt: fenced after all. */
+    FENCED_FALLBACK("FencedFallback");
+
+    private final String statusName;
+
+    Consistency(String statusName) {
+      this.statusName = statusName;
+    }
+
+    public String statusName() {
+      return statusName;
+    }
+  }
+}

@@ -10,7 +10,10 @@ import io.dcos.backup.store.ArchiveStore;
 import io.dcos.backup.store.ArchiveWriter;
 import io.dcos.backup.store.Manifest;
 import io.dcos.backup.store.ManifestInfo;
+import io.dcos.backup.zookeeper.ConsistencyUnprovableException;
 import io.dcos.backup.zookeeper.FenceToken;
+import io.dcos.backup.zookeeper.RestoreSummary;
+import io.dcos.backup.zookeeper.StateChangedException;
 import io.dcos.backup.zookeeper.StateRestorer;
 import io.dcos.backup.zookeeper.StateSnapshotter;
 import io.dcos.backup.zookeeper.StateUnavailableException;
@@ -65,7 +68,31 @@ public final class BackupService implements AutoCloseable {
     return store;
   }
 
+  /**
+   * How to make a backup consistent.
+   *
+   * @param online         try a snapshot without restarting Marathon first, kept only if proven consistent
+   * @param onlineAttempts how many online snapshots to try before falling back to the fenced restart
+   * @param retryDelay     pause between online attempts (Marathon writes in bursts)
+   */
+  public record BackupOptions(boolean online, int onlineAttempts, Duration retryDelay) {
+    public static final BackupOptions FENCED = new BackupOptions(false, 0, Duration.ZERO);
+    public static final BackupOptions ONLINE = new BackupOptions(true, 3, Duration.ofMillis(500));
+  }
+
+  /** A fenced backup, as DC/OS made it. */
   public BackupOutcome backup(String id, String label, ProgressListener progress)
+      throws OperationFailedException, InterruptedException {
+    return backup(id, label, BackupOptions.FENCED, progress);
+  }
+
+  /**
+   * A backup; with {@code options.online()} first without restarting Marathon: a snapshot is kept only if nothing
+   * below the state changed while it was read (a persistent recursive watch saw no event). If every attempt saw
+   * changes, or the server cannot prove it (ZooKeeper before 3.6), the backup is taken fenced after all and the
+   * outcome says {@link BackupOutcome.Consistency#FENCED_FALLBACK}.
+   */
+  public BackupOutcome backup(String id, String label, BackupOptions options, ProgressListener progress)
       throws OperationFailedException, InterruptedException {
     BackupLabels.validate(label).ifPresent(problem -> {
       throw new IllegalArgumentException(problem);
@@ -79,7 +106,7 @@ public final class BackupService implements AutoCloseable {
         throw new OperationFailedException(failedBefore.get().substring(FAILED.length()));
       }
       try {
-        return backupLocked(zk, target, id, label, progress);
+        return backupLocked(zk, target, id, label, options, progress);
       } catch (OperationFailedException e) {
         recordOutcome(zk, id, FAILED + e.getMessage());
         throw e;
@@ -92,7 +119,7 @@ public final class BackupService implements AutoCloseable {
   }
 
   private BackupOutcome backupLocked(CuratorFramework zk, ZkTarget target, String id, String label,
-      ProgressListener progress) throws OperationFailedException, InterruptedException {
+      BackupOptions options, ProgressListener progress) throws OperationFailedException, InterruptedException {
     try {
       Optional<BackupOutcome> alreadyTaken = alreadyCommitted(id, progress);
       if (alreadyTaken.isPresent()) {
@@ -100,6 +127,12 @@ public final class BackupService implements AutoCloseable {
       }
       MarathonClient marathon = marathonClient();
       MarathonInfo info = describeMarathon(marathon, progress);
+      if (options.online()) {
+        Optional<BackupOutcome> online = backupOnline(zk, id, label, info, options, progress);
+        if (online.isPresent()) {
+          return online.get();
+        }
+      }
       Manifest manifest;
       Duration leaderless;
       int abdications;
@@ -123,7 +156,8 @@ public final class BackupService implements AutoCloseable {
       Manifest verified = store.verify(id);
       log.info("backup {} verified: {} znodes, {} bytes, Marathon leaderless {} ms", id, verified.znodes(),
           verified.bytes(), leaderless.toMillis());
-      return new BackupOutcome(manifest, store.location(id), leaderless, abdications);
+      return new BackupOutcome(manifest, store.location(id), leaderless, abdications,
+          options.online() ? BackupOutcome.Consistency.FENCED_FALLBACK : BackupOutcome.Consistency.FENCED);
     } catch (StateUnavailableException e) {
       throw new OperationFailedException("Marathon state cannot be backed up now: " + e.getMessage(), e);
     } catch (MarathonException | FenceException e) {
@@ -269,6 +303,39 @@ public final class BackupService implements AutoCloseable {
     }
   }
 
+  /** Online attempts; empty when the fenced backup must be taken instead. */
+  private Optional<BackupOutcome> backupOnline(CuratorFramework zk, String id, String label, MarathonInfo info,
+      BackupOptions options, ProgressListener progress) throws Exception {
+    ZkTarget target = config.zookeeper();
+    String lastChange = "no attempt";
+    for (int attempt = 1; attempt <= options.onlineAttempts(); attempt++) {
+      progress.progress("online snapshot of " + target.statePath() + " while Marathon keeps running (attempt "
+          + attempt + " of " + options.onlineAttempts() + ")");
+      try (ArchiveWriter writer = store.create(id)) {
+        new StateSnapshotter(zk).snapshot(target.statePath(), writer, true);
+        Manifest manifest = writer.commit(new ManifestInfo(id, label, Instant.now(), target.hosts(), target.path(),
+            info.version()));
+        progress.progress("verifying archive " + id);
+        Manifest verified = store.verify(id);
+        log.info("backup {} taken online (attempt {}), verified: {} znodes, {} bytes, no Marathon restart", id,
+            attempt, verified.znodes(), verified.bytes());
+        return Optional.of(new BackupOutcome(manifest, store.location(id), Duration.ZERO, 0,
+            BackupOutcome.Consistency.ONLINE));
+      } catch (ConsistencyUnprovableException e) {
+        lastChange = e.getMessage();
+        break;
+      } catch (StateChangedException e) {
+        lastChange = e.getMessage();
+        log.info("online backup {} attempt {} discarded: {}", id, attempt, e.getMessage());
+        if (attempt < options.onlineAttempts()) {
+          Thread.sleep(options.retryDelay().toMillis());
+        }
+      }
+    }
+    progress.progress("online snapshot not possible (" + lastChange + "); falling back to a fenced backup");
+    return Optional.empty();
+  }
+
   /** An attempt that died between committing the archive and reporting it left a complete archive: use it. */
   private Optional<BackupOutcome> alreadyCommitted(String id, ProgressListener progress) throws IOException {
     if (store.manifest(id).isEmpty()) {
@@ -281,11 +348,12 @@ public final class BackupService implements AutoCloseable {
 
   private void writeAndVerify(CuratorFramework zk, String statePath, String archiveId, FenceToken token)
       throws Exception {
+    RestoreSummary written;
     try (ArchiveReader reader = store.open(archiveId)) {
-      new StateRestorer(zk).restore(statePath, reader.nodes(), token);
+      written = new StateRestorer(zk).restore(statePath, reader.nodes(), token);
     }
     try (ArchiveReader reader = store.open(archiveId)) {
-      Optional<String> difference = new StateVerifier(zk).compare(statePath, reader.nodes());
+      Optional<String> difference = new StateVerifier(zk).compare(statePath, reader.nodes(), written);
       if (difference.isPresent()) {
         throw new OperationFailedException("restored state differs from archive " + archiveId + ": "
             + difference.get());

@@ -1,6 +1,7 @@
 package io.dcos.backup.reconciler;
 
 import io.dcos.backup.api.Backup;
+import io.dcos.backup.api.BackupSpec;
 import io.dcos.backup.api.BackupStatus;
 import io.dcos.backup.api.ComponentStatus;
 import io.dcos.backup.api.Condition;
@@ -143,7 +144,8 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
       boolean resumed = current.message() != null && !current.message().startsWith("backup accepted");
       operation = queue.submit(key, "Backup " + backup.getMetadata().getNamespace() + "/" + backup.getMetadata()
               .getName() + " (" + id + ")",
-          progress -> service.backup(id, label, progress),
+          progress -> service.backup(id, label, backup.getSpec().effectiveConsistency() == BackupSpec.Consistency.Online
+              ? BackupService.BackupOptions.ONLINE : BackupService.BackupOptions.FENCED, progress),
           () -> operationEvents.propagateEvent(resourceId));
       if (resumed) {
         log.info("backup {} was running when the operator stopped; running it again", id);
@@ -239,7 +241,12 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     BackupOutcome outcome = (BackupOutcome) operation.result();
     var manifest = outcome.manifest();
     String message = "backup " + manifest.id() + " verified: " + manifest.znodes() + " znodes, " + manifest.bytes()
-        + " bytes; Marathon had no leader for " + seconds(outcome.marathonLeaderless()) + " s";
+        + " bytes; " + switch (outcome.consistency()) {
+          case ONLINE -> "taken online, proven consistent: Marathon was not restarted";
+          case FENCED_FALLBACK -> "Marathon kept writing during every online attempt, so it was fenced after all; "
+              + "Marathon had no leader for " + seconds(outcome.marathonLeaderless()) + " s";
+          case FENCED -> "Marathon had no leader for " + seconds(outcome.marathonLeaderless()) + " s";
+        };
     return new StatusBuilder(current, generation, clock)
         .phase(Phase.STATUS_READY)
         .id(manifest.id())
@@ -251,6 +258,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
         .location(outcome.location().toString())
         .figures(manifest.znodes(), manifest.bytes(), manifest.sha256())
         .leaderless(seconds(outcome.marathonLeaderless()))
+        .consistency(outcome.consistency().statusName())
         .restores(restoreRecords)
         .ready("BackupReady", message)
         .build();
@@ -282,7 +290,8 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     return new BackupStatus(status.id(), status.phase(), status.componentStatus(), status.timestamp(),
         status.startTime(), status.completionTime(), status.message(), status.marathonVersion(), status.location(),
         status.znodes(), status.bytes(), status.sha256(), status.marathonLeaderlessSeconds(),
-        status.recoveredFromStore(), restoreRecords, status.conditions(), status.observedGeneration());
+        status.recoveredFromStore(), restoreRecords, status.conditions(), status.observedGeneration(),
+        status.consistency());
   }
 
   private List<Restore> restoresFor(Backup backup) {
@@ -344,6 +353,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     private Double leaderless;
     private List<RestoreRecord> restores;
     private List<Condition> conditions;
+    private String consistency;
 
     StatusBuilder(BackupStatus base, Long generation, Clock clock) {
       this.base = base;
@@ -364,6 +374,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
         leaderless = base.marathonLeaderlessSeconds();
         restores = base.restores();
         conditions = base.conditions();
+        consistency = base.consistency();
       }
     }
 
@@ -377,6 +388,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     StatusBuilder location(String value) { location = value; return this; }
     StatusBuilder leaderless(double value) { leaderless = value; return this; }
     StatusBuilder restores(List<RestoreRecord> value) { restores = value; return this; }
+    StatusBuilder consistency(String value) { consistency = value; return this; }
 
     StatusBuilder figures(long znodeCount, long byteCount, String digest) {
       znodes = znodeCount;
@@ -403,7 +415,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     BackupStatus build() {
       return new BackupStatus(id, phase, phase == null ? null : ComponentStatus.marathon(phase), timestamp,
           startTime, completionTime, message, marathonVersion, location, znodes, bytes, sha256, leaderless,
-          base == null ? null : base.recoveredFromStore(), restores, conditions, generation);
+          base == null ? null : base.recoveredFromStore(), restores, conditions, generation, consistency);
     }
   }
 }

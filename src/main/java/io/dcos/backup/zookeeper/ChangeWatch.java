@@ -23,8 +23,13 @@ final class ChangeWatch implements Watcher {
     this.root = root;
   }
 
-  static ChangeWatch start(ZooKeeper zk, String root) throws Exception {
+  /** @param modern whether the server knows addWatch (3.6+); an unknown op code would cost the connection */
+  static ChangeWatch start(ZooKeeper zk, String root, boolean modern) throws Exception {
     ChangeWatch w = new ChangeWatch(zk, root);
+    if (!modern) {
+      LOG.info("ZooKeeper server has no persistent watches; cannot check that {} stays unchanged while read", root);
+      return w;
+    }
     try {
       zk.addWatch(root, w, AddWatchMode.PERSISTENT_RECURSIVE);
       w.active = true;

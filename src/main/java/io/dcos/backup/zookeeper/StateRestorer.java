@@ -42,6 +42,7 @@ public final class StateRestorer {
   /** The server's jute.maxbuffer, assumed equal to this JVM's (default 0xfffff). */
   private static final long MAX_REQUEST_BYTES = Integer.getInteger("jute.maxbuffer", 0xfffff);
   private static final long STALL_TIMEOUT_SECONDS = 120;
+  private static final int MAX_STAMP_DATA_BYTES = 1024;
 
   private final CuratorFramework client;
   private final Limits limits;
@@ -77,7 +78,7 @@ public final class StateRestorer {
     long start = System.nanoTime();
     ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
     ZkPaths.sync(zk, rootPath);
-    Pipeline pipe = new Pipeline(zk, fence);
+    Pipeline pipe = new Pipeline(zk, fence, rootPath, root.data());
     // Fail before touching anything if the fence is already gone.
     pipe.checkFenceNow();
 
@@ -93,11 +94,12 @@ public final class StateRestorer {
         String p = existing.get(i);
         pipe.add(Op.delete(p, -1), bytes(p) + OP_OVERHEAD_BYTES, 0, 1, 0);
       }
+      pipe.rootPresent = true;
       long size = bytes(rootPath) + len(root.data()) + OP_OVERHEAD_BYTES;
       if (pipe.fitsInMulti(size)) {
         pipe.add(Op.setData(rootPath, root.data(), -1), size, 1, 0, len(root.data()));
       } else {
-        pipe.writeAlone(() -> zk.setData(rootPath, root.data(), -1), rootPath, len(root.data()));
+        pipe.writeAlone(() -> zk.setData(rootPath, root.data(), -1).getMzxid(), rootPath, len(root.data()));
       }
     } else {
       for (String ancestor : missingAncestors(zk, rootPath)) {
@@ -105,6 +107,7 @@ public final class StateRestorer {
             bytes(ancestor) + OP_OVERHEAD_BYTES, 0, 0, 0);
       }
       addCreate(pipe, rootPath, root);
+      pipe.rootPresent = true;
     }
     while (nodes.hasNext()) {
       ZNode n = nodes.next();
@@ -118,7 +121,7 @@ public final class StateRestorer {
     Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
     LOG.info("restore of {}: {} znodes written, {} deleted, {} data bytes, {} batches, {} ms", rootPath, pipe.written,
         pipe.deleted, pipe.dataBytes, pipe.batches, elapsed.toMillis());
-    return new RestoreSummary(pipe.written, pipe.deleted, pipe.dataBytes, elapsed);
+    return new RestoreSummary(pipe.written, pipe.deleted, pipe.dataBytes, elapsed, pipe.zxids);
   }
 
   private static void addCreate(Pipeline pipe, String path, ZNode n) throws Exception {
@@ -129,13 +132,18 @@ public final class StateRestorer {
     if (pipe.fitsInMulti(size)) {
       pipe.add(Op.create(path, n.data(), n.acl(), CreateMode.PERSISTENT), size, 1, 0, len(n.data()));
     } else {
-      pipe.writeAlone(() -> pipe.zk.create(path, n.data(), n.acl(), CreateMode.PERSISTENT), path, len(n.data()));
+      pipe.writeAlone(() -> {
+        org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();
+        pipe.zk.create(path, n.data(), n.acl(), CreateMode.PERSISTENT, stat);
+        return stat.getCzxid();
+      }, path, len(n.data()));
     }
   }
 
+  /** A plain write; returns the zxid of its transaction. */
   @FunctionalInterface
   private interface Write {
-    void run() throws Exception;
+    long run() throws Exception;
   }
 
   private static List<String> missingAncestors(ZooKeeper zk, String rootPath) throws Exception {
@@ -217,10 +225,20 @@ public final class StateRestorer {
       long written;
       long deleted;
       long dataBytes;
+      boolean stamped;
     }
 
     final ZooKeeper zk;
     private final FenceToken fence;
+    /**
+     * Every batch ends by setting the root's data to its archived value again: the result's Stat carries the batch's
+     * zxid, so the verifier can tell the nodes this restore created from any others. Only when the root's data is
+     * small (Marathon's state root has none); otherwise zxids stay unknown and the verifier reads every ACL.
+     */
+    private final Op stamp;
+    private final long stampBytes;
+    boolean rootPresent;
+    final java.util.Set<Long> zxids = new java.util.HashSet<>();
     private final BlockingQueue<Done> events = new LinkedBlockingQueue<>();
     private Batch current;
     private int inFlight;
@@ -230,9 +248,12 @@ public final class StateRestorer {
     long dataBytes;
     long batches;
 
-    Pipeline(ZooKeeper zk, FenceToken fence) {
+    Pipeline(ZooKeeper zk, FenceToken fence, String rootPath, byte[] rootData) {
       this.zk = zk;
       this.fence = fence;
+      boolean small = len(rootData) <= MAX_STAMP_DATA_BYTES;
+      this.stamp = small ? Op.setData(rootPath, rootData, -1) : null;
+      this.stampBytes = small ? bytes(rootPath) + len(rootData) + OP_OVERHEAD_BYTES : 0;
       current = newBatch();
     }
 
@@ -242,6 +263,7 @@ public final class StateRestorer {
         b.ops.add(Op.check(fence.path(), fence.version()));
         b.bytes = bytes(fence.path()) + OP_OVERHEAD_BYTES;
       }
+      b.bytes += stampBytes;
       return b;
     }
 
@@ -267,7 +289,7 @@ public final class StateRestorer {
      */
     boolean fitsInMulti(long estBytes) {
       long fenceBytes = fence == null ? 0 : bytes(fence.path()) + OP_OVERHEAD_BYTES;
-      return estBytes + fenceBytes + MULTI_OVERHEAD_BYTES <= MAX_REQUEST_BYTES;
+      return estBytes + fenceBytes + stampBytes + MULTI_OVERHEAD_BYTES <= MAX_REQUEST_BYTES;
     }
 
     /**
@@ -284,7 +306,7 @@ public final class StateRestorer {
       checkFenceNow();
       LOG.warn("{} ({} data bytes) is too large for a fenced multi(); writing it with a plain call right after a "
           + "fence check", path, dataBytes);
-      write.run();
+      zxids.add(write.run());
       written++;
       this.dataBytes += dataBytes;
     }
@@ -309,6 +331,10 @@ public final class StateRestorer {
       }
       Batch b = current;
       current = newBatch();
+      b.stamped = stamp != null && rootPresent;
+      if (b.stamped) {
+        b.ops.add(stamp);
+      }
       inFlight++;
       batches++;
       zk.multi(b.ops, (rc, path, ctx, results) -> events.add(new Done(b, rc, results)), null);
@@ -321,6 +347,9 @@ public final class StateRestorer {
       }
       inFlight--;
       if (d.rc() == Code.OK.intValue()) {
+        if (d.batch().stamped && d.results().get(d.results().size() - 1) instanceof OpResult.SetDataResult r) {
+          zxids.add(r.getStat().getMzxid());
+        }
         written += d.batch().written;
         deleted += d.batch().deleted;
         dataBytes += d.batch().dataBytes;

@@ -44,13 +44,18 @@ public final class StateSnapshotter {
    * watch event before any read reply that reflects the change, so if no event has arrived by the time the last
    * reply has, every node was read in the state it had when the walk began. This costs two requests, not a second
    * pass over the tree. ACL changes fire no watch events and are not detected. On servers without persistent watches
-   * consistency is not checked (logged).
+   * (before 3.6) consistency cannot be proven: with {@code requireConsistent} that throws
+   * {@link ConsistencyUnprovableException} before anything is read; without, it is logged.
    */
   public SnapshotSummary snapshot(String rootPath, ZNodeSink sink, boolean requireConsistent) throws Exception {
     ZkPaths.validateRoot(rootPath);
     long start = System.nanoTime();
     ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
-    ChangeWatch watch = ChangeWatch.start(zk, rootPath);
+    ChangeWatch watch = ChangeWatch.start(zk, rootPath, ServerFeatures.modern(client));
+    if (requireConsistent && !watch.active()) {
+      throw new ConsistencyUnprovableException("cannot prove that " + rootPath + " stays unchanged while it is read: "
+          + "this ZooKeeper server has no persistent recursive watches (they need ZooKeeper 3.6 or later)");
+    }
     try {
       ZkPaths.sync(zk, rootPath);
       if (zk.exists(rootPath, false) == null) {

@@ -107,6 +107,7 @@ final class TreeReader {
 
   /** Walks root and all its persistent descendants. Ephemeral nodes are skipped (they cannot have children). */
   void walk(String root, Visitor visitor) throws Exception {
+    multiRead = multiRead && ServerFeatures.modern(client);
     toStat.push(new Node(root));
     while (true) {
       while (aclInFlight < limits.aclInFlight() && !toStat.isEmpty()) {

@@ -1,0 +1,54 @@
+package io.dcos.backup.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dcos.backup.cli.Main;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** `bench --scale small` end to end: its output, not its timing. */
+class BenchSmokeTest {
+
+  @Test
+  void smallBenchPrintsATableAndOneJsonLineWithSaneFigures() throws Exception {
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    BenchCommand bench = new BenchCommand();
+    bench.out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
+    int exit = new CommandLine(bench).execute("--scale", "small");
+    String output = buffer.toString(StandardCharsets.UTF_8);
+    assertThat(exit).as(output).isZero();
+
+    List<String> lines = output.lines().toList();
+    assertThat(output).contains("separate process").contains("snapshot: engine").contains("(a) sequential sync walk")
+        .contains("(b) pipelined async calls").contains("(a) one create per round trip")
+        .contains("(b) raw multi() writes").contains("verify: engine");
+    JsonNode json = new ObjectMapper().readTree(lines.get(lines.size() - 1));
+
+    long expectedNodes = new MarathonTree(MarathonTree.Scale.SMALL).measure()[0];
+    assertThat(json.get("znodes").asLong()).isEqualTo(expectedNodes).isGreaterThan(1_000);
+    assertThat(json.get("bytes").asLong()).isGreaterThan(1_000_000);
+    assertThat(json.get("server_version").asText()).matches("3\\.9\\.\\d+");
+    for (String ratio : List.of("snapshot_znodes_per_s", "restore_znodes_per_s", "snapshot_vs_pipelined",
+        "snapshot_vs_sequential", "restore_vs_raw", "restore_vs_one_by_one", "verify_vs_snapshot")) {
+      assertThat(json.get(ratio)).as(ratio).isNotNull();
+      assertThat(json.get(ratio).asDouble()).as(ratio).isPositive().isLessThan(1e7);
+    }
+    assertThat(json.get("peak_heap_mb").asLong()).isPositive()
+        .isLessThanOrEqualTo(json.get("max_heap_mb").asLong());
+    assertThat(json.get("verify_ok").asBoolean()).isTrue();
+    assertThat(json.get("writes_under_jute_maxbuffer").asBoolean()).isTrue();
+    assertThat(json.get("largest_write_request_bytes").asLong()).isPositive().isLessThanOrEqualTo(0xfffff);
+  }
+
+  @Test
+  void benchIsASubcommandOfTheJar() {
+    CommandLine cli = new CommandLine(new Main());
+    assertThat(cli.getSubcommands()).containsKey("bench");
+  }
+}

@@ -1,0 +1,130 @@
+package io.dcos.backup.compat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dcos.backup.bench.ZooKeeperProcess;
+import io.dcos.backup.engine.BackupOutcome;
+import io.dcos.backup.engine.BackupService.BackupOptions;
+import io.dcos.backup.engine.ProgressListener;
+import io.dcos.backup.engine.RestoreOutcome;
+import io.dcos.backup.marathon.FenceOptions;
+import io.dcos.backup.sandbox.EmbeddedWorld;
+import io.dcos.backup.simulator.SimulatorOptions;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Backup, restore and the fence against real ZooKeeper server releases, each in its own JVM from its Maven Central
+ * jars (resolved with `mvn dependency:build-classpath` into target/zk-servers the first time; needs Maven Central).
+ * 3.4.14 is not here: the ZooKeeper 3.9 client cannot keep a session with it (see README, "Old ZooKeeper servers").
+ * Slow (downloads, child JVMs): tagged "compat", run with `mvn verify -Pcompat` or -Dgroups=compat.
+ */
+@Tag("compat")
+class OldZooKeeperServersTest {
+
+  @ParameterizedTest
+  @ValueSource(strings = {"3.5.10", "3.9.5"})
+  void backupRestoreAndFenceWork(String version) throws Exception {
+    try (ZooKeeperProcess server = ZooKeeperProcess.start(serverClasspath(version), "512m", Duration.ofSeconds(60));
+         EmbeddedWorld world = EmbeddedWorld.builder()
+             .externalZookeeper("zk://" + server.connectString() + "/marathon")
+             .marathonInstances(2)
+             .simulatorOptions(new SimulatorOptions(Duration.ofMillis(200), Duration.ofMillis(100),
+                 Duration.ofMillis(100), Optional.empty(), Optional.empty()))
+             .fenceOptions(new FenceOptions(Duration.ofSeconds(20), Duration.ofSeconds(60), Duration.ofSeconds(60),
+                 Duration.ofMillis(50)))
+             .backupDirectory(Files.createTempDirectory("compat-" + version))
+             .withKubernetes(false)
+             .start()) {
+      assertThat(server.version()).isEqualTo(version);
+      awaitLeader(world);
+      for (int i = 0; i < 3; i++) {
+        apps(world, "POST", "/v2/apps", "{\"id\":\"/compat/app-" + i + "\",\"cmd\":\"sleep 1\",\"instances\":1}");
+      }
+
+      BackupOutcome backup = world.service().backup("compat-" + UUID.randomUUID(), "compat", ProgressListener.NONE);
+      assertThat(backup.consistency()).isEqualTo(BackupOutcome.Consistency.FENCED);
+      assertThat(backup.abdications()).isPositive();
+      assertThat(backup.manifest().znodes()).isGreaterThan(10);
+
+      // Online needs persistent recursive watches (3.6+): on 3.5 it falls back to the fence by itself.
+      awaitLeader(world);
+      BackupOutcome online = world.service().backup("compat-online-" + UUID.randomUUID(), "compat",
+          new BackupOptions(true, 2, Duration.ofMillis(50)), ProgressListener.NONE);
+      assertThat(online.consistency()).isIn(version.startsWith("3.5")
+          ? List.of(BackupOutcome.Consistency.FENCED_FALLBACK)
+          : List.of(BackupOutcome.Consistency.ONLINE, BackupOutcome.Consistency.FENCED_FALLBACK));
+
+      awaitLeader(world);
+      apps(world, "DELETE", "/v2/apps/compat/app-1", null);
+      assertThat(apps(world, "GET", "/v2/apps", null)).doesNotContain("/compat/app-1");
+      RestoreOutcome restore = world.service().restore(backup.manifest().id(), "pre-restore-" + UUID.randomUUID(),
+          ProgressListener.NONE);
+      assertThat(restore.znodes()).isEqualTo(backup.manifest().znodes());
+      awaitLeader(world);
+      assertThat(apps(world, "GET", "/v2/apps", null)).contains("/compat/app-1");
+    }
+  }
+
+  /** The server's jars and their dependencies, resolved by Maven once and cached under target/zk-servers. */
+  static String serverClasspath(String version) throws IOException, InterruptedException {
+    if (version.equals(org.apache.zookeeper.Version.getFullVersion().split("[- ]")[0])) {
+      return ZooKeeperProcess.ownClasspath();
+    }
+    Path dir = Path.of("target", "zk-servers", version).toAbsolutePath();
+    Path classpath = dir.resolve("classpath.txt");
+    if (!Files.exists(classpath)) {
+      Files.createDirectories(dir);
+      Files.writeString(dir.resolve("pom.xml"), """
+          <project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
+            <groupId>compat</groupId><artifactId>zookeeper-server</artifactId><version>1</version>
+            <dependencies><dependency><groupId>org.apache.zookeeper</groupId><artifactId>zookeeper</artifactId>
+              <version>%s</version></dependency></dependencies>
+          </project>""".formatted(version));
+      Process mvn = new ProcessBuilder("mvn", "-q", "-B", "dependency:build-classpath",
+          "-Dmdep.outputFile=" + classpath)
+          .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("mvn.log").toFile()).start();
+      if (!mvn.waitFor(10, TimeUnit.MINUTES) || mvn.exitValue() != 0 || !Files.exists(classpath)) {
+        throw new IOException("could not resolve ZooKeeper " + version + " from Maven Central: "
+            + Files.readString(dir.resolve("mvn.log")));
+      }
+    }
+    return Files.readString(classpath).trim();
+  }
+
+  private static void awaitLeader(EmbeddedWorld world) throws InterruptedException {
+    for (int i = 0; i < 400 && world.simulator().orElseThrow().leaderIndex().isEmpty(); i++) {
+      Thread.sleep(50);
+    }
+    assertThat(world.simulator().orElseThrow().leaderIndex()).isPresent();
+  }
+
+  private static String apps(EmbeddedWorld world, String method, String path, String body) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(world.marathonUrl() + path))
+        .header("Content-Type", "application/json")
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    for (int attempt = 0; ; attempt++) {
+      HttpResponse<String> r = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() < 300) {
+        return r.body();
+      }
+      if (attempt > 100) {
+        throw new IOException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
+      }
+      Thread.sleep(100); // 502/503 while a leader loads
+    }
+  }
+}

@@ -30,7 +30,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Backup, restore and the fence against real ZooKeeper server releases, each in its own JVM from its Maven Central
  * jars (resolved with `mvn dependency:build-classpath` into target/zk-servers the first time; needs Maven Central).
  * 3.4.14 is not here: the ZooKeeper 3.9 client cannot keep a session with it (see README, "Old ZooKeeper servers").
- * Slow (downloads, child JVMs): tagged "compat", run with `mvn verify -Pcompat` or -Dgroups=compat.
+ * Tagged "compat" (downloads, child JVMs) so it can be run alone: mvn test -Dgroups=compat. It is part of mvn verify.
  */
 @Tag("compat")
 class OldZooKeeperServersTest {

@@ -50,6 +50,10 @@ public final class BackupService implements AutoCloseable {
    */
   static final String OUTCOMES_NODE = "/backup-operator-outcomes";
   private static final Duration ROLLBACK_RETRY_PAUSE = Duration.ofSeconds(1);
+  /** Attempts of a snapshot or of a restore's write-and-verify when the ZooKeeper connection drops under it. */
+  private static final int ATTEMPTS_ON_CONNECTION_LOSS = 3;
+  /** How long recording an outcome waits for a dropped ZooKeeper connection to come back. */
+  private static final Duration OUTCOME_CONNECT_WAIT = Duration.ofSeconds(3);
 
   private final TargetConfig config;
   private final ArchiveStore store;
@@ -136,21 +140,14 @@ public final class BackupService implements AutoCloseable {
       Manifest manifest;
       Duration leaderless;
       int abdications;
-      try (ArchiveWriter writer = store.create(id)) {
-        progress.progress("restarting Marathon (leader abdication) so that no leader writes during the backup");
-        try (MarathonFence fence = acquireFence(zk, marathon, progress)) {
-          progress.progress("snapshotting " + target.statePath());
-          new StateSnapshotter(zk).snapshot(target.statePath(), writer);
-          if (!fence.isHeld()) {
-            throw new OperationFailedException("lost the Marathon fence (ZooKeeper session) during the snapshot; "
-                + "the snapshot may not be consistent and was discarded");
-          }
-          manifest = writer.commit(new ManifestInfo(id, label, Instant.now(), target.hosts(), target.path(),
-              info.version()));
-          abdications = fence.abdications();
-          progress.progress("waiting for Marathon to elect a leader again");
-          leaderless = fence.release();
-        }
+      progress.progress("restarting Marathon (leader abdication) so that no leader writes during the backup");
+      try (MarathonFence fence = acquireFence(zk, marathon, progress)) {
+        progress.progress("snapshotting " + target.statePath());
+        manifest = snapshotUnderFence(zk, fence, target.statePath(), "backup failed: ", "the snapshot",
+            new ManifestInfo(id, label, Instant.now(), target.hosts(), target.path(), info.version()), progress);
+        abdications = fence.abdications();
+        progress.progress("waiting for Marathon to elect a leader again");
+        leaderless = fence.release();
       }
       progress.progress("verifying archive " + id);
       Manifest verified = store.verify(id);
@@ -225,16 +222,14 @@ public final class BackupService implements AutoCloseable {
           progress.progress("resuming: safety snapshot " + safetyId + " was taken by an earlier attempt");
         } else {
           progress.progress("taking safety snapshot " + safetyId + " of the live state");
-          try (ArchiveWriter writer = store.create(safetyId)) {
-            new StateSnapshotter(zk).snapshot(target.statePath(), writer);
-            writer.commit(new ManifestInfo(safetyId, SAFETY_LABEL, Instant.now(), target.hosts(), target.path(),
-                info.version()));
-          }
+          snapshotUnderFence(zk, fence, target.statePath(), "restore failed: ", "the safety snapshot",
+              new ManifestInfo(safetyId, SAFETY_LABEL, Instant.now(), target.hosts(), target.path(), info.version()),
+              progress);
         }
         FenceToken token = new FenceToken(fence.latchNodePath(), fence.latchNodeVersion());
         try {
           progress.progress("writing " + manifest.znodes() + " znodes of " + backupId);
-          writeAndVerify(zk, target.statePath(), backupId, token);
+          writeAndVerifyUnderFence(zk, fence, target.statePath(), backupId, token, progress);
         } catch (Exception failure) {
           throw rollBack(zk, target, fence, token, safetyId, failure, progress);
         }
@@ -266,7 +261,12 @@ public final class BackupService implements AutoCloseable {
     }
   }
 
-  private void recordOutcome(CuratorFramework zk, String id, String outcome) {
+  private void recordOutcome(CuratorFramework zk, String id, String outcome) throws InterruptedException {
+    if (!connectedWithin(zk, OUTCOME_CONNECT_WAIT)) {
+      // No quorum (the usual reason an operation failed): Curator's retries would only add minutes to the failure.
+      log.warn("could not record the outcome of {} in ZooKeeper: not connected", id);
+      return;
+    }
     try {
       zk.create().orSetData().creatingParentsIfNeeded().forPath(outcomePath(id),
           outcome.getBytes(StandardCharsets.UTF_8));
@@ -274,6 +274,17 @@ public final class BackupService implements AutoCloseable {
       // Without the record a replica may repeat the operation: log it, the outcome itself stands.
       log.warn("could not record the outcome of {} in ZooKeeper: {}", id, describe(e));
     }
+  }
+
+  private static boolean connectedWithin(CuratorFramework zk, Duration wait) throws InterruptedException {
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (!zk.getZookeeperClient().isConnected()) {
+      if (System.nanoTime() - deadline >= 0) {
+        return false;
+      }
+      Thread.sleep(50);
+    }
+    return true;
   }
 
   private String outcomePath(String id) {
@@ -344,6 +355,113 @@ public final class BackupService implements AutoCloseable {
     progress.progress("archive " + id + " was written by an earlier attempt; verifying it");
     Manifest manifest = store.verify(id);
     return Optional.of(new BackupOutcome(manifest, store.location(id), Duration.ZERO, 0));
+  }
+
+  /**
+   * Snapshots statePath into a new archive and commits it, while the fence is held. A dropped connection fails the
+   * attempt (the reader may have read part of the tree twice or not at all): as long as the fence is provably still
+   * held — the client reconnected within its session and the latch node is still there — no Marathon wrote in the
+   * meantime, so the snapshot is simply taken again into a fresh archive writer, up to
+   * {@link #ATTEMPTS_ON_CONNECTION_LOSS} times. A lost session (no quorum, no server reachable for the session
+   * timeout) fails at once, saying so; nothing is committed.
+   *
+   * @param failed prefix of the failure message, {@code "backup failed: "} or {@code "restore failed: "}
+   */
+  private Manifest snapshotUnderFence(CuratorFramework zk, MarathonFence fence, String statePath, String failed,
+      String what, ManifestInfo info, ProgressListener progress) throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      Exception failure;
+      boolean connectionTrouble;
+      boolean sessionLost;
+      try (ArchiveWriter writer = store.create(info.id())) {
+        try (ZkConnectionWatch watch = ZkConnectionWatch.start(zk)) {
+          try {
+            new StateSnapshotter(zk).snapshot(statePath, writer);
+            failure = null;
+          } catch (InterruptedException e) {
+            if (!watch.sessionLost()) {
+              throw e;
+            }
+            failure = e; // interrupted by the watch: the session is gone
+          } catch (Exception e) {
+            failure = e;
+          }
+          connectionTrouble = failure != null && watch.explains(failure);
+          sessionLost = watch.sessionLost();
+        }
+        if (failure != null && !connectionTrouble) {
+          throw failure;
+        }
+        if (!sessionLost && fence.isHeld()) {
+          if (failure == null) {
+            return writer.commit(new ManifestInfo(info.id(), info.label(), Instant.now(), info.sourceHosts(),
+                info.zkPath(), info.marathonVersion()));
+          }
+          if (attempt < ATTEMPTS_ON_CONNECTION_LOSS) {
+            log.warn("{} attempt {} failed after the ZooKeeper connection dropped ({}); the fence is still held: "
+                + "taking it again", what, attempt, describe(failure));
+            progress.progress("the ZooKeeper connection dropped during " + what + "; reconnected within the "
+                + "session, the fence is still held: taking " + what + " again");
+            continue;
+          }
+          throw new OperationFailedException(failed + "lost the connection to ZooKeeper during " + what + " on "
+              + attempt + " attempts (last: " + describe(failure) + "); nothing was committed", failure);
+        }
+        if (failure == null && !connectionTrouble) {
+          throw new OperationFailedException(failed + "lost the Marathon fence (ZooKeeper session) during " + what
+              + "; the snapshot may not be consistent and was discarded");
+        }
+        throw new OperationFailedException(failed + "lost the connection to ZooKeeper during " + what
+            + " and did not get it back within the session timeout (" + config.zkSessionTimeout().toSeconds()
+            + " s): no quorum or no server reachable; the session and with it the Marathon fence are gone, nothing "
+            + "was committed", failure);
+      }
+    }
+  }
+
+  /**
+   * Restores the archive under the fence and verifies it. A dropped connection fails the attempt, and a multi() in
+   * flight then may or may not have been applied; the restore is idempotent (it deletes what is there and writes
+   * the archive), so while the fence is provably still held it is simply run again, up to
+   * {@link #ATTEMPTS_ON_CONNECTION_LOSS} times. Every batch carries the fence check, so nothing lands once the
+   * session is gone. Any other failure, or a lost session, is thrown (the caller rolls back).
+   */
+  private void writeAndVerifyUnderFence(CuratorFramework zk, MarathonFence fence, String statePath, String archiveId,
+      FenceToken token, ProgressListener progress) throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      Exception failure;
+      boolean connectionTrouble;
+      boolean sessionLost;
+      try (ZkConnectionWatch watch = ZkConnectionWatch.start(zk)) {
+        try {
+          writeAndVerify(zk, statePath, archiveId, token);
+          return;
+        } catch (InterruptedException e) {
+          if (!watch.sessionLost()) {
+            throw e;
+          }
+          failure = e;
+        } catch (Exception e) {
+          failure = e;
+        }
+        connectionTrouble = watch.explains(failure);
+        sessionLost = watch.sessionLost();
+      }
+      if (!connectionTrouble) {
+        throw failure;
+      }
+      boolean held = !sessionLost && fence.isHeld();
+      if (held && attempt < ATTEMPTS_ON_CONNECTION_LOSS) {
+        log.warn("restore attempt {} failed after the ZooKeeper connection dropped ({}); the fence is still held: "
+            + "writing {} again", attempt, describe(failure), archiveId);
+        progress.progress("the ZooKeeper connection dropped during the restore; reconnected within the session, "
+            + "the fence is still held: writing " + archiveId + " again");
+        continue;
+      }
+      throw new OperationFailedException("lost the connection to ZooKeeper during the restore (" + describe(failure)
+          + (held ? "), " + attempt + " times" : "); the ZooKeeper session and with it the Marathon fence are gone"),
+          failure);
+    }
   }
 
   private void writeAndVerify(CuratorFramework zk, String statePath, String archiveId, FenceToken token)
@@ -491,9 +609,14 @@ public final class BackupService implements AutoCloseable {
   /** A ZooKeeper mutex beside Marathon's state: one backup or restore per Marathon, across operator replicas. */
   private static final class OperationLock implements AutoCloseable {
     private final InterProcessSemaphoreMutex mutex;
+    private final CuratorFramework zk;
+    /** The lock's lease is ephemeral: it lives and dies with this session. */
+    private final long session;
 
-    private OperationLock(InterProcessSemaphoreMutex mutex) {
+    private OperationLock(InterProcessSemaphoreMutex mutex, CuratorFramework zk) throws Exception {
       this.mutex = mutex;
+      this.zk = zk;
+      this.session = zk.getZookeeperClient().getZooKeeper().getSessionId();
     }
 
     static OperationLock acquire(CuratorFramework zk, String path, ProgressListener progress) throws Exception {
@@ -503,12 +626,17 @@ public final class BackupService implements AutoCloseable {
             + path + ")");
         mutex.acquire();
       }
-      return new OperationLock(mutex);
+      return new OperationLock(mutex, zk);
     }
 
     @Override
     public void close() {
       try {
+        if (zk.getZookeeperClient().getZooKeeper().getSessionId() != session) {
+          // Nothing to release (and no quorum to release it with, most likely): the lease went with the session.
+          log.warn("operation lock not released: the ZooKeeper session that held it is gone, and its lease with it");
+          return;
+        }
         mutex.release();
       } catch (Exception e) {
         log.warn("could not release operation lock: {}", describe(e));

@@ -11,6 +11,7 @@ import java.util.UUID;
 import java.util.function.Consumer;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
+import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.framework.state.ConnectionStateListener;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
@@ -28,6 +29,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>While held, {@link #latchNodePath()} with {@link #latchNodeVersion()} is a fencing token: put an
  * {@code Op.check(path, version)} into every {@code multi()} so writes fail once the fence is lost.
+ *
+ * <p>The fence lives as long as the operator's ZooKeeper session, not its connection: a dropped connection
+ * (SUSPENDED, e.g. the server it talked to died) leaves the ephemeral latch node in place, so no Marathon can lead
+ * while the client reconnects to another server. Only a LOST session (or the latch node gone) loses the fence. Build
+ * the client with {@code SessionConnectionStateErrorPolicy} so the latch itself agrees (see {@code ZkConnector}).
  */
 public final class MarathonFence implements AutoCloseable {
 
@@ -45,10 +51,12 @@ public final class MarathonFence implements AutoCloseable {
 
   private volatile String ourPath;
   private volatile int ourVersion;
+  /** The session that owns our latch node: while that node exists, that session is alive and the fence held. */
+  private volatile long ourSession;
   private volatile int abdications;
   private volatile Instant leaderlessSince;
   private volatile boolean closed;
-  /** Gives the fence up as soon as the session is in doubt: a latch that re-joins after a reconnect is no fence. */
+  /** Gives the fence up when the session is LOST: a latch that re-joins in a new session is no fence. */
   private final ConnectionStateListener connectionListener = (client, state) -> onConnectionState(state);
 
   private MarathonFence(CuratorFramework zk, String latchPath, MarathonClient marathon, FenceOptions options,
@@ -158,6 +166,7 @@ public final class MarathonFence implements AutoCloseable {
     }
     ourPath = path;
     ourVersion = stat.getVersion();
+    ourSession = stat.getEphemeralOwner();
     zk.getConnectionStateListenable().addListener(connectionListener);
     if (leaderlessSince == null) {
       leaderlessSince = Instant.now();
@@ -243,13 +252,31 @@ public final class MarathonFence implements AutoCloseable {
     return ourVersion;
   }
 
-  /** Still leader of the latch, connected, and the latch node still exists. */
+  /**
+   * Whether the fence is still ours, checked on the server: our latch node exists, at the version of the token, owned
+   * by the session this client uses now. While the connection is down (SUSPENDED) this waits for the client to
+   * reconnect within the session, or for Curator to declare the session LOST (at the latest one session timeout
+   * after the connection dropped), so a failover to another server answers true and a lost quorum false.
+   */
   public boolean isHeld() {
-    if (closed || ourPath == null || !latch.hasLeadership() || !zk.getZookeeperClient().isConnected()) {
+    if (closed || ourPath == null) {
       return false;
     }
     try {
-      return zk.checkExists().forPath(ourPath) != null;
+      long waitNanos = 2L * Math.max(1, zk.getZookeeperClient().getLastNegotiatedSessionTimeoutMs()) * 1_000_000L;
+      long deadline = System.nanoTime() + waitNanos;
+      while (!zk.getZookeeperClient().isConnected()) {
+        if (closed || System.nanoTime() - deadline >= 0) {
+          return false;
+        }
+        Thread.sleep(pollMillis());
+      }
+      Stat stat = zk.checkExists().forPath(ourPath);
+      return !closed && stat != null && stat.getVersion() == ourVersion && stat.getEphemeralOwner() == ourSession
+          && zk.getZookeeperClient().getZooKeeper().getSessionId() == ourSession;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     } catch (Exception e) {
       return false;
     }
@@ -328,11 +355,24 @@ public final class MarathonFence implements AutoCloseable {
 
   // ---------------------------------------------------------------------------------------------------------
 
-  private void onConnectionState(org.apache.curator.framework.state.ConnectionState state) {
-    if (!state.isConnected() && ourPath != null && !closed) {
-      LOG.warn("ZooKeeper connection {} while holding the Marathon fence: giving it up", state);
-      progress.accept("ZooKeeper connection " + state + ": the fence is lost and released");
-      close();
+  private void onConnectionState(ConnectionState state) {
+    if (ourPath == null || closed) {
+      return;
+    }
+    switch (state) {
+      case LOST -> {
+        LOG.warn("ZooKeeper session LOST while holding the Marathon fence: giving it up");
+        progress.accept("ZooKeeper session LOST: the fence is lost and released");
+        close();
+      }
+      case SUSPENDED -> {
+        // The latch node is ephemeral: it stays, and keeps every Marathon out, as long as the session does.
+        LOG.warn("ZooKeeper connection SUSPENDED while holding the Marathon fence: keeping it while reconnecting");
+        progress.accept("ZooKeeper connection SUSPENDED: keeping the fence while the client reconnects within its "
+            + "session");
+      }
+      case RECONNECTED -> LOG.info("ZooKeeper connection RECONNECTED while holding the Marathon fence");
+      default -> { }
     }
   }
 

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.state.SessionConnectionStateErrorPolicy;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.zookeeper.client.ZKClientConfig;
 
@@ -20,7 +21,13 @@ public final class ZkConnector {
 
   private ZkConnector() {}
 
-  /** Started Curator client, digest auth added when credentials are present, connected within connectTimeout. */
+  /**
+   * Started Curator client, digest auth added when credentials are present, connected within connectTimeout.
+   *
+   * <p>Only a LOST session is an error state for the recipes on it (leader latch, lock): their nodes are ephemeral
+   * and outlive a dropped connection as long as the session does, so a client that reconnects to another server of
+   * the ensemble within the session timeout still holds them. SUSPENDED means "reconnecting", not "lost".
+   */
   public static CuratorFramework connect(ZkTarget target, Duration sessionTimeout, Duration connectTimeout)
       throws IOException {
     ZKClientConfig config = new ZKClientConfig();
@@ -31,6 +38,7 @@ public final class ZkConnector {
         .sessionTimeoutMs((int) sessionTimeout.toMillis())
         .connectionTimeoutMs((int) connectTimeout.toMillis())
         .retryPolicy(new ExponentialBackoffRetry(250, 5, 5_000))
+        .connectionStateErrorPolicy(new SessionConnectionStateErrorPolicy())
         .zkClientConfig(config);
     target.digestCredentials().ifPresent(c -> builder.authorization("digest", c.getBytes(StandardCharsets.UTF_8)));
     CuratorFramework client = builder.build();

@@ -8,6 +8,8 @@ import static org.awaitility.Awaitility.await;
 import com.sun.net.httpserver.HttpServer;
 import io.dcos.backup.simulator.MarathonSimulator;
 import io.dcos.backup.simulator.SimulatorOptions;
+import io.dcos.backup.zookeeper.ZkConnector;
+import io.dcos.backup.zookeeper.ZkTarget;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -21,12 +23,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.Stat;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -225,17 +231,41 @@ class MarathonFenceTest {
   }
 
   @Test
-  void losingZooKeeperMeansTheFenceIsNoLongerHeld() throws Exception {
+  void aDroppedConnectionKeepsTheFenceAndALostSessionGivesItUp() throws Exception {
     sim = MarathonSimulator.start(server.getConnectString(), "/marathon", 1, FAST);
     await().atMost(Duration.ofSeconds(15)).until(() -> sim.leaderIndex().isPresent());
+    // The operator's client as production builds it: only a LOST session is an error state.
+    CuratorFramework operatorZk = ZkConnector.connect(ZkTarget.parse("zk://" + server.getConnectString() + "/marathon"),
+        Duration.ofSeconds(10), Duration.ofSeconds(5));
+    closeables.add(operatorZk);
     MarathonClient client = new MarathonClient(sim.anyUrl(), MarathonCredentials.none(), Duration.ofSeconds(5));
-    MarathonFence fence = MarathonFence.acquire(zk, LATCH, client, OPTIONS, progress::add);
+    MarathonFence fence = MarathonFence.acquire(operatorZk, LATCH, client, OPTIONS, progress::add);
     closeables.add(0, fence);
+    String token = fence.latchNodePath();
     assertThat(fence.isHeld()).isTrue();
-    // A snapshot or restore in progress must notice this and stop: its Op.check on the token would fail too.
+
+    // The connection drops (the server goes away) and comes back within the session: the latch node never left.
     server.stop();
-    await().atMost(Duration.ofSeconds(10)).until(() -> !fence.isHeld());
+    await().atMost(Duration.ofSeconds(10)).until(() -> progress.stream().anyMatch(l -> l.contains("SUSPENDED")));
     server.restart();
+    assertThat(fence.isHeld()).as("fence after reconnecting within the session").isTrue();
+    assertThat(fence.latchNodePath()).isEqualTo(token);
+    assertThat(operatorZk.checkExists().forPath(token)).isNotNull();
+    assertThat(sim.leaderIndex()).isEmpty();
+    assertThat(progress).noneMatch(l -> l.contains("fence is lost"));
+
+    // The session expires (server-side, as after a partition longer than the session timeout): the fence is lost.
+    long session = operatorZk.getZookeeperClient().getZooKeeper().getSessionId();
+    byte[] password = operatorZk.getZookeeperClient().getZooKeeper().getSessionPasswd();
+    CountDownLatch twinConnected = new CountDownLatch(1);
+    ZooKeeper twin = new ZooKeeper(server.getConnectString(), 10_000, e -> {
+      if (e.getState() == Watcher.Event.KeeperState.SyncConnected) {
+        twinConnected.countDown();
+      }
+    }, session, password);
+    assertThat(twinConnected.await(10, TimeUnit.SECONDS)).isTrue();
+    twin.close();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !fence.isHeld());
     // The fence left by itself: Marathon recovers without anyone calling close().
     await().atMost(Duration.ofSeconds(30)).until(() -> sim.leaderIndex().isPresent());
     assertThat(fence.isHeld()).isFalse();

@@ -27,7 +27,14 @@ public record BackupScheduleSpec(
     ConcurrencyPolicy concurrencyPolicy,
     /** A fire time not started within this many seconds (operator down) is skipped. Unset: no deadline. */
     @Min(0) Long startingDeadlineSeconds,
-    Retention retention) {
+    Retention retention,
+    /** Passed to every Backup the schedule creates (see Backup's spec.consistency); unset: Fenced. */
+    BackupSpec.Consistency consistency) {
+
+  public BackupScheduleSpec(String schedule, String label, Boolean suspend, ConcurrencyPolicy concurrencyPolicy,
+      Long startingDeadlineSeconds, Retention retention) {
+    this(schedule, label, suspend, concurrencyPolicy, startingDeadlineSeconds, retention, null);
+  }
 
   public enum ConcurrencyPolicy { Forbid, Allow }
 

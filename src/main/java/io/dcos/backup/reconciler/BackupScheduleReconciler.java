@@ -260,7 +260,8 @@ public final class BackupScheduleReconciler implements Reconciler<BackupSchedule
         .withController(true)
         .withBlockOwnerDeletion(true)
         .build()));
-    backup.setSpec(new BackupSpec(ScheduleNames.backupLabel(schedule.getSpec().label(), fireTime)));
+    backup.setSpec(new BackupSpec(ScheduleNames.backupLabel(schedule.getSpec().label(), fireTime),
+        schedule.getSpec().consistency()));
     return backup;
   }
 

@@ -156,6 +156,20 @@ class BackupScheduleReconcilerTest {
   }
 
   @Test
+  void theScheduleConsistencyModeIsPassedToItsBackups() {
+    BackupSchedule schedule = schedule("online", "* * * * *", "online", null, null);
+    BackupScheduleSpec spec = schedule.getSpec();
+    schedule.setSpec(new BackupScheduleSpec(spec.schedule(), spec.label(), null, null, null, null,
+        BackupSpec.Consistency.Online));
+    create(schedule);
+    Instant first = tick("online");
+    Backup backup = awaitBackup(backupName("online", first), Phase.STATUS_READY);
+    assertThat(backup.getSpec().consistency()).isEqualTo(BackupSpec.Consistency.Online);
+    assertThat(backup.getStatus().consistency()).as("taken online, or fenced after Marathon kept writing")
+        .isIn("Online", "FencedFallback");
+  }
+
+  @Test
   void forbidSkipsAFireTimeWhileABackupRunsAndAllowQueuesIt() throws Exception {
     create(schedule("busy", "* * * * *", "busy", null, null));
     CountDownLatch gate = blockQueue();

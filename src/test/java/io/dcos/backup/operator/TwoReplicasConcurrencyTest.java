@@ -11,6 +11,7 @@ import io.dcos.backup.api.RestoreSpec;
 import io.dcos.backup.engine.BackupService;
 import io.dcos.backup.marathon.FenceOptions;
 import io.dcos.backup.sandbox.EmbeddedWorld;
+import io.dcos.backup.sandbox.PhaseLog;
 import io.dcos.backup.sandbox.SharedWorld;
 import io.dcos.backup.store.ArchiveStore;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -58,8 +59,8 @@ class TwoReplicasConcurrencyTest {
              OperatorRuntime.Options.embedded().withRecovery(Optional.of("default"), Duration.ofSeconds(5)))) {
       KubernetesClient client = world.client();
       String ns = "replicas";
-      PhaseLog<Backup> backupPhases = new PhaseLog<>(b -> b.getStatus() == null ? null : b.getStatus().phase());
-      PhaseLog<Restore> restorePhases = new PhaseLog<>(r -> r.getStatus() == null ? null : r.getStatus().phase());
+      PhaseLog<Backup> backupPhases = new PhaseLog<>();
+      PhaseLog<Restore> restorePhases = new PhaseLog<>();
       try (Watch backupWatch = client.resources(Backup.class).inNamespace(ns).watch(backupPhases);
            Watch restoreWatch = client.resources(Restore.class).inNamespace(ns).watch(restorePhases)) {
         for (int i = 0; i < 20; i++) {
@@ -108,35 +109,5 @@ class TwoReplicasConcurrencyTest {
   private static Phase phase(HasMetadata object) {
     return object instanceof Backup b ? (b.getStatus() == null ? null : b.getStatus().phase())
         : ((Restore) object).getStatus() == null ? null : ((Restore) object).getStatus().phase();
-  }
-
-  /** The distinct phases each object went through, in order, as a watcher sees them. */
-  private static final class PhaseLog<T extends HasMetadata> implements Watcher<T> {
-    private final Function<T, Phase> phaseOf;
-    private final Map<String, List<Phase>> phases = new ConcurrentHashMap<>();
-
-    PhaseLog(Function<T, Phase> phaseOf) {
-      this.phaseOf = phaseOf;
-    }
-
-    @Override
-    public void eventReceived(Action action, T object) {
-      Phase phase = phaseOf.apply(object);
-      if (phase == null) {
-        return;
-      }
-      List<Phase> seen = phases.computeIfAbsent(object.getMetadata().getName(),
-          k -> Collections.synchronizedList(new ArrayList<>()));
-      if (seen.isEmpty() || seen.get(seen.size() - 1) != phase) {
-        seen.add(phase);
-      }
-    }
-
-    List<Phase> of(String name) {
-      return phases.getOrDefault(name, List.of());
-    }
-
-    @Override
-    public void onClose(WatcherException cause) {}
   }
 }

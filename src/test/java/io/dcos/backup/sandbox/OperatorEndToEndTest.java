@@ -48,8 +48,8 @@ class OperatorEndToEndTest {
     DemoApps apps = new DemoApps(world.marathonUrl());
     awaitMarathonLeader();
     apps.create("/e2e/kept", "sleep 1");
-    PhaseLog<Backup> backupPhases = new PhaseLog<>(b -> b.getStatus() == null ? null : b.getStatus().phase());
-    PhaseLog<Restore> restorePhases = new PhaseLog<>(r -> r.getStatus() == null ? null : r.getStatus().phase());
+    PhaseLog<Backup> backupPhases = new PhaseLog<>();
+    PhaseLog<Restore> restorePhases = new PhaseLog<>();
     try (Watch b = client.resources(Backup.class).inNamespace(ns).watch(backupPhases);
          Watch r = client.resources(Restore.class).inNamespace(ns).watch(restorePhases)) {
       create(backup(ns, "snap", "e2e-snap"));
@@ -225,36 +225,6 @@ class OperatorEndToEndTest {
   private static void awaitMarathonLeader() {
     MarathonClient marathon = new MarathonClient(world.marathonUrl(), MarathonCredentials.none(), Duration.ofSeconds(2));
     await().atMost(OPERATION_TIMEOUT).ignoreExceptions().until(() -> marathon.info().elected());
-  }
-
-  /** The distinct phases each object went through, in order, as a watcher sees them. */
-  private static final class PhaseLog<T extends HasMetadata> implements Watcher<T> {
-    private final Function<T, Phase> phaseOf;
-    private final Map<String, List<Phase>> phases = new ConcurrentHashMap<>();
-
-    PhaseLog(Function<T, Phase> phaseOf) {
-      this.phaseOf = phaseOf;
-    }
-
-    @Override
-    public void eventReceived(Action action, T object) {
-      Phase phase = phaseOf.apply(object);
-      if (phase == null) {
-        return;
-      }
-      List<Phase> seen = phases.computeIfAbsent(object.getMetadata().getName(),
-          k -> Collections.synchronizedList(new ArrayList<>()));
-      if (seen.isEmpty() || !Objects.equals(seen.get(seen.size() - 1), phase)) {
-        seen.add(phase);
-      }
-    }
-
-    List<Phase> of(String name) {
-      return phases.getOrDefault(name, List.of());
-    }
-
-    @Override
-    public void onClose(WatcherException cause) {}
   }
 
 }

@@ -187,10 +187,7 @@ class BackupScheduleReconcilerTest {
       assertThat(events("busy", "Skipped")).singleElement().satisfies(e ->
           assertThat(e.getMessage()).contains(backupName("busy", first), "still running", "Forbid"));
 
-      client.resources(BackupSchedule.class).inNamespace(ns).withName("busy").edit(s -> {
-        s.setSpec(withPolicy(s.getSpec(), ConcurrencyPolicy.Allow));
-        return s;
-      });
+      editSpec("busy", spec -> withPolicy(spec, ConcurrencyPolicy.Allow));
       Instant third = tick("busy");
       awaitBackup(backupName("busy", third), Phase.STATUS_BACKING_UP);
       await().atMost(TIMEOUT).untilAsserted(() -> assertThat(get("busy").getStatus().active())
@@ -220,10 +217,7 @@ class BackupScheduleReconcilerTest {
         assertThat(get("paused").getStatus().lastSkippedTime()).isEqualTo(missed.toString()));
     assertThat(owned("paused")).isEmpty();
 
-    client.resources(BackupSchedule.class).inNamespace(ns).withName("paused").edit(s -> {
-      s.setSpec(withSuspend(s.getSpec(), false));
-      return s;
-    });
+    editSpec("paused", spec -> withSuspend(spec, false));
     await().atMost(TIMEOUT).untilAsserted(() -> {
       BackupScheduleStatus status = get("paused").getStatus();
       assertThat(status.nextScheduleTime()).isEqualTo(missed.plusSeconds(60).toString());
@@ -307,10 +301,7 @@ class BackupScheduleReconcilerTest {
     assertThat(events("aging", "Pruned")).singleElement().satisfies(e ->
         assertThat(e.getMessage()).contains(b1, "older than maxAge 15m (age 20m"));
 
-    client.resources(BackupSchedule.class).inNamespace(ns).withName("aging").edit(s -> {
-      s.setSpec(withSuspend(s.getSpec(), true));
-      return s;
-    });
+    editSpec("aging", spec -> withSuspend(spec, true));
     clock.advance(Duration.ofHours(3)); // everything is older than maxAge now
     await().atMost(TIMEOUT).untilAsserted(() -> assertThat(owned("aging")).containsExactly(b3));
     clock.advance(Duration.ofDays(30));
@@ -449,6 +440,18 @@ class BackupScheduleReconcilerTest {
   private static BackupScheduleSpec withSuspend(BackupScheduleSpec spec, boolean suspend) {
     return new BackupScheduleSpec(spec.schedule(), spec.label(), suspend, spec.concurrencyPolicy(),
         spec.startingDeadlineSeconds(), spec.retention());
+  }
+
+  /**
+   * Changes a schedule's spec by a merge patch without resourceVersion, as `kubectl apply` does: the operator writes
+   * the schedule's status concurrently, and an edit carrying the version it read would race it (409).
+   */
+  private void editSpec(String name, java.util.function.UnaryOperator<BackupScheduleSpec> change) {
+    BackupScheduleSpec changed = change.apply(get(name).getSpec());
+    String patch = client.getKubernetesSerialization().asJson(java.util.Map.of("spec", changed));
+    client.resources(BackupSchedule.class).inNamespace(ns).withName(name)
+        .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+            io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), patch);
   }
 
   private void create(BackupSchedule schedule) {

@@ -13,6 +13,7 @@ import io.dcos.backup.store.ManifestInfo;
 import io.dcos.backup.zookeeper.ConsistencyUnprovableException;
 import io.dcos.backup.zookeeper.FenceToken;
 import io.dcos.backup.zookeeper.RestoreSummary;
+import io.dcos.backup.zookeeper.ServerFeatures;
 import io.dcos.backup.zookeeper.StateChangedException;
 import io.dcos.backup.zookeeper.StateRestorer;
 import io.dcos.backup.zookeeper.StateSnapshotter;
@@ -620,6 +621,7 @@ public final class BackupService implements AutoCloseable {
     }
 
     static OperationLock acquire(CuratorFramework zk, String path, ProgressListener progress) throws Exception {
+      ServerFeatures.requireSupported(zk); // before the lock: on 3.4 it could only fail less clearly
       InterProcessSemaphoreMutex mutex = new InterProcessSemaphoreMutex(zk, path);
       if (!mutex.acquire(0, TimeUnit.MILLISECONDS)) {
         progress.progress("waiting for another operator's backup or restore of this Marathon to finish (lock "

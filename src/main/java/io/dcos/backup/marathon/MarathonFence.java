@@ -13,6 +13,7 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.framework.state.ConnectionStateListener;
+import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +55,9 @@ public final class MarathonFence implements AutoCloseable {
   /** The session that owns our latch node: while that node exists, that session is alive and the fence held. */
   private volatile long ourSession;
   private volatile int abdications;
+  /** Standbys moved behind the operator instead of being elected and abdicated one by one. */
+  private volatile int requeued;
+  private boolean requeueStandbys = true;
   private volatile Instant leaderlessSince;
   private volatile boolean closed;
   /** Gives the fence up when the session is LOST: a latch that re-joins in a new session is no fence. */
@@ -153,6 +157,7 @@ public final class MarathonFence implements AutoCloseable {
         throw new FenceException("Marathon leader " + leader.data() + " leads again after " + abdications
             + " abdication(s); expected at most " + maxAbdications);
       }
+      requeueStandbysBehindUs(ps, leader, ourSeq);
       abdicateAndWait(leader, deadline);
     }
     Stat stat;
@@ -171,7 +176,47 @@ public final class MarathonFence implements AutoCloseable {
     if (leaderlessSince == null) {
       leaderlessSince = Instant.now();
     }
-    progress.accept("Fence held: no Marathon is leader (" + abdications + " abdication(s))");
+    progress.accept("Fence held: no Marathon is leader (" + abdications + " abdication(s), " + requeued
+        + " standby(s) moved behind the operator)");
+  }
+
+  /**
+   * Moves the Marathon standbys that are queued ahead of the operator to the back of the election, so that only the
+   * current leader has to abdicate: otherwise each standby in turn is elected, loads the whole state and must be
+   * asked to abdicate too (one leaderless window and one state load per Marathon instance).
+   *
+   * <p>A standby's latch node is deleted in a {@code multi()} with a check that the leader's node still exists. The
+   * leader's sequence number is lower than the standby's and sequence numbers only grow, so while the leader's node
+   * exists the standby has never been first in the election: it cannot have been elected, and it is not writing. A
+   * Curator {@code LeaderLatch} whose node is gone notices when its predecessor goes and joins again, behind the
+   * operator. Another operator's node is never touched. If the deletion is refused (ACLs) or fails, the standby
+   * stays where it is and is abdicated in its turn, as before.
+   */
+  private void requeueStandbysBehindUs(List<Participant> ps, Participant leader, long ourSeq) {
+    if (!requeueStandbys) {
+      return;
+    }
+    for (Participant standby : ps) {
+      if (standby == leader || standby.sequence() >= ourSeq || standby.data().startsWith(ID_PREFIX)) {
+        continue;
+      }
+      try {
+        zk.transaction().forOperations(
+            zk.transactionOp().check().forPath(leader.path()),
+            zk.transactionOp().delete().forPath(standby.path()));
+        requeued++;
+        progress.accept("Moved Marathon standby " + standby.data() + " behind the operator in the election");
+      } catch (KeeperException.NoAuthException e) {
+        LOG.info("may not delete Marathon standby latch node {} ({}); it will be abdicated in its turn",
+            standby.path(), e.code());
+        requeueStandbys = false;
+        return;
+      } catch (Exception e) {
+        // The leader left, or the standby did: the next pass of the loop sees the new election order.
+        LOG.debug("standby {} not moved: {}", standby.path(), e.toString());
+        return;
+      }
+    }
   }
 
   private void abdicateAndWait(Participant leader, long acquireDeadline)
@@ -284,6 +329,11 @@ public final class MarathonFence implements AutoCloseable {
 
   public int abdications() {
     return abdications;
+  }
+
+  /** How many Marathon standbys were moved behind the operator in the election rather than abdicated. */
+  public int standbysRequeued() {
+    return requeued;
   }
 
   /**

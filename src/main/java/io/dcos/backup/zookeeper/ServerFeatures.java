@@ -1,51 +1,76 @@
 package io.dcos.backup.zookeeper;
 
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.AddWatchMode;
+import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Whether the server knows the 3.6 op codes this package uses: read-only multi() and persistent recursive watches.
+ * Which op codes the server knows: {@code create2} (3.5; every create Curator 5 makes, its recipes included) and the
+ * 3.6 ones this package uses, read-only multi() and persistent recursive watches.
  *
- * <p>A server that does not (3.5) answers an unknown op code with UNIMPLEMENTED and then closes the connection.
- * On the operator's own session that disconnect would suspend Curator's recipes — and the Marathon fence gives itself
- * up on a suspended connection. So the question is asked once per connect string (cached for ten minutes) on a
- * throw-away session of its own.
+ * <p>A server that does not know an op code answers UNIMPLEMENTED and then closes the connection (a 3.4 server also
+ * gets its reply order wrong: "Xid out of order"). On the operator's own session that disconnect would suspend
+ * Curator's recipes — and the Marathon fence gives itself up on a suspended connection. So the question is asked once
+ * per connect string (cached for ten minutes) on a throw-away session of its own.
  */
-final class ServerFeatures {
+public final class ServerFeatures {
   private static final Logger LOG = LoggerFactory.getLogger(ServerFeatures.class);
   private static final long CACHE_NANOS = TimeUnit.MINUTES.toNanos(10);
   private static final Map<String, Answer> CACHE = new ConcurrentHashMap<>();
 
-  private record Answer(boolean modern, long at) {}
+  /** What a server speaks, by the release that introduced it. */
+  enum Generation { V3_4, V3_5, V3_6_OR_LATER }
+
+  private record Answer(Generation generation, long at) {}
 
   private ServerFeatures() {}
 
   /** True for ZooKeeper 3.6+ (multi-read and addWatch), false for 3.5. */
   static boolean modern(CuratorFramework client) throws Exception {
+    return generation(client) == Generation.V3_6_OR_LATER;
+  }
+
+  /**
+   * Refuses a ZooKeeper 3.4 server before anything is written to it: Curator 5 creates every node, its lock and
+   * leader latch included, with {@code create2}, which 3.4 does not know.
+   */
+  public static void requireSupported(CuratorFramework client) throws Exception {
+    if (generation(client) == Generation.V3_4) {
+      throw new StateUnavailableException("ZooKeeper at " + client.getZookeeperClient().getCurrentConnectionString()
+          + " is a 3.4 server, which this operator does not support: its ZooKeeper client and Curator create nodes "
+          + "with op code create2 (new in 3.5), which a 3.4 server answers with UNIMPLEMENTED; upgrade ZooKeeper to "
+          + "3.5 or later (nothing was read or written)");
+    }
+  }
+
+  static Generation generation(CuratorFramework client) throws Exception {
     String connectString = client.getZookeeperClient().getCurrentConnectionString();
     Answer cached = CACHE.get(connectString);
     if (cached != null && System.nanoTime() - cached.at() < CACHE_NANOS) {
-      return cached.modern();
+      return cached.generation();
     }
-    boolean modern = probe(connectString);
-    CACHE.put(connectString, new Answer(modern, System.nanoTime()));
-    if (!modern) {
+    Generation generation = probe(connectString);
+    CACHE.put(connectString, new Answer(generation, System.nanoTime()));
+    if (generation == Generation.V3_5) {
       LOG.info("ZooKeeper at {} predates 3.6 (no read-only multi, no persistent watches): reading node by node, "
           + "and online snapshots cannot be proven consistent", connectString);
     }
-    return modern;
+    return generation;
   }
 
-  private static boolean probe(String connectString) throws Exception {
+  private static Generation probe(String connectString) throws Exception {
     CountDownLatch connected = new CountDownLatch(1);
     ZooKeeper probe = new ZooKeeper(connectString, 10_000, event -> {
       if (event.getState() == Watcher.Event.KeeperState.SyncConnected) {
@@ -56,14 +81,29 @@ final class ServerFeatures {
       if (!connected.await(15, TimeUnit.SECONDS)) {
         throw new java.io.IOException("could not connect to ZooKeeper " + connectString + " to probe its version");
       }
-      probe.addWatch("/", event -> { }, AddWatchMode.PERSISTENT);
+      if (!knows(() -> probe.create("/" + UUID.randomUUID() + "/create2-probe", new byte[0],
+          ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT, new Stat()))) {
+        return Generation.V3_4; // the parent does not exist: a 3.5+ server answers NONODE and creates nothing
+      }
+      return knows(() -> probe.addWatch("/", event -> { }, AddWatchMode.PERSISTENT))
+          ? Generation.V3_6_OR_LATER : Generation.V3_5;
+    } finally {
+      probe.close();
+    }
+  }
+
+  private interface ZkCall {
+    void run() throws KeeperException, InterruptedException;
+  }
+
+  private static boolean knows(ZkCall call) throws InterruptedException {
+    try {
+      call.run();
       return true;
     } catch (KeeperException.UnimplementedException e) {
       return false;
     } catch (KeeperException e) {
-      return true; // e.g. NOAUTH: the op code is known
-    } finally {
-      probe.close();
+      return true; // NONODE, NOAUTH, …: the op code is known
     }
   }
 }

@@ -124,7 +124,12 @@ final class TreeReader {
       if (ev == null) {
         throw new IOException("ZooKeeper did not answer within " + STALL_TIMEOUT_SECONDS + " s while reading " + root);
       }
-      handle(ev, root, visitor);
+      // Handle every reply that has arrived before issuing more: one wake-up of this thread per burst of replies,
+      // not per reply (node by node, a wake-up per reply costs more CPU than the reply itself).
+      do {
+        handle(ev, root, visitor);
+        ev = events.poll();
+      } while (ev != null);
     }
   }
 
@@ -140,7 +145,9 @@ final class TreeReader {
 
   private void issueReads() throws Exception {
     boolean statStageIdle = aclInFlight == 0 && toStat.isEmpty();
-    while (!toRead.isEmpty() && readsInFlight < limits.readRequestsInFlight()
+    // Node by node (no multi-read), each request is one node's: keep as many in flight as getACLs.
+    int readCap = multiRead ? limits.readRequestsInFlight() : Math.max(limits.readRequestsInFlight(), limits.aclInFlight());
+    while (!toRead.isEmpty() && readsInFlight < readCap
         && (replyBytesInFlight < limits.replyBytesInFlight() || readsInFlight == 0)) {
       Node head = toRead.peek();
       if (!multiRead || head.lone) {

@@ -1,15 +1,21 @@
 package io.dcos.backup.compat;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dcos.backup.bench.ZooKeeperProcess;
 import io.dcos.backup.engine.BackupOutcome;
+import io.dcos.backup.engine.BackupService;
+import io.dcos.backup.engine.OperationFailedException;
+import io.dcos.backup.engine.TargetConfig;
 import io.dcos.backup.engine.BackupService.BackupOptions;
 import io.dcos.backup.engine.ProgressListener;
 import io.dcos.backup.engine.RestoreOutcome;
 import io.dcos.backup.marathon.FenceOptions;
+import io.dcos.backup.marathon.MarathonCredentials;
 import io.dcos.backup.sandbox.EmbeddedWorld;
 import io.dcos.backup.simulator.SimulatorOptions;
+import io.dcos.backup.zookeeper.ZkTarget;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,15 +27,19 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.apache.zookeeper.ZooKeeper;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Backup, restore and the fence against real ZooKeeper server releases, each in its own JVM from its Maven Central
  * jars (resolved with `mvn dependency:build-classpath` into target/zk-servers the first time; needs Maven Central).
- * 3.4.14 is not here: the ZooKeeper 3.9 client cannot keep a session with it (see README, "Old ZooKeeper servers").
+ * 3.4.14 is refused, quickly and with a message that says why: Curator 5 creates every node with op code create2 (new
+ * in 3.5), so neither the fence nor the lock can be taken (see README, "Old ZooKeeper servers").
  * Tagged "compat" (downloads, child JVMs) so it can be run alone: mvn test -Dgroups=compat. It is part of mvn verify.
  */
 @Tag("compat")
@@ -79,6 +89,36 @@ class OldZooKeeperServersTest {
     }
   }
 
+  @Test
+  void zooKeeper34IsRefusedWithAClearMessageAndNothingWritten() throws Exception {
+    try (ZooKeeperProcess server = ZooKeeperProcess.start(serverClasspath("3.4.14"), "256m", Duration.ofSeconds(60));
+         BackupService service = new BackupService(TargetConfig.of(
+             ZkTarget.parse("zk://" + server.connectString() + "/marathon"),
+             URI.create("http://127.0.0.1:9"), MarathonCredentials.none(), Files.createTempDirectory("compat-3.4")))) {
+      assertThat(server.version()).isEqualTo("3.4.14");
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> service.backup("compat-" + UUID.randomUUID(), "compat", ProgressListener.NONE))
+          .isInstanceOf(OperationFailedException.class)
+          .hasMessageContaining("is a 3.4 server, which this operator does not support")
+          .hasMessageContaining("create2");
+      assertThatThrownBy(() -> service.restore("compat-" + UUID.randomUUID(), "pre-restore-" + UUID.randomUUID(),
+          ProgressListener.NONE))
+          .isInstanceOf(OperationFailedException.class)
+          .hasMessageContaining("3.4 server");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+      assertThat(service.store().list()).isEmpty();
+      // Nothing was written: only ZooKeeper's own node exists (plain reads of the 3.9 client work on 3.4).
+      CountDownLatch connected = new CountDownLatch(1);
+      ZooKeeper plain = new ZooKeeper(server.connectString(), 10_000, e -> connected.countDown());
+      try {
+        assertThat(connected.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(plain.getChildren("/", false)).containsExactly("zookeeper");
+      } finally {
+        plain.close();
+      }
+    }
+  }
+
   /** The server's jars and their dependencies, resolved by Maven once and cached under target/zk-servers. */
   static String serverClasspath(String version) throws IOException, InterruptedException {
     if (version.equals(org.apache.zookeeper.Version.getFullVersion().split("[- ]")[0])) {
@@ -117,14 +157,20 @@ class OldZooKeeperServersTest {
         .header("Content-Type", "application/json")
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     for (int attempt = 0; ; attempt++) {
-      HttpResponse<String> r = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
-      if (r.statusCode() < 300) {
-        return r.body();
+      String failure;
+      try {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() < 300) {
+          return r.body();
+        }
+        failure = "answered " + r.statusCode() + ": " + r.body(); // 502/503 while a leader loads
+      } catch (java.net.ConnectException restarting) {
+        failure = "refused the connection"; // the configured instance is the one that abdicated and restarts
       }
       if (attempt > 100) {
-        throw new IOException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
+        throw new IOException(method + " " + path + " " + failure);
       }
-      Thread.sleep(100); // 502/503 while a leader loads
+      Thread.sleep(100);
     }
   }
 }

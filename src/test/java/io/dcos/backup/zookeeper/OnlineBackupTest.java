@@ -136,8 +136,8 @@ class OnlineBackupTest {
 
   @Test
   void aFencedBackupCostsAboutTheSnapshotTimeInLeaderlessTime() throws Exception {
-    // One Marathon: one abdication (Marathon exits ~500 ms after accepting it). Three: the operator queues behind
-    // both standbys too, so each is elected, loads, and abdicates in turn.
+    // One abdication whatever the instance count (Marathon exits ~500 ms after accepting it): the standbys queued
+    // ahead of the operator are moved behind it instead of being elected, loading and abdicating in turn.
     for (int instances : new int[] {1, 3}) {
       try (EmbeddedWorld world = world(Duration.ofMillis(200), instances)) {
         MarathonSimulator sim = world.simulator().orElseThrow();
@@ -159,9 +159,9 @@ class OnlineBackupTest {
           System.out.printf("AVAILABILITY instances=%d run=%d abdications=%d leaderless_ms=%d backup_ms=%d "
               + "snapshot_ms=%d%n", instances, i, outcome.abdications(), leaderless, total, snapshot);
           assertThat(outcome.consistency()).isEqualTo(BackupOutcome.Consistency.FENCED);
-          assertThat(outcome.abdications()).isBetween(1, instances);
+          assertThat(outcome.abdications()).isEqualTo(1);
           // A regression guard with room for a loaded CI machine, not the target (README: measured figures).
-          assertThat(leaderless).isLessThanOrEqualTo(snapshot + 1_000L * (1 + 2L * instances));
+          assertThat(leaderless).isLessThanOrEqualTo(snapshot + 3_000L);
         }
       }
     }

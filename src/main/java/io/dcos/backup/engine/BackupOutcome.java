@@ -4,12 +4,21 @@ import io.dcos.backup.store.Manifest;
 import java.nio.file.Path;
 import java.time.Duration;
 
-/** A verified archive, what taking it cost Marathon, and how it was made consistent. */
+/**
+ * A verified archive, what taking it cost Marathon, and how it was made consistent.
+ *
+ * @param warning what went wrong after the archive was verified (Marathon did not elect a leader in time), or null
+ */
 public record BackupOutcome(Manifest manifest, Path location, Duration marathonLeaderless, int abdications,
-                            Consistency consistency) {
+                            Consistency consistency, String warning) {
 
   public BackupOutcome(Manifest manifest, Path location, Duration marathonLeaderless, int abdications) {
     this(manifest, location, marathonLeaderless, abdications, Consistency.FENCED);
+  }
+
+  public BackupOutcome(Manifest manifest, Path location, Duration marathonLeaderless, int abdications,
+                       Consistency consistency) {
+    this(manifest, location, marathonLeaderless, abdications, consistency, null);
   }
 
   /** How the snapshot was made consistent; {@link #statusName()} is what `status.consistency` shows. */

@@ -5,6 +5,7 @@ import io.dcos.backup.marathon.MarathonClient;
 import io.dcos.backup.marathon.MarathonException;
 import io.dcos.backup.marathon.MarathonFence;
 import io.dcos.backup.marathon.MarathonInfo;
+import io.dcos.backup.store.ArchiveCorruptException;
 import io.dcos.backup.store.ArchiveReader;
 import io.dcos.backup.store.ArchiveStore;
 import io.dcos.backup.store.ArchiveWriter;
@@ -23,6 +24,7 @@ import io.dcos.backup.zookeeper.ZkConnector;
 import io.dcos.backup.zookeeper.ZkTarget;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -51,6 +53,7 @@ public final class BackupService implements AutoCloseable {
    */
   static final String OUTCOMES_NODE = "/backup-operator-outcomes";
   private static final Duration ROLLBACK_RETRY_PAUSE = Duration.ofSeconds(1);
+  private static final Duration ROLLBACK_RETRY_PAUSE_MAX = Duration.ofSeconds(15);
   /** Attempts of a snapshot or of a restore's write-and-verify when the ZooKeeper connection drops under it. */
   private static final int ATTEMPTS_ON_CONNECTION_LOSS = 3;
   /** How long recording an outcome waits for a dropped ZooKeeper connection to come back. */
@@ -139,7 +142,7 @@ public final class BackupService implements AutoCloseable {
         }
       }
       Manifest manifest;
-      Duration leaderless;
+      Released released;
       int abdications;
       progress.progress("restarting Marathon (leader abdication) so that no leader writes during the backup");
       try (MarathonFence fence = acquireFence(zk, marathon, progress)) {
@@ -148,14 +151,15 @@ public final class BackupService implements AutoCloseable {
             new ManifestInfo(id, label, Instant.now(), target.hosts(), target.path(), info.version()), progress);
         abdications = fence.abdications();
         progress.progress("waiting for Marathon to elect a leader again");
-        leaderless = fence.release();
+        released = releaseAfterSuccess(fence, "archive", progress);
       }
       progress.progress("verifying archive " + id);
       Manifest verified = store.verify(id);
       log.info("backup {} verified: {} znodes, {} bytes, Marathon leaderless {} ms", id, verified.znodes(),
-          verified.bytes(), leaderless.toMillis());
-      return new BackupOutcome(manifest, store.location(id), leaderless, abdications,
-          options.online() ? BackupOutcome.Consistency.FENCED_FALLBACK : BackupOutcome.Consistency.FENCED);
+          verified.bytes(), released.leaderless().toMillis());
+      return new BackupOutcome(manifest, store.location(id), released.leaderless(), abdications,
+          options.online() ? BackupOutcome.Consistency.FENCED_FALLBACK : BackupOutcome.Consistency.FENCED,
+          released.warning());
     } catch (StateUnavailableException e) {
       throw new OperationFailedException("Marathon state cannot be backed up now: " + e.getMessage(), e);
     } catch (MarathonException | FenceException e) {
@@ -231,12 +235,13 @@ public final class BackupService implements AutoCloseable {
         try {
           progress.progress("writing " + manifest.znodes() + " znodes of " + backupId);
           writeAndVerifyUnderFence(zk, fence, target.statePath(), backupId, token, progress);
-        } catch (Exception failure) {
+        } catch (Exception | Error failure) {
+          // Error too (out of memory, say): a half-written state must be rolled back whatever stopped the write.
           throw rollBack(zk, target, fence, token, safetyId, failure, progress);
         }
         progress.progress("waiting for Marathon to elect a leader and load the restored state");
-        Duration leaderless = fence.release();
-        return new RestoreOutcome(backupId, manifest.znodes(), safetyId, leaderless);
+        Released released = releaseAfterSuccess(fence, "restored state", progress);
+        return new RestoreOutcome(backupId, manifest.znodes(), safetyId, released.leaderless(), released.warning());
       }
     } catch (StateUnavailableException e) {
       throw new OperationFailedException("Marathon state cannot be restored now: " + e.getMessage(), e);
@@ -300,6 +305,7 @@ public final class BackupService implements AutoCloseable {
   public void removeStaleTempFiles() {
     try {
       CuratorFramework zk = zookeeper();
+      ServerFeatures.requireSupported(zk);
       InterProcessSemaphoreMutex mutex = new InterProcessSemaphoreMutex(zk, config.zookeeper().path() + LOCK_NODE);
       if (!mutex.acquire(0, TimeUnit.MILLISECONDS)) {
         log.info("not removing stale temp files now: another backup or restore holds the lock");
@@ -377,8 +383,20 @@ public final class BackupService implements AutoCloseable {
       try (ArchiveWriter writer = store.create(info.id())) {
         try (ZkConnectionWatch watch = ZkConnectionWatch.start(zk)) {
           try {
-            new StateSnapshotter(zk).snapshot(statePath, writer);
+            snapshotRefusingDetectedChanges(zk, statePath, writer);
             failure = null;
+          } catch (StateChangedException e) {
+            // Every Marathon is fenced, yet the state changed: a leader's last write landing after it left the
+            // election, or another writer. The stream mixes two states: discard it and read again.
+            if (attempt < ATTEMPTS_ON_CONNECTION_LOSS) {
+              log.warn("{} attempt {} saw the state change while Marathon was fenced ({}); taking it again", what,
+                  attempt, e.getMessage());
+              progress.progress(what + " saw " + statePath + " change although no Marathon leads; taking it again");
+              continue;
+            }
+            throw new OperationFailedException(failed + statePath + " kept changing while every Marathon was fenced "
+                + "(" + attempt + " attempts; last: " + e.getMessage() + "): something other than Marathon's leader "
+                + "writes to it; nothing was committed", e);
           } catch (InterruptedException e) {
             if (!watch.sessionLost()) {
               throw e;
@@ -417,6 +435,19 @@ public final class BackupService implements AutoCloseable {
             + " s): no quorum or no server reachable; the session and with it the Marathon fence are gone, nothing "
             + "was committed", failure);
       }
+    }
+  }
+
+  /**
+   * Under the fence no change is expected, so one the watch sees fails the snapshot. Where the server cannot watch
+   * (ZooKeeper 3.5) the fence alone is the guarantee, as it was for DC/OS.
+   */
+  private static void snapshotRefusingDetectedChanges(CuratorFramework zk, String statePath, ArchiveWriter writer)
+      throws Exception {
+    try {
+      new StateSnapshotter(zk).snapshot(statePath, writer, true);
+    } catch (ConsistencyUnprovableException noWatches) {
+      new StateSnapshotter(zk).snapshot(statePath, writer, false); // thrown before anything was read
     }
   }
 
@@ -481,14 +512,23 @@ public final class BackupService implements AutoCloseable {
   }
 
   private OperationFailedException rollBack(CuratorFramework zk, ZkTarget target, MarathonFence fence,
-      FenceToken token, String safetyId, Exception failure, ProgressListener progress) throws InterruptedException {
+      FenceToken token, String safetyId, Throwable failure, ProgressListener progress) throws InterruptedException {
     String reason = failure instanceof OperationFailedException ? failure.getMessage() : describe(failure);
+    if (Thread.interrupted()) {
+      // Whatever stopped the write may have left the flag set; the state is half written, so the rollback runs
+      // anyway. A new interruption during it still stops it (the next operator process then resumes the restore).
+      log.warn("restore of safety snapshot {} interrupted; rolling back before stopping", safetyId);
+    }
     log.warn("restore failed ({}); rolling back to safety snapshot {}", reason, safetyId);
     progress.progress("restore failed (" + reason + "); rolling back to " + safetyId);
     // A lost connection or quorum makes the first attempt fail too, and the fence may be going at the very moment
-    // we look at it: keep trying (each attempt rewrites the whole saved state, so attempts are idempotent) until
-    // ZooKeeper is back or the deadline passes, taking the fence again whenever it is not certainly ours.
-    long deadline = System.nanoTime() + rollbackPersistence().toNanos();
+    // we look at it: keep trying (each attempt rewrites the whole saved state, so attempts are idempotent), taking
+    // the fence again whenever it is not certainly ours. A partly restored state must not be left behind as a
+    // finished failure, so this does not give up while the trouble can pass (ZooKeeper, Marathon, the fence): the
+    // Restore stays STATUS_RESTORING, saying why, until ZooKeeper is back. Only a safety snapshot that cannot be
+    // read ends it.
+    long warnAfter = System.nanoTime() + rollbackPersistence().toNanos();
+    boolean warned = false;
     Exception last = null;
     for (int attempt = 1; ; attempt++) {
       try {
@@ -509,23 +549,53 @@ public final class BackupService implements AutoCloseable {
         throw e;
       } catch (Exception rollbackFailure) {
         last = rollbackFailure;
-        if (System.nanoTime() - deadline >= 0) {
-          break;
+        if (rollbackFailure instanceof ArchiveCorruptException || rollbackFailure instanceof NoSuchFileException) {
+          break; // retrying cannot make the safety snapshot readable
         }
-        log.warn("rollback attempt {} to safety snapshot {} failed ({}); retrying", attempt, safetyId,
-            describe(rollbackFailure));
-        progress.progress("rollback attempt " + attempt + " failed (" + describe(rollbackFailure) + "); retrying");
-        Thread.sleep(ROLLBACK_RETRY_PAUSE.toMillis());
+        long pause = Math.min(ROLLBACK_RETRY_PAUSE_MAX.toMillis(), ROLLBACK_RETRY_PAUSE.toMillis() * attempt);
+        if (!warned && System.nanoTime() - warnAfter >= 0) {
+          warned = true;
+          log.error("ROLLBACK to safety snapshot {} still failing after {} attempts ({}); Marathon's state is partly "
+              + "restored until it succeeds; retrying every {} s", safetyId, attempt, describe(rollbackFailure),
+              pause / 1000);
+        } else {
+          log.warn("rollback attempt {} to safety snapshot {} failed ({}); retrying", attempt, safetyId,
+              describe(rollbackFailure));
+        }
+        progress.progress("restore failed (" + reason + "); rollback to " + safetyId + " attempt " + attempt
+            + " failed (" + describe(rollbackFailure) + "): Marathon's state is partly restored until a rollback "
+            + "succeeds; retrying in " + Math.max(1, pause / 1000) + " s");
+        Thread.sleep(pause);
       }
     }
     log.error("ROLLBACK FAILED for safety snapshot {}: {}", safetyId, describe(last));
-    return new OperationFailedException("restore failed: " + reason + "; rolling back ALSO failed ("
-        + describe(last) + "): restore safety snapshot " + safetyId + " to recover", failure);
+    return new OperationFailedException("restore failed: " + reason + "; rolling back ALSO failed: the safety "
+        + "snapshot " + safetyId + " cannot be read (" + describe(last) + "); Marathon's state is partly restored: "
+        + "restore a backup taken before this restore", failure);
   }
 
-  /** How long a rollback keeps trying: long enough for a ZooKeeper session to expire and the fence to be retaken. */
+  /** After this long a failing rollback is logged as an error: a ZooKeeper session expired and a fence retaken. */
   private Duration rollbackPersistence() {
     return config.zkSessionTimeout().plus(config.fence().acquireTimeout());
+  }
+
+  private record Released(Duration leaderless, String warning) {}
+
+  /**
+   * Releases the fence after the operation succeeded. Marathon not electing a leader within the recovery timeout
+   * does not undo a verified archive or restored state: the fence is already left and Marathon recovers by itself,
+   * so this is a warning on the outcome, not a failure.
+   */
+  private Released releaseAfterSuccess(MarathonFence fence, String what, ProgressListener progress)
+      throws InterruptedException {
+    Instant since = Instant.now();
+    try {
+      return new Released(fence.release(), null);
+    } catch (FenceException e) {
+      log.warn("the {} is complete and verified, but: {}", what, e.getMessage());
+      progress.progress("the " + what + " is complete and verified, but: " + e.getMessage());
+      return new Released(Duration.between(since, Instant.now()), e.getMessage());
+    }
   }
 
   /** The rollback is written and verified by then; Marathon not coming back in time must not undo that. */

@@ -65,6 +65,11 @@ public final class OperatorRuntime implements AutoCloseable {
   }
 
   public static final Duration DEFAULT_RECOVERY_INTERVAL = Duration.ofMinutes(5);
+  /**
+   * How long a graceful stop waits for a running backup or restore (DC/OS saw them take up to ~2 min). The
+   * Deployment's terminationGracePeriodSeconds must be longer.
+   */
+  public static final Duration SHUTDOWN_GRACE = Duration.ofMinutes(5);
 
   private final Operator operator;
   private final OperationQueue queue;
@@ -146,13 +151,22 @@ public final class OperatorRuntime implements AutoCloseable {
     }
   }
 
+  /** A graceful stop: the running backup or restore may finish within {@link #SHUTDOWN_GRACE}. */
   @Override
   public void close() {
+    close(SHUTDOWN_GRACE);
+  }
+
+  /**
+   * Stops; the running operation gets {@code grace} to finish first. The queue stops before JOSDK so that the
+   * operation's last status is still written and the leader-election lease is held until it is done.
+   */
+  public void close(Duration grace) {
     if (recovery != null) {
       recovery.close();
     }
+    queue.close(grace);
     operator.stop();
-    queue.close();
     management.close();
   }
 }

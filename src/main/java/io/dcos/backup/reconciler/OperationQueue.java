@@ -2,6 +2,7 @@ package io.dcos.backup.reconciler;
 
 import io.dcos.backup.engine.ProgressListener;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -9,6 +10,8 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
@@ -16,6 +19,7 @@ import org.slf4j.MDC;
  * blocks status updates and a second request waits its turn (DC/OS failed it: "lock is already held").
  */
 public final class OperationQueue implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(OperationQueue.class);
 
   public enum State { QUEUED, RUNNING, SUCCEEDED, FAILED }
 
@@ -45,6 +49,7 @@ public final class OperationQueue implements AutoCloseable {
   });
   private final Map<String, Operation> operations = new LinkedHashMap<>();
   private final Clock clock;
+  private boolean closing;
 
   public OperationQueue(Clock clock) {
     this.clock = clock;
@@ -57,6 +62,9 @@ public final class OperationQueue implements AutoCloseable {
       return existing;
     }
     Operation queued = new Operation(key, description, State.QUEUED, null, null, null, null, null);
+    if (closing) {
+      return queued; // shutting down: the object stays non-terminal and the next operator process runs it
+    }
     operations.put(key, queued);
     // The submitting reconcile's log context (object, backup ID) follows the work onto the operation thread.
     Map<String, String> logContext = MDC.getCopyOfContextMap();
@@ -90,6 +98,11 @@ public final class OperationQueue implements AutoCloseable {
       transition(key, State.FAILED, null, null, e);
     } catch (Exception e) {
       transition(key, State.FAILED, null, null, e);
+    } catch (Error e) {
+      // Out of memory, say: the object must still reach a terminal phase rather than show RUNNING for ever.
+      transition(key, State.FAILED, null, null, new Exception("operation aborted: " + e, e));
+      onChange.run();
+      throw e;
     }
     onChange.run();
   }
@@ -155,12 +168,33 @@ public final class OperationQueue implements AutoCloseable {
     return op != null && op.state() == State.RUNNING;
   }
 
+  /** Stops at once: a running operation is interrupted (a restore then rolls back as best it can). */
   @Override
   public void close() {
-    executor.shutdownNow();
+    close(Duration.ZERO);
+  }
+
+  /**
+   * Stops taking work and lets the running operation finish within {@code grace} before interrupting it: a restore
+   * interrupted halfway leaves Marathon's state to be put right by the next operator process, so a graceful
+   * shutdown (SIGTERM on a rolling update) waits for it. Queued operations are not started; their objects stay
+   * non-terminal and the next process runs them.
+   */
+  public void close(Duration grace) {
+    synchronized (this) {
+      closing = true;
+      operations.values().removeIf(op -> op.state() == State.QUEUED);
+    }
+    executor.shutdown();
     try {
+      if (!grace.isZero() && !executor.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+        LOG.warn("the running backup or restore did not finish within the shutdown grace of {} s; interrupting it",
+            grace.toSeconds());
+      }
+      executor.shutdownNow();
       executor.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
+      executor.shutdownNow();
       Thread.currentThread().interrupt();
     }
   }

@@ -18,6 +18,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -29,6 +30,8 @@ import org.apache.curator.test.TestingServer;
  * external instead (a staging Marathon tried without a Kubernetes cluster).
  */
 public final class EmbeddedWorld implements AutoCloseable {
+  /** Short: tests and the sandbox stop with operations they no longer care about. */
+  private static final Duration STOP_GRACE = Duration.ofSeconds(5);
   /** The CRDs the build generates into the jar, by resource name. */
   private static final List<String> CRD_RESOURCES = List.of(
       "META-INF/fabric8/backups.backup.dcos.io-v1.yml",
@@ -161,10 +164,13 @@ public final class EmbeddedWorld implements AutoCloseable {
     return Optional.ofNullable(operator).map(OperatorRuntime::managementUrl);
   }
 
-  /** Stops the operator as a graceful shutdown would; ZooKeeper, Marathon and the API keep running. */
+  /**
+   * Stops the operator as a graceful shutdown would (a running operation gets a few seconds to finish); ZooKeeper,
+   * Marathon and the API keep running.
+   */
   public synchronized void stopOperator() {
     if (operator != null) {
-      operator.close();
+      operator.close(STOP_GRACE);
       operator = null;
     }
   }

@@ -303,7 +303,8 @@ final class RestoredTreeCheck {
 
   private void compareAcl(Read r, List<ACL> acl) {
     if (!r.expected.acl().equals(acl)) {
-      note("ACL differs at " + r.path + ": expected " + r.expected.acl() + ", live " + acl);
+      note("ACL differs at " + r.path + ": expected " + AclText.describe(r.expected.acl()) + ", live "
+          + AclText.describe(acl));
     }
   }
 

@@ -1,5 +1,6 @@
 package io.dcos.backup.zookeeper;
 
+import java.io.IOException;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -79,7 +80,7 @@ public final class ServerFeatures {
     });
     try {
       if (!connected.await(15, TimeUnit.SECONDS)) {
-        throw new java.io.IOException("could not connect to ZooKeeper " + connectString + " to probe its version");
+        throw new IOException("could not connect to ZooKeeper " + connectString + " to probe its version");
       }
       if (!knows(() -> probe.create("/" + UUID.randomUUID() + "/create2-probe", new byte[0],
           ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT, new Stat()))) {
@@ -96,12 +97,16 @@ public final class ServerFeatures {
     void run() throws KeeperException, InterruptedException;
   }
 
-  private static boolean knows(ZkCall call) throws InterruptedException {
+  private static boolean knows(ZkCall call) throws InterruptedException, IOException {
     try {
       call.run();
       return true;
     } catch (KeeperException.UnimplementedException e) {
       return false;
+    } catch (KeeperException.ConnectionLossException | KeeperException.SessionExpiredException
+             | KeeperException.OperationTimeoutException e) {
+      // No answer is no answer: guessing would be cached for ten minutes.
+      throw new IOException("could not ask ZooKeeper which requests it supports: " + e.getMessage(), e);
     } catch (KeeperException e) {
       return true; // NONODE, NOAUTH, …: the op code is known
     }

@@ -76,7 +76,8 @@ public final class StateVerifier {
               + " live)");
         }
         if (!e.acl().equals(acl)) {
-          note(diffs, total, "ACL differs at " + path + ": expected " + e.acl() + ", live " + acl);
+          note(diffs, total, "ACL differs at " + path + ": expected " + AclText.describe(e.acl()) + ", live "
+              + AclText.describe(acl));
         }
       }
     });

@@ -48,6 +48,6 @@ public record ZNode(String relativePath, byte[] data, List<ACL> acl) {
     if (data != null && data.length <= 32) {
       d += " \"" + new String(data, StandardCharsets.UTF_8) + "\"";
     }
-    return "ZNode[" + (relativePath.isEmpty() ? "<root>" : relativePath) + ", " + d + ", acl=" + acl + "]";
+    return "ZNode[" + (relativePath.isEmpty() ? "<root>" : relativePath) + ", " + d + ", acl=" + AclText.describe(acl) + "]";
   }
 }

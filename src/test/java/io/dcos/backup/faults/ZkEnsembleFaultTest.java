@@ -141,6 +141,22 @@ class ZkEnsembleFaultTest {
    */
   @Test
   void quorumLostMidRestoreFailsAndIsRolledBackWhenQuorumReturns() throws Exception {
+    quorumLostMidRestore(Duration.ofSeconds(1));
+  }
+
+  /**
+   * Quorum away for longer than the rollback's patience (session timeout + fence acquire timeout, 30 s here): the
+   * restore does not give up and end as a finished failure over a half-written state; it keeps rolling back, saying
+   * so, and the state ends exactly as before once quorum is back.
+   */
+  @Test
+  void quorumLostForLongerThanTheRollbacksPatienceIsStillRolledBack() throws Exception {
+    quorumLostMidRestore(Duration.ofSeconds(35));
+    assertThat(world.progress).anyMatch(p -> p.contains("partly restored until a rollback succeeds"));
+  }
+
+  /** Quorum returns {@code downAfterFenceLost} after the operator said it lost the fence. */
+  private void quorumLostMidRestore(Duration downAfterFenceLost) throws Exception {
     world.put(world.tree(2, 2000, 10));
     world.service.backup("backup-b", "bbb", world.progress::add);
     world.put(world.tree(1, 1500, 10));
@@ -165,7 +181,7 @@ class ZkEnsembleFaultTest {
                   && System.nanoTime() < deadline) {
                 Thread.sleep(100);
               }
-              Thread.sleep(1_000);
+              Thread.sleep(downAfterFenceLost.toMillis());
               for (InstanceSpec s : killed) {
                 cluster.restartServer(s);
               }

@@ -1,0 +1,65 @@
+package io.dcos.backup.reconciler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dcos.backup.reconciler.OperationQueue.State;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class OperationQueueTest {
+
+  @Test
+  void aGracefulCloseLetsTheRunningOperationFinishAndStartsNoQueuedOne() throws Exception {
+    OperationQueue queue = new OperationQueue(Clock.systemUTC());
+    CountDownLatch started = new CountDownLatch(1);
+    queue.submit("restore", "a restore", progress -> {
+      started.countDown();
+      Thread.sleep(500); // an interrupt here would fail the operation
+      return "done";
+    }, () -> { });
+    queue.submit("backup", "a backup", progress -> "should not run", () -> { });
+    assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+
+    queue.close(Duration.ofSeconds(10));
+
+    assertThat(queue.get("restore").orElseThrow().state()).isEqualTo(State.SUCCEEDED);
+    assertThat(queue.get("restore").orElseThrow().result()).isEqualTo("done");
+    assertThat(queue.get("backup")).as("queued work is left to the next operator process").isEmpty();
+    assertThat(queue.submit("late", "a late backup", progress -> "x", () -> { }).state()).isEqualTo(State.QUEUED);
+    Thread.sleep(100);
+    assertThat(queue.get("late")).isEmpty();
+  }
+
+  @Test
+  void anImmediateCloseInterruptsTheRunningOperation() throws Exception {
+    OperationQueue queue = new OperationQueue(Clock.systemUTC());
+    CountDownLatch started = new CountDownLatch(1);
+    queue.submit("restore", "a restore", progress -> {
+      started.countDown();
+      Thread.sleep(60_000);
+      return "done";
+    }, () -> { });
+    assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+
+    queue.close();
+
+    assertThat(queue.get("restore").orElseThrow().state()).isEqualTo(State.FAILED);
+    assertThat(queue.get("restore").orElseThrow().failure()).isInstanceOf(InterruptedException.class);
+  }
+
+  @Test
+  void anErrorEndsTheOperationFailedRatherThanRunningForEver() {
+    OperationQueue queue = new OperationQueue(Clock.systemUTC());
+    queue.submit("backup", "a backup", progress -> {
+      throw new OutOfMemoryError("simulated");
+    }, () -> { });
+    await().atMost(Duration.ofSeconds(5)).until(() -> queue.get("backup").orElseThrow().isFinished());
+    assertThat(queue.get("backup").orElseThrow().state()).isEqualTo(State.FAILED);
+    assertThat(queue.get("backup").orElseThrow().failure()).hasMessageContaining("OutOfMemoryError");
+    queue.close();
+  }
+}

@@ -33,7 +33,8 @@ final class KubeApiDispatcher extends Dispatcher {
   private static final java.util.regex.Pattern DNS_SUBDOMAIN =
       java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
-  final KubernetesCrudDispatcher store = new KubernetesCrudDispatcher();
+  // Fabric8's store, handing out random UIDs as the API server does (the mock counts them from 1 in every JVM).
+  final KubernetesCrudDispatcher store = new CrudStore();
   private final CrdAdmission admission = new CrdAdmission();
   private final TableConverter tables;
   private final Clock clock;

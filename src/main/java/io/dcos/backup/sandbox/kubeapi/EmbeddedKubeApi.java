@@ -390,7 +390,25 @@ public final class EmbeddedKubeApi implements AutoCloseable {
     if (timeoutSeconds > 0) {
       vertx.setTimer(TimeUnit.SECONDS.toMillis(timeoutSeconds), id -> stop.run());
     }
-    listener.onOpen(stream, upgrade);
+    dispatcher.withoutWrites(() -> {
+      listener.onOpen(stream, upgrade);
+      if (since > 0) {
+        // Resumed from a version: what was deleted since then is news too (the mock replays only what exists).
+        for (ObjectNode deleted : dispatcher.deletedSince(since)) {
+          if (deleted.path("apiVersion").asText().equals(r.groupVersion())
+              && deleted.path("kind").asText().equals(r.kind())
+              && (api.namespace == null || api.namespace.equals(deleted.path("metadata").path("namespace").asText()))
+              // Deleted and created again: the watch's replay shows the new one; the tombstone would bury it.
+              && !dispatcher.exists(r, deleted.path("metadata").path("namespace").asText(null),
+                  deleted.path("metadata").path("name").asText())) {
+            ObjectNode event = Json.object();
+            event.put("type", "DELETED");
+            event.set("object", deleted);
+            stream.send(Json.write(event));
+          }
+        }
+      }
+    });
   }
 
   private static long parseLong(String value) {

@@ -50,6 +50,18 @@ final class KubeApiDispatcher extends Dispatcher {
     this.tables = new TableConverter(clock);
   }
 
+  /** Runs {@code action} while no write can happen (e.g. a watch opening and catching up, atomically). */
+  void withoutWrites(Runnable action) {
+    synchronized (writes) {
+      action.run();
+    }
+  }
+
+  /** Objects deleted after resourceVersion {@code since} (see {@link CrudStore}). */
+  List<ObjectNode> deletedSince(long since) {
+    return ((CrudStore) store).deletedSince(since);
+  }
+
   void setServerAddress(String hostPort) {
     this.serverAddress = hostPort;
   }
@@ -301,6 +313,14 @@ final class KubeApiDispatcher extends Dispatcher {
           true));
     }
     return json(200, current);
+  }
+
+  /** Whether an object of that kind, namespace and name is stored now. */
+  boolean exists(ApiResource r, String namespace, String name) {
+    MockResponse response = store.handleGet(objectPath(r, namespace, name));
+    // The same cross-group match as in findCurrent: a core Event path may find an events.k8s.io Event.
+    return response.code() == 200
+        && Json.parse(body(response)).path("apiVersion").asText(r.groupVersion()).equals(r.groupVersion());
   }
 
   private JsonNode current(ApiRequest api, ApiResource r) {

@@ -531,4 +531,33 @@ class EmbeddedKubeApiTest {
       System.exit(0);
     }
   }
+
+  /**
+   * `kubectl delete` waits with a GET and then a watch from the GET's resourceVersion; a deletion completed in
+   * between must still reach that watch, as a real API server's watch cache delivers it.
+   */
+  @Test
+  void aWatchResumedFromAVersionHearsOfADeletionBeforeIt() throws Exception {
+    var backups = client.genericKubernetesResources(BACKUPS).inNamespace("default");
+    backups.resource(backup("gone-before-watch", "gone-before-watch")).create();
+    String version = backups.withName("gone-before-watch").get().getMetadata().getResourceVersion();
+    backups.withName("gone-before-watch").delete();
+    assertThat(backups.withName("gone-before-watch").get()).isNull();
+
+    HttpResponse<String> watch = get("/apis/backup.dcos.io/v1alpha1/namespaces/default/backups?watch=true"
+        + "&fieldSelector=metadata.name%3Dgone-before-watch&resourceVersion=" + version + "&timeoutSeconds=1", null);
+    assertThat(watch.statusCode()).isEqualTo(200);
+    List<JsonNode> events = watch.body().lines().map(Json::parse).toList();
+    assertThat(events).as(watch.body()).singleElement().satisfies(event -> {
+      assertThat(event.path("type").asText()).isEqualTo("DELETED");
+      assertThat(event.path("object").path("metadata").path("name").asText()).isEqualTo("gone-before-watch");
+      assertThat(Long.parseLong(event.path("object").path("metadata").path("resourceVersion").asText()))
+          .isGreaterThan(Long.parseLong(version));
+    });
+
+    HttpResponse<String> later = get("/apis/backup.dcos.io/v1alpha1/namespaces/default/backups?watch=true"
+        + "&fieldSelector=metadata.name%3Dgone-before-watch&resourceVersion="
+        + events.get(0).path("object").path("metadata").path("resourceVersion").asText() + "&timeoutSeconds=1", null);
+    assertThat(later.body()).as("a watch from after the deletion has nothing to hear").isBlank();
+  }
 }

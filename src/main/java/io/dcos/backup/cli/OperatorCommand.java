@@ -15,14 +15,24 @@ import picocli.CommandLine.Command;
     description = {"Runs the operator against the cluster of the current kubeconfig, or in-cluster.",
         "Configured by the environment: MARATHON_URL, MARATHON_ZK (Marathon's --zk form), BACKUP_DIR,",
         "WATCH_NAMESPACES, LEADER_ELECTION_NAMESPACE, RECOVERY_NAMESPACE (default: the pod's namespace),",
-        "RECOVERY_INTERVAL_SECONDS (300), ZK_SESSION_TIMEOUT_SECONDS (30), OPERATOR_SSA (true; false for API",
-        "servers without server-side apply); credentials (from a Secret): ZK_USERNAME/ZK_PASSWORD,",
+        "RECOVERY_INTERVAL_SECONDS (300), ZK_SESSION_TIMEOUT_SECONDS (30), FENCE_ABDICATION_TIMEOUT_SECONDS (30),",
+        "FENCE_ACQUIRE_TIMEOUT_SECONDS (120), FENCE_RECOVERY_TIMEOUT_SECONDS (180), OPERATOR_SSA (true; false for",
+        "API servers without server-side apply); credentials (from a Secret): ZK_USERNAME/ZK_PASSWORD,",
         "MARATHON_USERNAME/MARATHON_PASSWORD or MARATHON_TOKEN."})
 final class OperatorCommand implements Callable<Integer> {
+  /** Exit code for a configuration the operator refuses to start with. */
+  static final int CONFIGURATION_ERROR = 2;
 
   @Override
   public Integer call() throws Exception {
-    OperatorSettings settings = OperatorSettings.fromEnvironment(System.getenv());
+    OperatorSettings settings;
+    try {
+      settings = OperatorSettings.fromEnvironment(System.getenv());
+    } catch (IllegalArgumentException e) {
+      // A misconfigured Deployment: one line in `kubectl logs` saying which variable, not a stack trace.
+      System.err.println("operator: invalid configuration: " + e.getMessage());
+      return CONFIGURATION_ERROR;
+    }
     KubernetesClient client = new KubernetesClientBuilder().build();
     BackupService service = new BackupService(settings.target());
     OperatorRuntime runtime = OperatorRuntime.start(client, service, new OperatorRuntime.Options(

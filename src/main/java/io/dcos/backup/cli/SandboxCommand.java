@@ -5,6 +5,7 @@ import io.dcos.backup.sandbox.SandboxDemo;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -14,6 +15,8 @@ import picocli.CommandLine.Option;
     description = {"Starts a real ZooKeeper, a 3-instance Marathon simulator, an in-process Kubernetes API with",
         "the CRDs and the operator; runs the backup/restore demo, then keeps running until Ctrl-C."})
 final class SandboxCommand implements Callable<Integer> {
+  /** picocli's exit code for a command line it refuses. */
+  static final int USAGE_ERROR = 2;
 
   @Option(names = "--once", description = "Exit after the demo: 0 only if every step went as expected.")
   boolean once;
@@ -23,10 +26,12 @@ final class SandboxCommand implements Callable<Integer> {
   Path kubeconfig;
 
   @Option(names = "--zk", paramLabel = "zk://host:port/path",
-      description = "Use this ZooKeeper (Marathon's --zk URL) instead of the embedded one.")
+      description = {"Use this ZooKeeper (Marathon's --zk URL) instead of the embedded one; needs --marathon.",
+          "With both, the demo backs up that Marathon and does not restore (it prints how to)."})
   String zk;
 
-  @Option(names = "--marathon", paramLabel = "URL", description = "Use this Marathon instead of the simulator.")
+  @Option(names = "--marathon", paramLabel = "URL",
+      description = "Use this Marathon (the one whose --zk is --zk) instead of the simulator; needs --zk.")
   URI marathon;
 
   @Option(names = "--backup-dir", description = "Where archives are written (default: ${DEFAULT-VALUE}).",
@@ -47,6 +52,11 @@ final class SandboxCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    Optional<String> refused = refusal(zk, marathon);
+    if (refused.isPresent()) {
+      System.err.println("sandbox: " + refused.get());
+      return USAGE_ERROR;
+    }
     EmbeddedWorld.Builder builder = EmbeddedWorld.builder().backupDirectory(backupDir.toAbsolutePath()).apiPort(apiPort);
     if (zk != null) {
       builder.externalZookeeper(zk);
@@ -63,7 +73,7 @@ final class SandboxCommand implements Callable<Integer> {
       world.operatorManagementUrl().ifPresent(url ->
           System.out.println("Operator:   " + url + "/metrics  /healthz  /readyz"));
       try {
-        new SandboxDemo(world, namespace, examples, System.out, Duration.ofSeconds(timeoutSeconds)).run();
+        new SandboxDemo(world, namespace, examples, written, System.out, Duration.ofSeconds(timeoutSeconds)).run();
       } catch (SandboxDemo.StepFailed failed) {
         System.err.println("sandbox: " + failed.getMessage());
         if (once) {
@@ -82,5 +92,23 @@ final class SandboxCommand implements Callable<Integer> {
       stopped.await();
       return 0;
     }
+  }
+
+  /**
+   * Only both or neither: the simulator must never run against a user's ZooKeeper (it would join the real Marathon's
+   * leader election and write into {@code <zk>/state}), and a user's Marathon must be fenced and backed up through
+   * its own ZooKeeper, not the embedded one.
+   */
+  static Optional<String> refusal(String zk, URI marathon) {
+    if (zk != null && marathon == null) {
+      return Optional.of("--zk needs --marathon URL (the Marathon that uses this ZooKeeper): without it the Marathon "
+          + "simulator would run against " + zk + ", join the real Marathon's leader election and write into its "
+          + "state");
+    }
+    if (marathon != null && zk == null) {
+      return Optional.of("--marathon needs --zk zk://host:port/path (that Marathon's own --zk URL): the operator "
+          + "fences and backs up Marathon through its ZooKeeper, not the sandbox's embedded one");
+    }
+    return Optional.empty();
   }
 }

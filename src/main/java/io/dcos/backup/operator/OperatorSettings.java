@@ -1,6 +1,7 @@
 package io.dcos.backup.operator;
 
 import io.dcos.backup.engine.TargetConfig;
+import io.dcos.backup.marathon.FenceOptions;
 import io.dcos.backup.marathon.MarathonCredentials;
 import io.dcos.backup.zookeeper.ZkTarget;
 import java.net.URI;
@@ -53,6 +54,14 @@ public record OperatorSettings(TargetConfig target, Set<String> namespaces, Opti
       target = target.withZkSessionTimeout(Duration.ofSeconds(Long.parseLong(env.get("ZK_SESSION_TIMEOUT_SECONDS")
           .trim())));
     }
+    // How long the fence waits for Marathon: raise them for a Marathon that takes longer to leave the election or to
+    // load its state after a restart (DC/OS restarts it 15 s after it exits).
+    FenceOptions defaults = FenceOptions.defaults();
+    target = target.withFence(new FenceOptions(
+        seconds(env, "FENCE_ABDICATION_TIMEOUT_SECONDS", defaults.abdicationTimeout()),
+        seconds(env, "FENCE_ACQUIRE_TIMEOUT_SECONDS", defaults.acquireTimeout()),
+        seconds(env, "FENCE_RECOVERY_TIMEOUT_SECONDS", defaults.recoveryTimeout()),
+        defaults.pollInterval()));
     String recoveryNamespace = notBlank(env.get("RECOVERY_NAMESPACE")) ? env.get("RECOVERY_NAMESPACE").trim()
         : Optional.ofNullable(env.get("POD_NAMESPACE")).filter(OperatorSettings::notBlank)
             .orElse(DEFAULT_RECOVERY_NAMESPACE);
@@ -68,6 +77,28 @@ public record OperatorSettings(TargetConfig target, Set<String> namespaces, Opti
       throw new IllegalArgumentException("environment variable " + name + " is not set: " + what);
     }
     return value;
+  }
+
+  /** Longest fence wait accepted: a day (and far from overflowing a nanosecond deadline). */
+  static final long MAX_WAIT_SECONDS = 86_400;
+
+  /** A whole number of seconds from 1 to {@link #MAX_WAIT_SECONDS}; unset or blank: {@code otherwise}. */
+  static Duration seconds(Map<String, String> env, String name, Duration otherwise) {
+    String value = env.get(name);
+    if (!notBlank(value)) {
+      return otherwise;
+    }
+    long seconds;
+    try {
+      seconds = Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      seconds = -1;
+    }
+    if (seconds < 1 || seconds > MAX_WAIT_SECONDS) {
+      throw new IllegalArgumentException("environment variable " + name + " must be a whole number of seconds from 1 "
+          + "to " + MAX_WAIT_SECONDS + ", not \"" + value + "\" (unset: " + otherwise.toSeconds() + ")");
+    }
+    return Duration.ofSeconds(seconds);
   }
 
   private static boolean notBlank(String value) {

@@ -29,6 +29,10 @@ import java.util.function.Function;
 /**
  * The quick-start story: apps in Marathon → Backup → an app lost → Restore → the app is back. Each step either
  * goes as expected or fails with the step's name (the exit code of `sandbox --once`).
+ *
+ * <p>Against an existing Marathon (`--zk` and `--marathon`) only the backup runs: restoring would rewrite that
+ * Marathon's state to a backup taken seconds earlier and lose whatever happened in between, so the demo prints how
+ * to restore by hand instead.
  */
 public final class SandboxDemo {
   static final List<String> DEMO_APPS = List.of("/demo/web", "/demo/api", "/demo/worker");
@@ -44,14 +48,18 @@ public final class SandboxDemo {
   private final EmbeddedWorld world;
   private final String namespace;
   private final Path examples;
+  private final Path kubeconfig;
   private final PrintStream out;
   private final Duration timeout;
   private final Map<String, String> lastSeen = new ConcurrentHashMap<>();
 
-  public SandboxDemo(EmbeddedWorld world, String namespace, Path examples, PrintStream out, Duration timeout) {
+  /** {@code kubeconfig}: the file the sandbox wrote, named in the instructions printed for a by-hand restore. */
+  public SandboxDemo(EmbeddedWorld world, String namespace, Path examples, Path kubeconfig, PrintStream out,
+      Duration timeout) {
     this.world = world;
     this.namespace = namespace;
     this.examples = examples;
+    this.kubeconfig = kubeconfig;
     this.out = out;
     this.timeout = timeout;
   }
@@ -75,7 +83,8 @@ public final class SandboxDemo {
           expectApps(apps, DEMO_APPS, List.of());
         });
       } else {
-        say("using an existing Marathon at " + world.marathonUrl() + ": no demo apps are created or deleted");
+        say("using an existing Marathon at " + world.marathonUrl() + ": no demo apps are created or deleted, and "
+            + "nothing is restored");
       }
 
       Backup backup = apply(Backup.class, "backup.yaml");
@@ -88,13 +97,22 @@ public final class SandboxDemo {
       say("backup " + ready.getStatus().id() + ": " + ready.getStatus().znodes() + " znodes, "
           + ready.getStatus().bytes() + " bytes, archive " + ready.getStatus().location());
 
-      if (ownMarathon) {
-        step("delete app " + LOST_APP + " (the accident the backup protects against)", () -> {
-          awaitMarathonLeader();
-          apps.delete(LOST_APP);
-          expectApps(apps, DEMO_APPS.stream().filter(id -> !id.equals(LOST_APP)).toList(), List.of(LOST_APP));
-        });
+      if (!ownMarathon) {
+        // Restoring now would set the existing Marathon back to this backup and lose what it did since.
+        Path restoreYaml = examples.resolve("restore.yaml");
+        say("not restoring automatically: that would rewrite the state of the Marathon at " + world.marathonUrl()
+            + " to this backup and lose whatever it did since the backup was taken");
+        say("to restore it by hand:  KUBECONFIG=" + kubeconfig + " kubectl apply -f "
+            + (Files.isRegularFile(restoreYaml) ? restoreYaml : "examples/restore.yaml   (from the repository)"));
+        say("demo complete: backup " + ready.getStatus().id() + " is STATUS_READY");
+        return;
       }
+
+      step("delete app " + LOST_APP + " (the accident the backup protects against)", () -> {
+        awaitMarathonLeader();
+        apps.delete(LOST_APP);
+        expectApps(apps, DEMO_APPS.stream().filter(id -> !id.equals(LOST_APP)).toList(), List.of(LOST_APP));
+      });
 
       Restore restore = apply(Restore.class, "restore.yaml");
       step("Restore " + restore.getMetadata().getName() + " reaches STATUS_READY",
@@ -102,30 +120,30 @@ public final class SandboxDemo {
               r -> r.getStatus() == null ? null : r.getStatus().phase(),
               r -> r.getStatus() == null ? null : r.getStatus().message()));
 
-      if (ownMarathon) {
-        step("app " + LOST_APP + " is back in Marathon", () -> {
-          awaitMarathonLeader();
-          expectApps(apps, DEMO_APPS, List.of());
-        });
-      }
-      say("demo complete: backup and restore are STATUS_READY"
-          + (ownMarathon ? " and " + LOST_APP + " is back" : ""));
+      step("app " + LOST_APP + " is back in Marathon", () -> {
+        awaitMarathonLeader();
+        expectApps(apps, DEMO_APPS, List.of());
+      });
+      say("demo complete: backup and restore are STATUS_READY and " + LOST_APP + " is back");
     }
   }
 
+  /** Creates (or updates) the example's object through the Kubernetes API, as `kubectl apply` would. */
   private <T extends HasMetadata> T apply(Class<T> type, String file) throws Exception {
     T object;
-    try (InputStream in = open(file)) {
+    Path onDisk = examples.resolve(file);
+    boolean fromDisk = Files.isRegularFile(onDisk);
+    try (InputStream in = open(file, onDisk, fromDisk)) {
       object = world.client().resources(type).load(in).item();
     }
     object.getMetadata().setNamespace(namespace);
-    say("kubectl apply -f examples/" + file + "  (" + type.getSimpleName() + " " + object.getMetadata().getName() + ")");
+    say("applying " + (fromDisk ? onDisk.toString() : "examples/" + file + " (the copy in the jar)") + "  ("
+        + type.getSimpleName() + " " + object.getMetadata().getName() + ", namespace " + namespace + ")");
     return world.client().resource(object).inNamespace(namespace).createOr(NonDeletingOperation::update);
   }
 
-  private InputStream open(String file) throws IOException {
-    Path onDisk = examples.resolve(file);
-    if (Files.isRegularFile(onDisk)) {
+  private InputStream open(String file, Path onDisk, boolean fromDisk) throws IOException {
+    if (fromDisk) {
       return Files.newInputStream(onDisk);
     }
     InputStream bundled = SandboxDemo.class.getClassLoader().getResourceAsStream("examples/" + file);

@@ -2,28 +2,43 @@ package io.dcos.backup.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** `kubectl kustomize deploy/` renders what a cluster admin applies, with the safety settings in place. */
 class DeployRendersTest {
 
-  @Test
-  void deployRendersAHardenedOperator() throws Exception {
+  /** The objects `kubectl kustomize deploy/` renders. */
+  static List<HasMetadata> render() throws IOException, InterruptedException {
     Process process = new ProcessBuilder("kubectl", "kustomize", "deploy/").redirectErrorStream(true).start();
     String rendered = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(process.exitValue()).as(rendered).isZero();
+    assertThat(rendered).as("credentials are never rendered: the Secret is the admin's").doesNotContain("kind: Secret");
+    return Serialization.unmarshal(new ByteArrayInputStream(rendered.getBytes(StandardCharsets.UTF_8)));
+  }
 
-    List<HasMetadata> objects = Serialization.unmarshal(
-        new ByteArrayInputStream(rendered.getBytes(StandardCharsets.UTF_8)));
+  static <T extends HasMetadata> T only(List<HasMetadata> objects, Class<T> type) {
+    return type.cast(objects.stream().filter(type::isInstance).findFirst().orElseThrow());
+  }
+
+  @Test
+  void deployRendersAHardenedOperator() throws Exception {
+    List<HasMetadata> objects = render();
     assertThat(objects).extracting(HasMetadata::getKind).contains("CustomResourceDefinition", "Namespace",
         "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ConfigMap",
         "PersistentVolumeClaim", "Deployment");
@@ -31,9 +46,8 @@ class DeployRendersTest {
         .map(o -> o.getMetadata().getName()))
         .containsExactlyInAnyOrder("backups.backup.dcos.io", "restores.backup.dcos.io",
             "backupschedules.backup.dcos.io");
-    assertThat(rendered).as("credentials are never rendered: the Secret is the admin's").doesNotContain("kind: Secret");
 
-    Deployment deployment = (Deployment) objects.stream().filter(Deployment.class::isInstance).findFirst().orElseThrow();
+    Deployment deployment = only(objects, Deployment.class);
     var pod = deployment.getSpec().getTemplate().getSpec();
     assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
     var container = pod.getContainers().get(0);
@@ -49,11 +63,63 @@ class DeployRendersTest {
       assertThat(source.getSecretRef().getOptional()).isTrue();
     });
 
-    ClusterRole role = (ClusterRole) objects.stream().filter(ClusterRole.class::isInstance).findFirst().orElseThrow();
+    ClusterRole role = only(objects, ClusterRole.class);
     assertThat(role.getRules()).as("least privilege: no wildcards, no secrets")
         .allSatisfy(rule -> {
           assertThat(rule.getVerbs()).doesNotContain("*");
           assertThat(rule.getResources()).doesNotContain("*", "secrets");
         });
+  }
+
+  /** Archives stay 0600 in a 0700 directory the operator creates itself, and the kubelet leaves them alone. */
+  @Test
+  void archivesLiveInASubdirectoryOfTheVolumeThatTheKubeletDoesNotRechmod() throws Exception {
+    List<HasMetadata> objects = render();
+    var pod = only(objects, Deployment.class).getSpec().getTemplate().getSpec();
+    assertThat(pod.getSecurityContext().getFsGroup()).isNotNull();
+    assertThat(pod.getSecurityContext().getFsGroupChangePolicy()).isEqualTo("OnRootMismatch");
+
+    String archivesVolume = pod.getVolumes().stream().filter(v -> v.getPersistentVolumeClaim() != null)
+        .findFirst().orElseThrow().getName();
+    Path mount = Path.of(pod.getContainers().get(0).getVolumeMounts().stream()
+        .filter(m -> m.getName().equals(archivesVolume)).findFirst().orElseThrow().getMountPath());
+    Path backupDir = Path.of(only(objects, ConfigMap.class).getData().get("BACKUP_DIR")).normalize();
+    assertThat(backupDir).as("BACKUP_DIR strictly below the volume's mount " + mount)
+        .startsWithRaw(mount).isNotEqualTo(mount);
+  }
+
+  /** A ReadWriteOnce volume is mounted by one node: one replica, never two pods at once. */
+  @Test
+  void aReadWriteOnceVolumeMeansOneReplicaAndRecreate() throws Exception {
+    List<HasMetadata> objects = render();
+    PersistentVolumeClaim claim = only(objects, PersistentVolumeClaim.class);
+    Deployment deployment = only(objects, Deployment.class);
+    if (!claim.getSpec().getAccessModes().contains("ReadWriteMany")) {
+      assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
+      assertThat(deployment.getSpec().getStrategy().getType()).isEqualTo("Recreate");
+    }
+  }
+
+  /** What the operator writes (RbacCoversTheOperatorTest records it): nothing more is granted. */
+  @Test
+  void rbacGrantsNoWritesTheOperatorDoesNotMake() throws Exception {
+    List<PolicyRule> rules = only(render(), ClusterRole.class).getRules();
+    assertThat(verbs(rules, "restores")).as("Restores are only read, through informers")
+        .containsExactlyInAnyOrder("list", "watch");
+    assertThat(verbs(rules, "restores/status")).as("status is written by PUT with resourceVersion")
+        .containsExactly("update");
+    assertThat(verbs(rules, "restores/finalizers")).as("Restores have no finalizer and own nothing").isEmpty();
+    assertThat(verbs(rules, "backups")).as("finalizer by patch; schedules and recovery create and delete")
+        .containsExactlyInAnyOrder("get", "list", "watch", "patch", "create", "delete");
+    assertThat(verbs(rules, "backups/status")).containsExactly("update");
+    assertThat(verbs(rules, "backups/finalizers")).as("no object names a Backup as owner").isEmpty();
+    assertThat(verbs(rules, "events")).as("Events are created once, never patched").containsExactly("create");
+  }
+
+  /** Every verb the ClusterRole grants on {@code resource} (any rule naming it). */
+  static Set<String> verbs(List<PolicyRule> rules, String resource) {
+    Set<String> verbs = new TreeSet<>();
+    rules.stream().filter(rule -> rule.getResources().contains(resource)).forEach(rule -> verbs.addAll(rule.getVerbs()));
+    return verbs;
   }
 }

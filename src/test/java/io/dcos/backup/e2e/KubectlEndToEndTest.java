@@ -165,6 +165,41 @@ class KubectlEndToEndTest {
     assertThat(world.service().archive(id)).isEmpty();
   }
 
+  /**
+   * What `kubectl apply -f examples/` does — and why examples/restore.yaml warns against it on a real cluster: the
+   * directory, as it is in the repository, creates the Backup, the Restore and the BackupSchedule in one go, and the
+   * Restore waits for the Backup and then restores it.
+   */
+  @Test
+  void applyingTheExamplesDirectoryBacksUpAndThenRestores() throws Exception {
+    Kubectl kubectl = kubectl(Kubectl.defaultBinary(), "examples");
+    Kubectl.Result applied = kubectl.run("apply", "-f", "examples/");
+    assertThat(applied.exitCode()).as(applied.toString()).isZero();
+    assertThat(applied.lines()).as(applied.toString()).containsExactly(
+        "backup.backup.dcos.io/before-upgrade created",
+        "restore.backup.dcos.io/restore-before-upgrade created",
+        "backupschedule.backup.dcos.io/nightly created");
+
+    assertThat(kubectl.ok("wait", "--for=condition=Ready", "backup/before-upgrade", "--timeout=120s"))
+        .isEqualTo("backup.backup.dcos.io/before-upgrade condition met\n");
+    assertThat(kubectl.ok("wait", "--for=condition=Ready", "restore/restore-before-upgrade", "--timeout=120s"))
+        .isEqualTo("restore.backup.dcos.io/restore-before-upgrade condition met\n");
+    JsonNode backup = JSON.readTree(kubectl.ok("get", "backup", "before-upgrade", "-o", "json"));
+    JsonNode restore = JSON.readTree(kubectl.ok("get", "restore", "restore-before-upgrade", "-o", "json"));
+    assertThat(backup.path("status").path("phase").asText()).isEqualTo("STATUS_READY");
+    assertThat(restore.path("status").path("phase").asText()).isEqualTo("STATUS_READY");
+    assertThat(restore.path("status").path("backupId").asText()).as("the Restore restored that very Backup")
+        .isEqualTo(backup.path("status").path("id").asText());
+    assertThat(restore.path("status").path("safetySnapshotId").asText()).startsWith("pre-restore-");
+    assertThat(kubectl.ok("get", "backupschedule", "nightly", "-o", "jsonpath={.spec.schedule}"))
+        .isEqualTo("0 3 * * *");
+
+    // Leave nothing that could fire at 03:00 UTC in the shared world.
+    kubectl.ok("delete", "backupschedule", "nightly");
+    kubectl.ok("delete", "restore", "restore-before-upgrade");
+    kubectl.ok("delete", "backup", "before-upgrade", "--timeout=60s");
+  }
+
   private Path writeBackup(String name, String label) throws Exception {
     Path file = dir.resolve(name + ".yaml");
     Files.writeString(file, String.join("\n", "apiVersion: backup.dcos.io/v1alpha1", "kind: Backup", "metadata:",

@@ -35,10 +35,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -54,6 +56,7 @@ public final class EmbeddedKubeApi implements AutoCloseable {
   private final KubeApiDispatcher dispatcher;
   private final URI url;
   private final List<KubernetesClient> clients = new ArrayList<>();
+  private final List<Consumer<RecordedRequest>> requestListeners = new CopyOnWriteArrayList<>();
 
   private EmbeddedKubeApi(Vertx vertx, HttpServer server, KubeApiDispatcher dispatcher, URI url) {
     this.vertx = vertx;
@@ -160,6 +163,24 @@ public final class EmbeddedKubeApi implements AutoCloseable {
     return url;
   }
 
+  /**
+   * Calls {@code listener} with every HTTP request the server receives (method, path with query, headers), before it
+   * is answered — e.g. to check that deploy/rbac.yaml grants every request the operator makes.
+   */
+  public void onRequest(Consumer<RecordedRequest> listener) {
+    requestListeners.add(listener);
+  }
+
+  private void notifyListeners(RecordedRequest request) {
+    for (Consumer<RecordedRequest> listener : requestListeners) {
+      try {
+        listener.accept(request);
+      } catch (RuntimeException e) {
+        // A listener's failure must not fail the request.
+      }
+    }
+  }
+
   /** Writes a kubeconfig whose current context talks to this server in {@code namespace}, creating it if needed. */
   public Path writeKubeconfig(Path file, String namespace) throws IOException {
     ensureNamespace(namespace);
@@ -235,6 +256,7 @@ public final class EmbeddedKubeApi implements AutoCloseable {
     if (upgrade != null && upgrade.toLowerCase(Locale.ROOT).contains("websocket")) {
       // The upgrade must happen before the request is read (as the mock's own front does).
       RecordedRequest recorded = record(request, null);
+      notifyListeners(recorded);
       MockResponse response = dispatcher.dispatch(recorded);
       if (response.getWebSocketListener() != null) {
         request.toWebSocket()
@@ -247,6 +269,7 @@ public final class EmbeddedKubeApi implements AutoCloseable {
     }
     request.body().onFailure(e -> fail(request, e)).onSuccess(body -> {
       RecordedRequest recorded = record(request, body);
+      notifyListeners(recorded);
       try {
         ApiRequest api = ApiRequest.parse(recorded.getPath());
         if (recorded.method() == HttpMethod.GET && api.isResource() && api.isWatch()) {
@@ -367,7 +390,25 @@ public final class EmbeddedKubeApi implements AutoCloseable {
     if (timeoutSeconds > 0) {
       vertx.setTimer(TimeUnit.SECONDS.toMillis(timeoutSeconds), id -> stop.run());
     }
-    listener.onOpen(stream, upgrade);
+    dispatcher.withoutWrites(() -> {
+      listener.onOpen(stream, upgrade);
+      if (since > 0) {
+        // Resumed from a version: what was deleted since then is news too (the mock replays only what exists).
+        for (ObjectNode deleted : dispatcher.deletedSince(since)) {
+          if (deleted.path("apiVersion").asText().equals(r.groupVersion())
+              && deleted.path("kind").asText().equals(r.kind())
+              && (api.namespace == null || api.namespace.equals(deleted.path("metadata").path("namespace").asText()))
+              // Deleted and created again: the watch's replay shows the new one; the tombstone would bury it.
+              && !dispatcher.exists(r, deleted.path("metadata").path("namespace").asText(null),
+                  deleted.path("metadata").path("name").asText())) {
+            ObjectNode event = Json.object();
+            event.put("type", "DELETED");
+            event.set("object", deleted);
+            stream.send(Json.write(event));
+          }
+        }
+      }
+    });
   }
 
   private static long parseLong(String value) {

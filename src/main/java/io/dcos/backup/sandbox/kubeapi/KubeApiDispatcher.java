@@ -33,7 +33,8 @@ final class KubeApiDispatcher extends Dispatcher {
   private static final java.util.regex.Pattern DNS_SUBDOMAIN =
       java.util.regex.Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
-  final KubernetesCrudDispatcher store = new KubernetesCrudDispatcher();
+  // Fabric8's store, handing out random UIDs as the API server does (the mock counts them from 1 in every JVM).
+  final KubernetesCrudDispatcher store = new CrudStore();
   private final CrdAdmission admission = new CrdAdmission();
   private final TableConverter tables;
   private final Clock clock;
@@ -47,6 +48,18 @@ final class KubeApiDispatcher extends Dispatcher {
     this.clock = clock;
     this.kubernetesVersion = kubernetesVersion;
     this.tables = new TableConverter(clock);
+  }
+
+  /** Runs {@code action} while no write can happen (e.g. a watch opening and catching up, atomically). */
+  void withoutWrites(Runnable action) {
+    synchronized (writes) {
+      action.run();
+    }
+  }
+
+  /** Objects deleted after resourceVersion {@code since} (see {@link CrudStore}). */
+  List<ObjectNode> deletedSince(long since) {
+    return ((CrudStore) store).deletedSince(since);
   }
 
   void setServerAddress(String hostPort) {
@@ -300,6 +313,14 @@ final class KubeApiDispatcher extends Dispatcher {
           true));
     }
     return json(200, current);
+  }
+
+  /** Whether an object of that kind, namespace and name is stored now. */
+  boolean exists(ApiResource r, String namespace, String name) {
+    MockResponse response = store.handleGet(objectPath(r, namespace, name));
+    // The same cross-group match as in findCurrent: a core Event path may find an events.k8s.io Event.
+    return response.code() == 200
+        && Json.parse(body(response)).path("apiVersion").asText(r.groupVersion()).equals(r.groupVersion());
   }
 
   private JsonNode current(ApiRequest api, ApiResource r) {

@@ -2,7 +2,9 @@
  * An embedded Kubernetes API for the sandbox and the tests: {@link io.dcos.backup.sandbox.kubeapi.EmbeddedKubeApi}.
  *
  * <p>Objects live in Fabric8's mock API server in CRUD mode ({@code KubernetesCrudDispatcher}), which also drives
- * watches. In front of it, a Vert.x HTTP server answers what the mock does not, the way a real API server would for
+ * watches; {@link io.dcos.backup.sandbox.kubeapi.CrudStore} gives created objects random (version 4) UIDs, as the
+ * API server does, instead of the mock's per-JVM counter, and keeps tombstones so that a watch resumed from a
+ * resourceVersion still hears of deletions since then (how `kubectl delete` waits). In front of it, a Vert.x HTTP server answers what the mock does not, the way a real API server would for
  * kubectl (1.27 to 1.33) and the operator:
  * <ul>
  *   <li>discovery ({@code /version}, {@code /api}, {@code /apis}, per group-version resource lists with short names,

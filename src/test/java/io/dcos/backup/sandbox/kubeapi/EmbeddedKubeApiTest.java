@@ -20,11 +20,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -449,5 +453,111 @@ class EmbeddedKubeApiTest {
         .contains("current-context: sandbox");
     assertThat(client.namespaces().withName("team-a").get()).isNotNull();
     assertThat(URI.create(api.url().toString()).getHost()).isEqualTo("127.0.0.1");
+  }
+
+  /**
+   * Backup and safety-snapshot IDs are derived from UIDs, so two fresh sandboxes must not hand out the same ones
+   * (the mock numbers them 1, 2, 3 … from a counter in every JVM). Within one JVM the counter alone would already
+   * differ between instances; that the UIDs are random version 4 UUIDs is what catches it here, and the child JVMs
+   * below — two fresh processes — are the reviewer's two sandbox runs.
+   */
+  @Test
+  void objectsInSeparateInstancesGetDifferentRandomUids() throws Exception {
+    List<String> uids = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      try (EmbeddedKubeApi separate = EmbeddedKubeApi.start(EmbeddedKubeApi.loadCrds(CRDS), 0)) {
+        uids.add(createdUid(separate));
+      }
+    }
+    assertThat(uids.get(0)).isNotEqualTo(uids.get(1));
+    assertThat(uids).allSatisfy(EmbeddedKubeApiTest::assertRandomUuid);
+  }
+
+  @Test
+  void twoFreshProcessesHandOutDifferentUids() throws Exception {
+    List<String> uids = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      String javaBinary = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      Process child = new ProcessBuilder(javaBinary, "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+          UidOfAFreshApi.class.getName()).redirectErrorStream(true).start();
+      String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(child.waitFor(60, TimeUnit.SECONDS)).as(output).isTrue();
+      assertThat(child.exitValue()).as(output).isZero();
+      String uid = output.lines().filter(line -> line.startsWith("uid=")).map(line -> line.substring(4))
+          .findFirst().orElseThrow(() -> new AssertionError("no uid line in: " + output));
+      uids.add(uid);
+    }
+    assertThat(uids.get(0)).as("the same object created first thing in two fresh processes")
+        .isNotEqualTo(uids.get(1));
+    assertThat(uids).allSatisfy(EmbeddedKubeApiTest::assertRandomUuid);
+  }
+
+  @Test
+  void theCreatedUidIsTheStoredOneEverywhere() {
+    GenericKubernetesResource created = client.genericKubernetesResources(BACKUPS).inNamespace("default")
+        .resource(backup("uid-everywhere", "uid-everywhere")).create();
+    String uid = created.getMetadata().getUid();
+    assertRandomUuid(uid);
+    assertThat(client.genericKubernetesResources(BACKUPS).inNamespace("default").withName("uid-everywhere").get()
+        .getMetadata().getUid()).isEqualTo(uid);
+    assertThat(client.genericKubernetesResources(BACKUPS).inNamespace("default").list().getItems())
+        .filteredOn(b -> b.getMetadata().getName().equals("uid-everywhere"))
+        .singleElement().satisfies(b -> assertThat(b.getMetadata().getUid()).isEqualTo(uid));
+    GenericKubernetesResource edited = client.genericKubernetesResources(BACKUPS).inNamespace("default")
+        .withName("uid-everywhere").edit(b -> {
+          b.getMetadata().setLabels(Map.of("edited", "yes"));
+          return b;
+        });
+    assertThat(edited.getMetadata().getUid()).as("an update keeps the UID").isEqualTo(uid);
+  }
+
+  private static String createdUid(EmbeddedKubeApi target) {
+    return target.client().genericKubernetesResources(BACKUPS).inNamespace("default")
+        .resource(backup("before-upgrade", "before-upgrade")).create().getMetadata().getUid();
+  }
+
+  private static void assertRandomUuid(String uid) {
+    UUID parsed = UUID.fromString(uid);
+    assertThat(parsed.version()).as("version of UID " + uid).isEqualTo(4);
+    assertThat(parsed.variant()).as("variant of UID " + uid).isEqualTo(2);
+  }
+
+  /** Run in a child JVM: a fresh API, one Backup, its UID on stdout. */
+  static final class UidOfAFreshApi {
+    public static void main(String[] args) throws Exception {
+      try (EmbeddedKubeApi fresh = EmbeddedKubeApi.start(EmbeddedKubeApi.loadCrds(CRDS), 0)) {
+        System.out.println("uid=" + createdUid(fresh));
+      }
+      System.exit(0);
+    }
+  }
+
+  /**
+   * `kubectl delete` waits with a GET and then a watch from the GET's resourceVersion; a deletion completed in
+   * between must still reach that watch, as a real API server's watch cache delivers it.
+   */
+  @Test
+  void aWatchResumedFromAVersionHearsOfADeletionBeforeIt() throws Exception {
+    var backups = client.genericKubernetesResources(BACKUPS).inNamespace("default");
+    backups.resource(backup("gone-before-watch", "gone-before-watch")).create();
+    String version = backups.withName("gone-before-watch").get().getMetadata().getResourceVersion();
+    backups.withName("gone-before-watch").delete();
+    assertThat(backups.withName("gone-before-watch").get()).isNull();
+
+    HttpResponse<String> watch = get("/apis/backup.dcos.io/v1alpha1/namespaces/default/backups?watch=true"
+        + "&fieldSelector=metadata.name%3Dgone-before-watch&resourceVersion=" + version + "&timeoutSeconds=1", null);
+    assertThat(watch.statusCode()).isEqualTo(200);
+    List<JsonNode> events = watch.body().lines().map(Json::parse).toList();
+    assertThat(events).as(watch.body()).singleElement().satisfies(event -> {
+      assertThat(event.path("type").asText()).isEqualTo("DELETED");
+      assertThat(event.path("object").path("metadata").path("name").asText()).isEqualTo("gone-before-watch");
+      assertThat(Long.parseLong(event.path("object").path("metadata").path("resourceVersion").asText()))
+          .isGreaterThan(Long.parseLong(version));
+    });
+
+    HttpResponse<String> later = get("/apis/backup.dcos.io/v1alpha1/namespaces/default/backups?watch=true"
+        + "&fieldSelector=metadata.name%3Dgone-before-watch&resourceVersion="
+        + events.get(0).path("object").path("metadata").path("resourceVersion").asText() + "&timeoutSeconds=1", null);
+    assertThat(later.body()).as("a watch from after the deletion has nothing to hear").isBlank();
   }
 }

@@ -100,6 +100,14 @@ class DeployRendersTest {
     }
   }
 
+  /** A graceful stop waits for the running operation: Kubernetes must not SIGKILL the pod before that wait ends. */
+  @Test
+  void podsGetLongerToStopThanTheOperatorWaitsForARunningOperation() throws Exception {
+    Deployment deployment = only(render(), Deployment.class);
+    assertThat(deployment.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds())
+        .isGreaterThan(io.dcos.backup.operator.OperatorRuntime.SHUTDOWN_GRACE.toSeconds());
+  }
+
   /** What the operator writes (RbacCoversTheOperatorTest records it): nothing more is granted. */
   @Test
   void rbacGrantsNoWritesTheOperatorDoesNotMake() throws Exception {

@@ -59,6 +59,20 @@ class GeneratedCrdsTest {
                 + "label must not start with '..'"));
   }
 
+  /**
+   * As a real API server: a missing required field blocks CEL evaluation, and one more error says the rules were not
+   * checked; a failed pattern does not block it (see celRuleWithFieldPathReportsTheField).
+   */
+  @Test
+  void aBlockingSchemaErrorSkipsTheCelRulesAndSaysSo() {
+    assertThatThrownBy(() -> client.genericKubernetesResources(EmbeddedKubeApiTest.BACKUPS).inNamespace("default")
+        .resource(object("Backup", "nolabel", Map.of("consistency", "Online"))).create())
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getStatus().getMessage())
+            .isEqualTo("Backup.backup.dcos.io \"nolabel\" is invalid: [spec.label: Required value, <nil>: Invalid "
+                + "value: \"null\": some validation rules were not checked because the object was invalid; correct "
+                + "the existing errors to complete validation]"));
+  }
+
   @Test
   void celRuleWithHasMacro() {
     var restores = client.genericKubernetesResources(RESTORES).inNamespace("default");

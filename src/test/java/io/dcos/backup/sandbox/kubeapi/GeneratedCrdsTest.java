@@ -55,8 +55,10 @@ class GeneratedCrdsTest {
     assertThatThrownBy(() -> client.genericKubernetesResources(EmbeddedKubeApiTest.BACKUPS).inNamespace("default")
         .resource(object("Backup", "dots", Map.of("label", "..dots"))).create())
         .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getStatus().getMessage())
-            .isEqualTo("Backup.backup.dcos.io \"dots\" is invalid: spec.label: Invalid value: \"object\": "
-                + "label must not start with '..'"));
+            .isEqualTo("Backup.backup.dcos.io \"dots\" is invalid: [spec.label: Invalid value: \"..dots\": "
+                + "spec.label in body should match '^[A-Za-z0-9_]{2}[A-Za-z0-9_.-]{1,23}$', "
+                + "spec.label: Invalid value: \"object\": label must start with two letters, digits or '_' "
+                + "(not '.' or '-')]"));
   }
 
   /**

@@ -30,8 +30,12 @@ public record BackupScheduleSpec(
     Boolean suspend,
     /** Forbid (default): a fire time while a backup of this schedule runs is skipped. Allow: it is queued. */
     ConcurrencyPolicy concurrencyPolicy,
-    /** A fire time not started within this many seconds (operator down) is skipped. Unset: no deadline. */
-    @Min(0) Long startingDeadlineSeconds,
+    /**
+     * A fire time not started within this many seconds (operator down) is skipped. Unset: no deadline. At least 10,
+     * as Kubernetes CronJob advises: a run always starts a little after its fire time, so a smaller deadline would
+     * skip runs that were on time (0 skipped every one).
+     */
+    @Min(10) Long startingDeadlineSeconds,
     Retention retention,
     /** Passed to every Backup the schedule creates (see Backup's spec.consistency); unset: Fenced. */
     BackupSpec.Consistency consistency) {

@@ -53,6 +53,8 @@ public final class BackupScheduleReconciler implements Reconciler<BackupSchedule
   private static final Logger log = LoggerFactory.getLogger(BackupScheduleReconciler.class);
   /** The longest sleep even when the next fire time is later: bounds the harm of a clock jump or a lost timer. */
   public static final Duration DEFAULT_MAX_WAIT = Duration.ofMinutes(10);
+  /** As Kubernetes CronJob advises (and the CRD's minimum): below this, on-time runs are skipped as too late. */
+  static final long MIN_STARTING_DEADLINE_SECONDS = 10;
   static final String READY = Condition.READY;
   static final String SUSPENDED = "Suspended";
   static final String BACKUP_FAILED = "BackupFailed";
@@ -169,8 +171,10 @@ public final class BackupScheduleReconciler implements Reconciler<BackupSchedule
     ScheduleNames.validatePrefix(spec.label()).ifPresent(problem -> {
       throw new IllegalArgumentException(problem);
     });
-    if (spec.startingDeadlineSeconds() != null && spec.startingDeadlineSeconds() < 0) {
-      throw new IllegalArgumentException("startingDeadlineSeconds must not be negative");
+    if (spec.startingDeadlineSeconds() != null && spec.startingDeadlineSeconds() < MIN_STARTING_DEADLINE_SECONDS) {
+      throw new IllegalArgumentException("startingDeadlineSeconds is " + spec.startingDeadlineSeconds()
+          + "; it must be at least " + MIN_STARTING_DEADLINE_SECONDS + " (or unset): a run always starts a little after "
+          + "its fire time, so a smaller deadline would skip runs that are on time");
     }
     return CronSchedule.parse(spec.schedule());
   }

@@ -119,6 +119,27 @@ class BadInputTest {
         .get()).isNull();
   }
 
+  /** Every run starts a little after its fire time: a deadline below 10 s (0 skipped every run) is refused. */
+  @ParameterizedTest
+  @ValueSource(longs = {0, 9})
+  void aStartingDeadlineBelowTenSecondsIsRejected(long seconds) {
+    BackupSchedule schedule = new BackupSchedule();
+    schedule.getMetadata().setName("deadline-" + seconds);
+    schedule.getMetadata().setNamespace(ns);
+    schedule.setSpec(new BackupScheduleSpec("0 3 * * *", "nightly", true, null, seconds, null));
+    assertThatThrownBy(() -> client.resource(schedule).create())
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+          assertThat(e.getCode()).isEqualTo(422);
+          assertThat(e.getStatus().getMessage()).isEqualTo("BackupSchedule.backup.dcos.io \"deadline-" + seconds
+              + "\" is invalid: spec.startingDeadlineSeconds: Invalid value: " + seconds
+              + ": spec.startingDeadlineSeconds in body should be greater than or equal to 10");
+        });
+    schedule.getMetadata().setName("deadline-ten");
+    schedule.setSpec(new BackupScheduleSpec("0 3 * * *", "nightly", true, null, 10L, null));
+    client.resource(schedule).create();
+    client.resource(schedule).delete();
+  }
+
   @Test
   void anEmptyLabelIsRejected() {
     Backup backup = backup("empty-label", "");

@@ -44,6 +44,9 @@ import org.slf4j.LoggerFactory;
 public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
   private static final Logger log = LoggerFactory.getLogger(BackupReconciler.class);
   static final Duration POLL_WHILE_RUNNING = Duration.ofSeconds(5);
+  /** How soon a deletion that waits for a running backup or a restore looks again. */
+  static final Duration WAIT_WHILE_IN_USE = Duration.ofSeconds(2);
+  static final Duration WAIT_AFTER_FAILURE = Duration.ofSeconds(10);
 
   private final BackupService service;
   private final OperationQueue queue;
@@ -168,36 +171,52 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     return patchIfChanged(context, backup, current, next, whileRunning);
   }
 
+  /** Deleting a Backup deletes its archive, once nothing needs it. */
   @Override
   public DeleteControl cleanup(Backup backup, Context<Backup> context) {
-    String key = operationKey(backup);
-    if (queue.isRunning(key)) {
-      return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(2));
+    try (LogContext ignored = LogContext.of(backup, backup.getStatus() == null ? null : backup.getStatus().id())) {
+      return cleanupInContext(backup, context);
     }
-    queue.forget(key);
-    List<String> activeRestores = restoresFor(backup).stream()
-        .filter(restore -> restore.getStatus() == null || restore.getStatus().phase() == null
-            || !restore.getStatus().phase().isTerminal())
-        .map(restore -> restore.getMetadata().getName())
-        .toList();
-    if (!activeRestores.isEmpty()) {
-      events.warning(backup, "DeletionWaiting", "archive kept while restore " + String.join(", ", activeRestores)
-          + " of it runs");
-      return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(2));
+  }
+
+  private DeleteControl cleanupInContext(Backup backup, Context<Backup> context) {
+    String key = operationKey(backup);
+    // forget() cancels a queued backup and drops a finished one in one step; a running one cannot be taken back.
+    // (Asking isRunning() first left a gap: a queued backup that started in between kept running without its
+    // finalizer, and its archive came back through archive recovery.)
+    if (!queue.forget(key) && queue.get(key).isPresent()) {
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(WAIT_WHILE_IN_USE);
     }
     String id = backup.getStatus() == null ? null : backup.getStatus().id();
+    String namespace = backup.getMetadata().getNamespace();
+    List<String> waitingFor = new java.util.ArrayList<>();
+    List<String> restoresOfIt = restoresFor(backup).stream()
+        .filter(BackupReconciler::notFinished)
+        .map(restore -> restore.getMetadata().getName())
+        .toList();
+    if (!restoresOfIt.isEmpty()) {
+      waitingFor.add("restore " + String.join(", ", restoresOfIt) + " of it runs");
+    }
+    if (!waitingFor.isEmpty()) {
+      events.warning(backup, "DeletionWaiting", "archive kept while " + String.join("; and while ", waitingFor));
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(WAIT_WHILE_IN_USE);
+    }
     if (id != null) {
       try {
         if (service.deleteArchive(id)) {
-          log.info("deleted archive {} of backup {}/{}", id, backup.getMetadata().getNamespace(),
-              backup.getMetadata().getName());
+          log.info("deleted archive {} of backup {}/{}", id, namespace, backup.getMetadata().getName());
         }
       } catch (IOException e) {
         events.warning(backup, "DeleteFailed", "could not delete archive " + id + ": " + e.getMessage());
-        return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(10));
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(WAIT_AFTER_FAILURE);
       }
     }
     return DeleteControl.defaultDelete();
+  }
+
+  private static boolean notFinished(Restore restore) {
+    return restore.getStatus() == null || restore.getStatus().phase() == null
+        || !restore.getStatus().phase().isTerminal();
   }
 
   private UpdateControl<Backup> patchIfChanged(Context<Backup> context, Backup backup, BackupStatus before,

@@ -197,6 +197,17 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     if (!restoresOfIt.isEmpty()) {
       waitingFor.add("restore " + String.join(", ", restoresOfIt) + " of it runs");
     }
+    // A restore's safety snapshot is an archive too (recovered as a Backup): while the restore has not finished, it
+    // is what the restore rolls back to.
+    List<String> rollingBackToIt = id == null || restores == null ? List.of() : restores.list(restore ->
+            notFinished(restore) && restore.getStatus() != null && id.equals(restore.getStatus().safetySnapshotId()))
+        .map(restore -> restore.getMetadata().getNamespace() + "/" + restore.getMetadata().getName())
+        .sorted()
+        .toList();
+    if (!rollingBackToIt.isEmpty()) {
+      waitingFor.add("restore " + String.join(", ", rollingBackToIt) + ", which rolls back to it if it fails, has "
+          + "not finished");
+    }
     if (!waitingFor.isEmpty()) {
       events.warning(backup, "DeletionWaiting", "archive kept while " + String.join("; and while ", waitingFor));
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(WAIT_WHILE_IN_USE);

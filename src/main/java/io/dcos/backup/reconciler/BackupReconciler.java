@@ -12,6 +12,8 @@ import io.dcos.backup.engine.BackupLabels;
 import io.dcos.backup.engine.BackupOutcome;
 import io.dcos.backup.engine.BackupService;
 import io.dcos.backup.reconciler.OperationQueue.Operation;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -31,6 +33,7 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -171,7 +174,10 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     return patchIfChanged(context, backup, current, next, whileRunning);
   }
 
-  /** Deleting a Backup deletes its archive, once nothing needs it. */
+  /**
+   * Deleting a Backup deletes its archive — once nothing needs it — except when its namespace is being deleted: then
+   * only the object goes, the archive stays and archive recovery recreates the Backup in its recovery namespace.
+   */
   @Override
   public DeleteControl cleanup(Backup backup, Context<Backup> context) {
     try (LogContext ignored = LogContext.of(backup, backup.getStatus() == null ? null : backup.getStatus().id())) {
@@ -189,6 +195,19 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     }
     String id = backup.getStatus() == null ? null : backup.getStatus().id();
     String namespace = backup.getMetadata().getNamespace();
+    Optional<Boolean> namespaceGoing = namespaceBeingDeleted(namespace, context);
+    if (namespaceGoing.isEmpty()) {
+      events.warning(backup, "DeleteFailed", "could not read namespace " + namespace + " to tell whether it is being "
+          + "deleted (its archives are kept then); archive " + id + " kept, retrying");
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(WAIT_AFTER_FAILURE);
+    }
+    if (namespaceGoing.get()) {
+      // Backups survive the loss of their objects: only an explicit delete of the Backup deletes its archive.
+      log.info("namespace {} is being deleted or is gone: Backup {}/{} goes, its archive {} is kept (archive recovery "
+          + "recreates a Backup for it in the recovery namespace)", namespace, namespace, backup.getMetadata().getName(),
+          id);
+      return DeleteControl.defaultDelete();
+    }
     List<String> waitingFor = new java.util.ArrayList<>();
     List<String> restoresOfIt = restoresFor(backup).stream()
         .filter(BackupReconciler::notFinished)
@@ -228,6 +247,21 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
   private static boolean notFinished(Restore restore) {
     return restore.getStatus() == null || restore.getStatus().phase() == null
         || !restore.getStatus().phase().isTerminal();
+  }
+
+  /**
+   * True when the namespace has a deletionTimestamp (Terminating: Kubernetes is deleting everything in it) or is
+   * gone; empty when it cannot be read (then neither the archive nor the finalizer is given up).
+   */
+  private static Optional<Boolean> namespaceBeingDeleted(String namespace, Context<Backup> context) {
+    try {
+      Namespace found = context.getClient().namespaces().withName(namespace).get();
+      return Optional.of(found == null || found.getMetadata().getDeletionTimestamp() != null
+          || (found.getStatus() != null && "Terminating".equals(found.getStatus().getPhase())));
+    } catch (KubernetesClientException e) {
+      log.warn("could not read namespace {}: {}", namespace, failureMessage(e));
+      return Optional.empty();
+    }
   }
 
   private UpdateControl<Backup> patchIfChanged(Context<Backup> context, Backup backup, BackupStatus before,

@@ -17,9 +17,11 @@ import io.dcos.backup.sandbox.ApiObjects;
 import io.dcos.backup.sandbox.EmbeddedWorld;
 import io.dcos.backup.sandbox.SharedWorld;
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +33,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * When deleting a Backup deletes its archive, and when it must not: while a Restore still rolls back to it (the
- * Backup is that restore's safety snapshot, recovered from the store).
+ * Backup is that restore's safety snapshot, recovered from the store), and when its namespace is being deleted
+ * (backups survive the loss of their objects: archive recovery brings them back).
  *
  * <p>A world of its own: the test holds the operator's queue (so a restore stays unfinished for as long as it needs)
  * and scans the store for archives without a Backup every 300 ms, into the namespace {@link #RECOVERY}.
@@ -39,6 +42,7 @@ import org.junit.jupiter.api.Test;
 class BackupDeletionTest {
   private static final Duration TIMEOUT = ApiObjects.OPERATION_TIMEOUT;
   private static final String RECOVERY = "recovered";
+  private static final String HOLD = "test.dcos.io/hold";
   private static EmbeddedWorld world;
   private static KubernetesClient client;
   private static OperatorRuntime operator;
@@ -107,6 +111,81 @@ class BackupDeletionTest {
         == null);
     assertThat(world.service().archive(safetyId)).isEmpty();
     assertThat(world.service().archive(source.getStatus().id())).isPresent();
+  }
+
+  @Test
+  void deletingATerminatingNamespaceKeepsItsArchivesAndRecoveryBringsTheBackupsBack() throws Exception {
+    String ns = SharedWorld.namespace("doomed");
+    // A finalizer of the test's keeps the namespace Terminating, as Kubernetes does while it deletes its content.
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).withFinalizers(HOLD)
+        .endMetadata().build()).create();
+    try {
+      Backup ready = readyBackup(ns, "kept");
+      client.namespaces().withName(ns).delete();
+      await().atMost(TIMEOUT).until(() -> client.namespaces().withName(ns).get().getMetadata()
+          .getDeletionTimestamp() != null);
+
+      // What the namespace controller does to everything in a Terminating namespace.
+      client.resources(Backup.class).inNamespace(ns).withName("kept").delete();
+
+      assertArchiveKeptAndRecovered(ns, ready);
+    } finally {
+      Namespace namespace = client.namespaces().withName(ns).get();
+      if (namespace != null) {
+        client.namespaces().withName(ns).edit(n -> {
+          n.getMetadata().setFinalizers(List.of());
+          return n;
+        });
+      }
+    }
+  }
+
+  @Test
+  void aBackupWhoseNamespaceIsGoneLeavesItsArchive() throws Exception {
+    String ns = ApiObjects.createNamespace(client, "gone");
+    Backup ready = readyBackup(ns, "orphan");
+    client.namespaces().withName(ns).delete();
+    await().atMost(TIMEOUT).until(() -> client.namespaces().withName(ns).get() == null);
+
+    client.resources(Backup.class).inNamespace(ns).withName("orphan").delete();
+
+    assertArchiveKeptAndRecovered(ns, ready);
+  }
+
+  private static Backup readyBackup(String ns, String name) {
+    client.resource(ApiObjects.backup(ns, name, name)).create();
+    Backup ready = ApiObjects.awaitPhase(client, Backup.class, ns, name, Phase.STATUS_READY);
+    assertThat(ready.getMetadata().getFinalizers()).isNotEmpty();
+    assertThat(Path.of(ready.getStatus().location())).isRegularFile();
+    return ready;
+  }
+
+  /** The Backup went, its archive stayed, and the archive became a Backup again — which an explicit delete ends. */
+  private static void assertArchiveKeptAndRecovered(String ns, Backup ready) throws Exception {
+    String name = ready.getMetadata().getName();
+    String id = ready.getStatus().id();
+    await().atMost(TIMEOUT).until(() -> client.resources(Backup.class).inNamespace(ns).withName(name).get() == null);
+    assertThat(Path.of(ready.getStatus().location())).as("the archive is kept").isRegularFile();
+    assertThat(world.service().archive(id)).isPresent();
+
+    await().atMost(TIMEOUT).until(() -> recovered(id).isPresent());
+    Backup recovered = recovered(id).orElseThrow();
+    assertThat(recovered.getMetadata().getNamespace()).isEqualTo(RECOVERY);
+    assertThat(recovered.getStatus().phase()).isEqualTo(Phase.STATUS_READY);
+    assertThat(recovered.getStatus().recoveredFromStore()).isTrue();
+    assertThat(recovered.getStatus().sha256()).isEqualTo(ready.getStatus().sha256());
+
+    // An explicit `kubectl delete backup` in a namespace that stays still deletes the archive.
+    await().atMost(TIMEOUT).until(() -> !client.resource(recovered).get().getMetadata().getFinalizers().isEmpty());
+    client.resource(recovered).delete();
+    await().atMost(TIMEOUT).until(() -> recovered(id).isEmpty());
+    assertThat(Path.of(ready.getStatus().location())).doesNotExist();
+  }
+
+  private static Optional<Backup> recovered(String id) {
+    return client.resources(Backup.class).inNamespace(RECOVERY).list().getItems().stream()
+        .filter(b -> b.getStatus() != null && id.equals(b.getStatus().id()))
+        .findFirst();
   }
 
   /** A Backup as archive recovery writes one: the annotation first (left alone by the reconciler), then status. */

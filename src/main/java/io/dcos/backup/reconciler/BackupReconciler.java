@@ -118,6 +118,10 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     String key = operationKey(backup);
     if (current != null && current.phase() != null && current.phase().isTerminal()) {
       queue.forget(key);
+      if (current.phase() == Phase.STATUS_READY) {
+        // Every existing Backup is reconciled at startup: the gauge comes back without waiting for a new backup.
+        completedAt(current).ifPresent(metrics::backupReadyObserved);
+      }
       return patchIfChanged(context, backup, current, withRestores(current, restoreRecords), UpdateControl.noUpdate());
     }
 
@@ -242,6 +246,20 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
       }
     }
     return DeleteControl.defaultDelete();
+  }
+
+  /** When a ready backup was completed: its completionTime, else (recovered from the store) when it was taken. */
+  private static Optional<Instant> completedAt(BackupStatus status) {
+    for (String time : new String[] {status.completionTime(), status.timestamp()}) {
+      if (time != null) {
+        try {
+          return Optional.of(Instant.parse(time));
+        } catch (java.time.format.DateTimeParseException e) {
+          // A hand-edited status: try the other one.
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   private static boolean notFinished(Restore restore) {

@@ -20,6 +20,7 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -196,10 +197,16 @@ class BackupDeletionTest {
     backup.getMetadata().setAnnotations(Map.of(ArchiveRecovery.ANNOTATION, id));
     backup.setSpec(new BackupSpec("pre-restore"));
     client.resource(backup).create();
-    client.resources(Backup.class).inNamespace(RECOVERY).withName(backup.getMetadata().getName()).editStatus(b -> {
-      b.setStatus(new BackupStatus(id, Phase.STATUS_READY, ComponentStatus.marathon(Phase.STATUS_READY), null, null,
-          null, "recovered (by the test)", null, null, null, null, null, null, Boolean.TRUE, null, null, null));
-      return b;
+    var object = client.resources(Backup.class).inNamespace(RECOVERY).withName(backup.getMetadata().getName());
+    // The operator adds its finalizer meanwhile: a status write on the version read before it is a 409, retried.
+    await().atMost(TIMEOUT).ignoreExceptionsInstanceOf(KubernetesClientException.class).until(() -> {
+      object.editStatus(b -> {
+        b.setStatus(new BackupStatus(id, Phase.STATUS_READY, ComponentStatus.marathon(Phase.STATUS_READY), null,
+            null, null, "recovered (by the test)", null, null, null, null, null, null, Boolean.TRUE, null, null,
+            null));
+        return b;
+      });
+      return true;
     });
     return backup.getMetadata().getName();
   }

@@ -12,21 +12,30 @@ import io.fabric8.generator.annotation.ValidationRule;
  * schema, and again by the operator.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-@ValidationRule(value = "!self.label.startsWith('..')", message = "label must not start with '..'", fieldPath = ".label")
+// The label prefix rule (ScheduleNames.PREFIX_PATTERN) in words, as for a Backup's label: the created label
+// <label>-<yyyyMMdd>-<HHmm> must start with two letters, digits or '_', so the prefix must, and has at least two.
+@ValidationRule(value = "size(self.label) >= 2 && !self.label.startsWith('.') && !self.label.startsWith('-') && "
+    + "!(self.label.charAt(1) in ['.', '-'])",
+    message = "label must be at least 2 characters and start with two letters, digits or '_' (not '.' or '-'): "
+        + "Backups are labelled <label>-<yyyyMMdd>-<HHmm>", fieldPath = ".label")
 public record BackupScheduleSpec(
     /** 5 cron fields (minute hour day-of-month month day-of-week), evaluated in UTC. */
     @Required String schedule,
     /**
-     * Prefix of each Backup's DC/OS label, which is {@code <label>-<yyyyMMdd>-<HHmm>} (fire time, UTC): 1–11
-     * characters of [A-Za-z0-9_.-] so the whole label stays within DC/OS's 25.
+     * Prefix of each Backup's DC/OS label, which is {@code <label>-<yyyyMMdd>-<HHmm>} (fire time, UTC): 2–11
+     * characters of [A-Za-z0-9_.-], the first two letters, digits or '_', so the whole label keeps the DC/OS rule.
      */
-    @Required @Pattern("^[A-Za-z0-9_.-]{1,11}$") String label,
+    @Required @Pattern("^[A-Za-z0-9_]{2}[A-Za-z0-9_.-]{0,9}$") String label,
     /** No new Backups while true (retention still applies). */
     Boolean suspend,
     /** Forbid (default): a fire time while a backup of this schedule runs is skipped. Allow: it is queued. */
     ConcurrencyPolicy concurrencyPolicy,
-    /** A fire time not started within this many seconds (operator down) is skipped. Unset: no deadline. */
-    @Min(0) Long startingDeadlineSeconds,
+    /**
+     * A fire time not started within this many seconds (operator down) is skipped. Unset: no deadline. At least 10,
+     * as Kubernetes CronJob advises: a run always starts a little after its fire time, so a smaller deadline would
+     * skip runs that were on time (0 skipped every one).
+     */
+    @Min(10) Long startingDeadlineSeconds,
     Retention retention,
     /** Passed to every Backup the schedule creates (see Backup's spec.consistency); unset: Fenced. */
     BackupSpec.Consistency consistency) {

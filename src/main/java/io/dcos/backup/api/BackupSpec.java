@@ -12,11 +12,16 @@ import io.fabric8.generator.annotation.ValidationRule;
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @ValidationRule(value = "self == oldSelf", message = "spec is immutable: create a new Backup instead")
-// RE2 (the API server's regex engine) has no look-ahead, so the ".." prefix rule is a CEL rule. It sits on the
-// type, not the component: a record component's annotation reaches both field and accessor and would be emitted twice.
-@ValidationRule(value = "!self.label.startsWith('..')", message = "label must not start with '..'", fieldPath = ".label")
+// The pattern is the DC/OS rule (BackupLabels.PATTERN): 3–25 characters of [A-Za-z0-9_.-], the first two letters,
+// digits or '_'. The API server reports a pattern failure as the bare regex, so a CEL rule says the same about the
+// first two characters in words (a real API server runs CEL rules next to a failed pattern and reports both). It
+// sits on the type, not the component: a record component's annotation reaches both field and accessor and would be
+// emitted twice. Only startsWith, size and charAt: constant cost, whatever the label's length.
+@ValidationRule(value = "!self.label.startsWith('.') && !self.label.startsWith('-') && (size(self.label) < 2 || "
+    + "!(self.label.charAt(1) in ['.', '-']))",
+    message = "label must start with two letters, digits or '_' (not '.' or '-')", fieldPath = ".label")
 public record BackupSpec(
-    @Required @Pattern("^[A-Za-z0-9_.-]{3,25}$") String label,
+    @Required @Pattern("^[A-Za-z0-9_]{2}[A-Za-z0-9_.-]{1,23}$") String label,
     /**
      * Fenced (DC/OS's way): Marathon is restarted so that no leader writes while the state is read. Online: read
      * while Marathon keeps running, and keep the snapshot only if it is proven consistent (nothing under the state

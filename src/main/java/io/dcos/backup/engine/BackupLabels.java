@@ -4,11 +4,19 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
-/** The DC/OS backup label rules and ID scheme, checked by the operator too: never trust that the API server did. */
+/**
+ * The DC/OS backup label rules and ID scheme, checked by the operator too: never trust that the API server did. The
+ * DC/OS backup service's rule: 3–25 characters matching {@code ^[A-Za-z0-9_][A-Za-z0-9_][A-Za-z0-9_.-]*$} — so a
+ * label starts with two letters, digits or underscores (not "..", "." or "-": the archive's file name and the
+ * {@code kubectl backup show <id>} argument start with it).
+ */
 public final class BackupLabels {
   public static final int MIN_LENGTH = 3;
   public static final int MAX_LENGTH = 25;
+  /** The DC/OS rule, as the CRD's pattern (RE2) writes it too. */
+  public static final String PATTERN = "^[A-Za-z0-9_]{2}[A-Za-z0-9_.-]{1,23}$";
   private static final Pattern ALLOWED = Pattern.compile("[A-Za-z0-9_.-]+");
+  private static final Pattern LEADING = Pattern.compile("[A-Za-z0-9_]");
   private static final Pattern BACKUP_ID = Pattern.compile(
       "[A-Za-z0-9_.-]{3,25}-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
 
@@ -26,8 +34,21 @@ public final class BackupLabels {
     if (!ALLOWED.matcher(label).matches()) {
       return Optional.of("label \"" + printable(label) + "\" may only contain the characters [A-Za-z0-9_.-]");
     }
-    if (label.startsWith("..")) {
-      return Optional.of("label \"" + printable(label) + "\" must not start with '..'");
+    return leadingProblem(label);
+  }
+
+  /**
+   * Empty when the first two characters are letters, digits or '_', else which one is not: the DC/OS rule that keeps
+   * a label (and the ID and archive name made from it) from starting with "..", "." or "-".
+   */
+  private static Optional<String> leadingProblem(String label) {
+    for (int i = 0; i < 2; i++) {
+      String c = label.substring(i, i + 1);
+      if (!LEADING.matcher(c).matches()) {
+        String where = i == 0 ? "start with '" + c + "'" : "have '" + c + "' as its second character";
+        return Optional.of("label \"" + printable(label) + "\" must not " + where
+            + ": its first two characters must be letters, digits or '_'");
+      }
     }
     return Optional.empty();
   }

@@ -12,6 +12,8 @@ import io.dcos.backup.engine.BackupLabels;
 import io.dcos.backup.engine.BackupOutcome;
 import io.dcos.backup.engine.BackupService;
 import io.dcos.backup.reconciler.OperationQueue.Operation;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -31,6 +33,7 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -44,6 +47,9 @@ import org.slf4j.LoggerFactory;
 public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backup> {
   private static final Logger log = LoggerFactory.getLogger(BackupReconciler.class);
   static final Duration POLL_WHILE_RUNNING = Duration.ofSeconds(5);
+  /** How soon a deletion that waits for a running backup or a restore looks again. */
+  static final Duration WAIT_WHILE_IN_USE = Duration.ofSeconds(2);
+  static final Duration WAIT_AFTER_FAILURE = Duration.ofSeconds(10);
 
   private final BackupService service;
   private final OperationQueue queue;
@@ -112,6 +118,10 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     String key = operationKey(backup);
     if (current != null && current.phase() != null && current.phase().isTerminal()) {
       queue.forget(key);
+      if (current.phase() == Phase.STATUS_READY) {
+        // Every existing Backup is reconciled at startup: the gauge comes back without waiting for a new backup.
+        completedAt(current).ifPresent(metrics::backupReadyObserved);
+      }
       return patchIfChanged(context, backup, current, withRestores(current, restoreRecords), UpdateControl.noUpdate());
     }
 
@@ -168,36 +178,108 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     return patchIfChanged(context, backup, current, next, whileRunning);
   }
 
+  /**
+   * Deleting a Backup deletes its archive — once nothing needs it — except when its namespace is being deleted: then
+   * only the object goes, the archive stays and archive recovery recreates the Backup in its recovery namespace.
+   */
   @Override
   public DeleteControl cleanup(Backup backup, Context<Backup> context) {
-    String key = operationKey(backup);
-    if (queue.isRunning(key)) {
-      return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(2));
+    try (LogContext ignored = LogContext.of(backup, backup.getStatus() == null ? null : backup.getStatus().id())) {
+      return cleanupInContext(backup, context);
     }
-    queue.forget(key);
-    List<String> activeRestores = restoresFor(backup).stream()
-        .filter(restore -> restore.getStatus() == null || restore.getStatus().phase() == null
-            || !restore.getStatus().phase().isTerminal())
-        .map(restore -> restore.getMetadata().getName())
-        .toList();
-    if (!activeRestores.isEmpty()) {
-      events.warning(backup, "DeletionWaiting", "archive kept while restore " + String.join(", ", activeRestores)
-          + " of it runs");
-      return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(2));
+  }
+
+  private DeleteControl cleanupInContext(Backup backup, Context<Backup> context) {
+    String key = operationKey(backup);
+    // forget() cancels a queued backup and drops a finished one in one step; a running one cannot be taken back.
+    // (Asking isRunning() first left a gap: a queued backup that started in between kept running without its
+    // finalizer, and its archive came back through archive recovery.)
+    if (!queue.forget(key) && queue.get(key).isPresent()) {
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(WAIT_WHILE_IN_USE);
     }
     String id = backup.getStatus() == null ? null : backup.getStatus().id();
+    String namespace = backup.getMetadata().getNamespace();
+    Optional<Boolean> namespaceGoing = namespaceBeingDeleted(namespace, context);
+    if (namespaceGoing.isEmpty()) {
+      events.warning(backup, "DeleteFailed", "could not read namespace " + namespace + " to tell whether it is being "
+          + "deleted (its archives are kept then); archive " + id + " kept, retrying");
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(WAIT_AFTER_FAILURE);
+    }
+    if (namespaceGoing.get()) {
+      // Backups survive the loss of their objects: only an explicit delete of the Backup deletes its archive.
+      log.info("namespace {} is being deleted or is gone: Backup {}/{} goes, its archive {} is kept (archive recovery "
+          + "recreates a Backup for it in the recovery namespace)", namespace, namespace, backup.getMetadata().getName(),
+          id);
+      return DeleteControl.defaultDelete();
+    }
+    List<String> waitingFor = new java.util.ArrayList<>();
+    List<String> restoresOfIt = restoresFor(backup).stream()
+        .filter(BackupReconciler::notFinished)
+        .map(restore -> restore.getMetadata().getName())
+        .toList();
+    if (!restoresOfIt.isEmpty()) {
+      waitingFor.add("restore " + String.join(", ", restoresOfIt) + " of it runs");
+    }
+    // A restore's safety snapshot is an archive too (recovered as a Backup): while the restore has not finished, it
+    // is what the restore rolls back to.
+    List<String> rollingBackToIt = id == null || restores == null ? List.of() : restores.list(restore ->
+            notFinished(restore) && restore.getStatus() != null && id.equals(restore.getStatus().safetySnapshotId()))
+        .map(restore -> restore.getMetadata().getNamespace() + "/" + restore.getMetadata().getName())
+        .sorted()
+        .toList();
+    if (!rollingBackToIt.isEmpty()) {
+      waitingFor.add("restore " + String.join(", ", rollingBackToIt) + ", which rolls back to it if it fails, has "
+          + "not finished");
+    }
+    if (!waitingFor.isEmpty()) {
+      events.warning(backup, "DeletionWaiting", "archive kept while " + String.join("; and while ", waitingFor));
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(WAIT_WHILE_IN_USE);
+    }
     if (id != null) {
       try {
         if (service.deleteArchive(id)) {
-          log.info("deleted archive {} of backup {}/{}", id, backup.getMetadata().getNamespace(),
-              backup.getMetadata().getName());
+          log.info("deleted archive {} of backup {}/{}", id, namespace, backup.getMetadata().getName());
         }
       } catch (IOException e) {
         events.warning(backup, "DeleteFailed", "could not delete archive " + id + ": " + e.getMessage());
-        return DeleteControl.noFinalizerRemoval().rescheduleAfter(Duration.ofSeconds(10));
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(WAIT_AFTER_FAILURE);
       }
     }
     return DeleteControl.defaultDelete();
+  }
+
+  /** When a ready backup was completed: its completionTime, else (recovered from the store) when it was taken. */
+  private static Optional<Instant> completedAt(BackupStatus status) {
+    for (String time : new String[] {status.completionTime(), status.timestamp()}) {
+      if (time != null) {
+        try {
+          return Optional.of(Instant.parse(time));
+        } catch (java.time.format.DateTimeParseException e) {
+          // A hand-edited status: try the other one.
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static boolean notFinished(Restore restore) {
+    return restore.getStatus() == null || restore.getStatus().phase() == null
+        || !restore.getStatus().phase().isTerminal();
+  }
+
+  /**
+   * True when the namespace has a deletionTimestamp (Terminating: Kubernetes is deleting everything in it) or is
+   * gone; empty when it cannot be read (then neither the archive nor the finalizer is given up).
+   */
+  private static Optional<Boolean> namespaceBeingDeleted(String namespace, Context<Backup> context) {
+    try {
+      Namespace found = context.getClient().namespaces().withName(namespace).get();
+      return Optional.of(found == null || found.getMetadata().getDeletionTimestamp() != null
+          || (found.getStatus() != null && "Terminating".equals(found.getStatus().getPhase())));
+    } catch (KubernetesClientException e) {
+      log.warn("could not read namespace {}: {}", namespace, failureMessage(e));
+      return Optional.empty();
+    }
   }
 
   private UpdateControl<Backup> patchIfChanged(Context<Backup> context, Backup backup, BackupStatus before,

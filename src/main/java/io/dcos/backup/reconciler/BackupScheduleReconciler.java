@@ -48,11 +48,15 @@ import org.slf4j.LoggerFactory;
  * → act (create the Backup due, delete what retention selects) → write status when it changed, and wake up at the
  * next fire time. When and what to delete are decided by {@link CronSchedule} and {@link RetentionPolicy}.
  */
-@ControllerConfiguration(name = "backupschedule")
+// Reconciled on every event, Delete included (no finalizer needed): a deleted schedule's metrics and in-memory
+// bookkeeping are dropped then.
+@ControllerConfiguration(name = "backupschedule", triggerReconcilerOnAllEvents = true)
 public final class BackupScheduleReconciler implements Reconciler<BackupSchedule> {
   private static final Logger log = LoggerFactory.getLogger(BackupScheduleReconciler.class);
   /** The longest sleep even when the next fire time is later: bounds the harm of a clock jump or a lost timer. */
   public static final Duration DEFAULT_MAX_WAIT = Duration.ofMinutes(10);
+  /** As Kubernetes CronJob advises (and the CRD's minimum): below this, on-time runs are skipped as too late. */
+  static final long MIN_STARTING_DEADLINE_SECONDS = 10;
   static final String READY = Condition.READY;
   static final String SUSPENDED = "Suspended";
   static final String BACKUP_FAILED = "BackupFailed";
@@ -102,6 +106,15 @@ public final class BackupScheduleReconciler implements Reconciler<BackupSchedule
 
   @Override
   public UpdateControl<BackupSchedule> reconcile(BackupSchedule schedule, Context<BackupSchedule> context) {
+    if (context.isPrimaryResourceDeleted() || context.isPrimaryResourceFinalStateUnknown()
+        || schedule.isMarkedForDeletion()) {
+      // Gone (or going): nothing to create or prune, and its series must not linger with a stale last success.
+      metrics.scheduleRemoved(metricName(schedule));
+      if (!schedule.isMarkedForDeletion()) {
+        handled.remove(schedule.getMetadata().getUid());
+      }
+      return UpdateControl.noUpdate();
+    }
     Instant now = clock.instant();
     BackupScheduleStatus current = schedule.getStatus();
     Draft draft = new Draft(current, schedule.getMetadata().getGeneration(), now);
@@ -169,8 +182,10 @@ public final class BackupScheduleReconciler implements Reconciler<BackupSchedule
     ScheduleNames.validatePrefix(spec.label()).ifPresent(problem -> {
       throw new IllegalArgumentException(problem);
     });
-    if (spec.startingDeadlineSeconds() != null && spec.startingDeadlineSeconds() < 0) {
-      throw new IllegalArgumentException("startingDeadlineSeconds must not be negative");
+    if (spec.startingDeadlineSeconds() != null && spec.startingDeadlineSeconds() < MIN_STARTING_DEADLINE_SECONDS) {
+      throw new IllegalArgumentException("startingDeadlineSeconds is " + spec.startingDeadlineSeconds()
+          + "; it must be at least " + MIN_STARTING_DEADLINE_SECONDS + " (or unset): a run always starts a little after "
+          + "its fire time, so a smaller deadline would skip runs that are on time");
     }
     return CronSchedule.parse(spec.schedule());
   }
@@ -418,8 +433,9 @@ public final class BackupScheduleReconciler implements Reconciler<BackupSchedule
 
   private UpdateControl<BackupSchedule> patchIfChanged(BackupSchedule schedule, BackupScheduleStatus before,
       BackupScheduleStatus after, Optional<Duration> wait) {
-    metrics.scheduleObserved(schedule.getMetadata().getNamespace() + "/" + schedule.getMetadata().getName(),
-        after.lastScheduleLagSeconds(), parse(after.lastSuccessfulTime()).orElse(null));
+    // From status: after an operator restart the first pass restores the series (lastSuccessfulTime is in status).
+    metrics.scheduleObserved(metricName(schedule), after.lastScheduleLagSeconds(),
+        parse(after.lastSuccessfulTime()).orElse(null));
     UpdateControl<BackupSchedule> control;
     if (Objects.equals(before, after)) {
       control = UpdateControl.noUpdate();
@@ -428,6 +444,11 @@ public final class BackupScheduleReconciler implements Reconciler<BackupSchedule
       control = UpdateControl.patchStatus(schedule);
     }
     return wait.map(control::rescheduleAfter).orElse(control);
+  }
+
+  /** The metrics' {@code schedule} label: {@code <namespace>/<name>}. */
+  private static String metricName(BackupSchedule schedule) {
+    return schedule.getMetadata().getNamespace() + "/" + schedule.getMetadata().getName();
   }
 
   /** The next status, starting from the current one. */

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -24,7 +25,7 @@ public final class OperationMetrics {
 
   /** Per schedule: how late its last run started, and when its newest ready backup was taken. */
   private record ScheduleGauges(java.util.concurrent.atomic.AtomicReference<Double> lagSeconds,
-      AtomicLong lastSuccessEpochSeconds) {}
+      AtomicLong lastSuccessEpochSeconds, List<io.micrometer.core.instrument.Meter> meters) {}
 
   public OperationMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -52,10 +53,18 @@ public final class OperationMetrics {
   void backupSucceeded(Duration took, long bytes, long znodes, Duration marathonLeaderless, Instant now) {
     counter("backup", "success").increment();
     timer("backup", "success").record(took);
-    lastBackupSuccess.set(now.getEpochSecond());
+    lastBackupSuccess.accumulateAndGet(now.getEpochSecond(), Math::max);
     lastArchiveBytes.set(bytes);
     lastArchiveZnodes.set(znodes);
     leaderless.record(marathonLeaderless.toMillis() / 1000.0);
+  }
+
+  /**
+   * A STATUS_READY Backup seen by a reconcile (at startup every existing one is): the last-success gauge is at least
+   * its completion time, so it does not read 0 after an operator restart or failover and fire a staleness alert.
+   */
+  void backupReadyObserved(Instant completedAt) {
+    lastBackupSuccess.accumulateAndGet(completedAt.getEpochSecond(), Math::max);
   }
 
   void backupFailed(Duration took) {
@@ -72,23 +81,32 @@ public final class OperationMetrics {
 
   void scheduleObserved(String schedule, Double lagSeconds, Instant lastSuccess) {
     ScheduleGauges gauges = schedules.computeIfAbsent(schedule, name -> {
-      ScheduleGauges created = new ScheduleGauges(new java.util.concurrent.atomic.AtomicReference<>(0.0),
-          new AtomicLong());
-      io.micrometer.core.instrument.Gauge.builder(PREFIX + "schedule_lag_seconds", created.lagSeconds(),
-              java.util.concurrent.atomic.AtomicReference::get)
-          .description("How late the schedule's last backup was created after its fire time")
-          .tag("schedule", name).register(registry);
-      io.micrometer.core.instrument.Gauge.builder(PREFIX + "schedule_last_successful_timestamp_seconds",
-              created.lastSuccessEpochSeconds(), AtomicLong::get)
-          .description("Fire time of the schedule's newest STATUS_READY backup")
-          .tag("schedule", name).register(registry);
-      return created;
+      var lag = new java.util.concurrent.atomic.AtomicReference<>(0.0);
+      var lastSuccessSeconds = new AtomicLong();
+      List<io.micrometer.core.instrument.Meter> meters = List.of(
+          io.micrometer.core.instrument.Gauge.builder(PREFIX + "schedule_lag_seconds", lag,
+                  java.util.concurrent.atomic.AtomicReference::get)
+              .description("How late the schedule's last backup was created after its fire time")
+              .tag("schedule", name).register(registry),
+          io.micrometer.core.instrument.Gauge.builder(PREFIX + "schedule_last_successful_timestamp_seconds",
+                  lastSuccessSeconds, AtomicLong::get)
+              .description("Fire time of the schedule's newest STATUS_READY backup")
+              .tag("schedule", name).register(registry));
+      return new ScheduleGauges(lag, lastSuccessSeconds, meters);
     });
     if (lagSeconds != null) {
       gauges.lagSeconds().set(lagSeconds);
     }
     if (lastSuccess != null) {
       gauges.lastSuccessEpochSeconds().set(lastSuccess.getEpochSecond());
+    }
+  }
+
+  /** A deleted schedule's series go with it: no stale last-success time for an alert to fire on. */
+  void scheduleRemoved(String schedule) {
+    ScheduleGauges gauges = schedules.remove(schedule);
+    if (gauges != null) {
+      gauges.meters().forEach(registry::remove);
     }
   }
 

@@ -69,6 +69,12 @@ class DeployRendersTest {
           assertThat(rule.getVerbs()).doesNotContain("*");
           assertThat(rule.getResources()).doesNotContain("*", "secrets");
         });
+    assertThat(role.getRules()).as("a deleted Backup's archive is kept when its namespace is being deleted: the "
+        + "operator reads the Namespace to tell").anySatisfy(rule -> {
+          assertThat(rule.getApiGroups()).containsExactly("");
+          assertThat(rule.getResources()).containsExactly("namespaces");
+          assertThat(rule.getVerbs()).containsExactly("get");
+        });
   }
 
   /** Archives stay 0600 in a 0700 directory the operator creates itself, and the kubelet leaves them alone. */

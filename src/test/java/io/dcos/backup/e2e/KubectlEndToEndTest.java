@@ -111,19 +111,31 @@ class KubectlEndToEndTest {
     Kubectl kubectl = kubectl(binary, "invalid");
     Path dotdot = writeBackup("bad-dotdot", "..x");
     Path tooShort = writeBackup("bad-short", "ab");
+    Path dash = writeBackup("bad-dash", "-abc");
 
+    // The pattern (the DC/OS rule) and the CEL rule saying it in words both fail, and a real API server reports both.
     Kubectl.Result startsWithDots = kubectl.run("apply", "-f", dotdot.toString());
     assertThat(startsWithDots.exitCode()).isNotZero();
-    assertThat(startsWithDots.err()).isEqualTo("The Backup \"bad-dotdot\" is invalid: spec.label: Invalid value: "
-        + "\"object\": label must not start with '..'\n");
+    assertThat(startsWithDots.err()).isEqualTo(badStart("bad-dotdot", "..x"));
+    Kubectl.Result startsWithDash = kubectl.run("apply", "-f", dash.toString());
+    assertThat(startsWithDash.exitCode()).isNotZero();
+    assertThat(startsWithDash.err()).isEqualTo(badStart("bad-dash", "-abc"));
 
     Kubectl.Result shortLabel = kubectl.run("apply", "-f", tooShort.toString());
     assertThat(shortLabel.exitCode()).isNotZero();
     assertThat(shortLabel.err()).isEqualTo("The Backup \"bad-short\" is invalid: spec.label: Invalid value: \"ab\": "
-        + "spec.label in body should match '^[A-Za-z0-9_.-]{3,25}$'\n");
+        + "spec.label in body should match '^[A-Za-z0-9_]{2}[A-Za-z0-9_.-]{1,23}$'\n");
 
     Kubectl.Result nothing = kubectl.run("get", "backups", "-o", "name");
     assertThat(nothing.out()).isEmpty();
+  }
+
+  /** What kubectl prints for a label that fails both the pattern and the CEL rule on its first two characters. */
+  private static String badStart(String name, String label) {
+    return "The Backup \"" + name + "\" is invalid: \n"
+        + "* spec.label: Invalid value: \"" + label + "\": spec.label in body should match "
+        + "'^[A-Za-z0-9_]{2}[A-Za-z0-9_.-]{1,23}$'\n"
+        + "* spec.label: Invalid value: \"object\": label must start with two letters, digits or '_' (not '.' or '-')\n";
   }
 
   @Test
@@ -154,7 +166,13 @@ class KubectlEndToEndTest {
     Kubectl.Result invalid = kubectl.run("backup", "create", "--label=..x");
     assertThat(invalid.exitCode()).isEqualTo(1);
     assertThat(invalid.err().lines().toList()).singleElement().asString()
-        .isEqualTo("error: invalid label: label \"..x\" must not start with '..'");
+        .isEqualTo("error: invalid label: label \"..x\" must not start with '.': its first two characters must be "
+            + "letters, digits or '_'");
+    Kubectl.Result secondDash = kubectl.run("backup", "create", "--label=a-bc");
+    assertThat(secondDash.exitCode()).isEqualTo(1);
+    assertThat(secondDash.err().lines().toList()).singleElement().asString()
+        .isEqualTo("error: invalid label: label \"a-bc\" must not have '-' as its second character: its first two "
+            + "characters must be letters, digits or '_'");
 
     Kubectl.Result unknown = kubectl.run("backup", "show", "nosuch-7c1e5a52-2f0c-4d6e-9a51-0d6f2c3b4a10");
     assertThat(unknown.exitCode()).isEqualTo(1);

@@ -59,7 +59,8 @@ class BackupReconcilerValidationTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"ab", "01234567890123456789012345", "..x", "a/b", "ünïcode", ""})
+  @ValueSource(strings = {"ab", "01234567890123456789012345", "..x", "a/b", "ünïcode", "", ".abc", "-abc", "a.bc",
+      "a-bc"})
   void invalidLabelEndsInErrorWithTheReason(String label) throws Exception {
     Backup backup = new Backup();
     backup.getMetadata().setName("bad");

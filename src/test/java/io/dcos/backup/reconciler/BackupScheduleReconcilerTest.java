@@ -149,6 +149,47 @@ class BackupScheduleReconcilerTest {
     });
   }
 
+  /**
+   * The last-success gauges live in memory, so a restarted operator (or a new leader) read 0 and a staleness alert
+   * fired. Now every STATUS_READY Backup the reconciler sees — at startup, all of them — raises the backup gauge to
+   * its completion time, and a schedule's gauge comes from its status. A deleted schedule's series go with it.
+   */
+  @Test
+  void lastSuccessGaugesSurviveARestartAndAScheduleTakesItsSeriesAlong() throws Exception {
+    create(schedule("gauged", "* * * * *", "gauged", null, null));
+    Instant fired = tick("gauged");
+    Backup ready = awaitBackup(backupName("gauged", fired), Phase.STATUS_READY);
+    String series = "{schedule=\"" + ns + "/gauged\"}";
+    await().atMost(TIMEOUT).until(() -> fired.toString().equals(get("gauged").getStatus().lastSuccessfulTime()));
+
+    stopOperator();
+    startOperator();
+
+    // Every ready Backup in the API (other tests' too) is observed: the gauge is the newest completion among them.
+    long newest = client.resources(Backup.class).inAnyNamespace().list().getItems().stream()
+        .filter(b -> b.getStatus() != null && b.getStatus().phase() == Phase.STATUS_READY)
+        .map(b -> b.getStatus().completionTime() != null ? b.getStatus().completionTime() : b.getStatus().timestamp())
+        .filter(java.util.Objects::nonNull)
+        .mapToLong(time -> Instant.parse(time).getEpochSecond())
+        .max().orElseThrow();
+    assertThat(newest).isGreaterThanOrEqualTo(Instant.parse(ready.getStatus().completionTime()).getEpochSecond());
+    await().atMost(TIMEOUT).untilAsserted(() -> {
+      String scrape = operator.registry().scrape();
+      assertThat(metric(scrape, "marathon_backup_backup_last_successful_timestamp_seconds"))
+          .as("not 0 after a restart").isEqualTo((double) newest);
+      assertThat(metric(scrape, "marathon_backup_schedule_last_successful_timestamp_seconds" + series))
+          .isEqualTo((double) fired.getEpochSecond());
+    });
+    assertThat(metric(operator.registry().scrape(), "marathon_backup_backups_total{outcome=\"success\"}"))
+        .as("no backup ran in this process: the gauge came from what it observed").isZero();
+
+    client.resources(BackupSchedule.class).inNamespace(ns).withName("gauged").delete();
+    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(operator.registry().scrape())
+        .doesNotContain("schedule=\"" + ns + "/gauged\""));
+    assertThat(metric(operator.registry().scrape(), "marathon_backup_backup_last_successful_timestamp_seconds"))
+        .isEqualTo((double) newest);
+  }
+
   private static double metric(String scrape, String series) {
     return scrape.lines().filter(line -> line.startsWith(series + " "))
         .mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1).trim()))

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.dcos.backup.api.Backup;
+import io.dcos.backup.api.BackupSchedule;
+import io.dcos.backup.api.BackupScheduleSpec;
 import io.dcos.backup.api.BackupSpec;
 import io.dcos.backup.api.Phase;
 import io.dcos.backup.api.Restore;
@@ -38,6 +40,10 @@ class BadInputTest {
     ns = ApiObjects.createNamespace(client, "bad-input");
   }
 
+  private static final String PATTERN = "spec.label in body should match '^[A-Za-z0-9_]{2}[A-Za-z0-9_.-]{1,23}$'";
+  private static final String LEADING = "spec.label: Invalid value: \"object\": label must start with two letters, "
+      + "digits or '_' (not '.' or '-')";
+
   @ParameterizedTest
   @CsvSource(delimiter = '|', value = {
       "ab            | should match",
@@ -46,7 +52,11 @@ class BadInputTest {
       "-x            | should match",
       "a/b           | should match",
       "ünïcode       | should match",
-      "..x           | label must not start with '..'"})
+      "..x           | label must start with two letters, digits or '_' (not '.' or '-')",
+      ".abc          | label must start with two letters, digits or '_' (not '.' or '-')",
+      "-abc          | label must start with two letters, digits or '_' (not '.' or '-')",
+      "a.bc          | label must start with two letters, digits or '_' (not '.' or '-')",
+      "a-bc          | label must start with two letters, digits or '_' (not '.' or '-')"})
   void invalidLabelsAreRejectedByTheApiServerWithTheReason(String label, String reason) {
     Backup backup = backup("invalid-" + Integer.toHexString(label.hashCode()), label);
     assertThatThrownBy(() -> client.resource(backup).create())
@@ -56,6 +66,78 @@ class BadInputTest {
         });
     assertThat(client.resources(Backup.class).inNamespace(ns).withName(backup.getMetadata().getName()).get())
         .isNull();
+  }
+
+  /**
+   * A label of allowed characters and length whose first two characters are not letters, digits or '_': refused by
+   * the pattern (the DC/OS rule) and, in words, by the CEL rule — both, as a real API server reports them (it runs
+   * CEL rules next to a failed pattern). Before, such a label was accepted and always failed later (BackupFailed).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {".abc", "-abc", "a.bc", "a-bc", "..x", "_-x"})
+  void aLabelMustStartWithTwoLettersDigitsOrUnderscores(String label) {
+    Backup backup = backup("leading-" + Integer.toHexString(label.hashCode()), label);
+    assertThatThrownBy(() -> client.resource(backup).create())
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+          assertThat(e.getCode()).isEqualTo(422);
+          assertThat(e.getStatus().getMessage()).isEqualTo("Backup.backup.dcos.io \"" + backup.getMetadata().getName()
+              + "\" is invalid: [spec.label: Invalid value: \"" + label + "\": " + PATTERN + ", " + LEADING + "]");
+        });
+    assertThat(client.resources(Backup.class).inNamespace(ns).withName(backup.getMetadata().getName()).get())
+        .isNull();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"_ab", "A1-.-"})
+  void labelsStartingWithTwoLettersDigitsOrUnderscoresAreAccepted(String label) {
+    Backup backup = backup("leading-ok-" + Integer.toHexString(label.hashCode()), label);
+    client.resource(backup).create();
+    awaitPhase(Backup.class, backup.getMetadata().getName(), Phase.STATUS_READY);
+  }
+
+  /**
+   * A schedule's Backups are labelled {@code <label>-<yyyyMMdd>-<HHmm>}: a prefix whose first two characters are not
+   * letters, digits or '_' — or a single character, which puts the '-' second — could never make a valid label.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"x", "-x", ".", ".ab", "-ab", "a.b", "a-b", "..ab"})
+  void aSchedulePrefixThatCannotYieldAValidLabelIsRejected(String prefix) {
+    BackupSchedule schedule = new BackupSchedule();
+    schedule.getMetadata().setName("prefix-" + Integer.toHexString(prefix.hashCode()));
+    schedule.getMetadata().setNamespace(ns);
+    schedule.setSpec(new BackupScheduleSpec("0 3 * * *", prefix, null, null, null, null));
+    assertThatThrownBy(() -> client.resource(schedule).create())
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+          assertThat(e.getCode()).isEqualTo(422);
+          assertThat(e.getStatus().getMessage()).isEqualTo("BackupSchedule.backup.dcos.io \""
+              + schedule.getMetadata().getName() + "\" is invalid: [spec.label: Invalid value: \"" + prefix + "\": "
+              + "spec.label in body should match '^[A-Za-z0-9_]{2}[A-Za-z0-9_.-]{0,9}$', spec.label: Invalid value: "
+              + "\"object\": label must be at least 2 characters and start with two letters, digits or '_' (not '.' "
+              + "or '-'): Backups are labelled <label>-<yyyyMMdd>-<HHmm>]");
+        });
+    assertThat(client.resources(BackupSchedule.class).inNamespace(ns).withName(schedule.getMetadata().getName())
+        .get()).isNull();
+  }
+
+  /** Every run starts a little after its fire time: a deadline below 10 s (0 skipped every run) is refused. */
+  @ParameterizedTest
+  @ValueSource(longs = {0, 9})
+  void aStartingDeadlineBelowTenSecondsIsRejected(long seconds) {
+    BackupSchedule schedule = new BackupSchedule();
+    schedule.getMetadata().setName("deadline-" + seconds);
+    schedule.getMetadata().setNamespace(ns);
+    schedule.setSpec(new BackupScheduleSpec("0 3 * * *", "nightly", true, null, seconds, null));
+    assertThatThrownBy(() -> client.resource(schedule).create())
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+          assertThat(e.getCode()).isEqualTo(422);
+          assertThat(e.getStatus().getMessage()).isEqualTo("BackupSchedule.backup.dcos.io \"deadline-" + seconds
+              + "\" is invalid: spec.startingDeadlineSeconds: Invalid value: " + seconds
+              + ": spec.startingDeadlineSeconds in body should be greater than or equal to 10");
+        });
+    schedule.getMetadata().setName("deadline-ten");
+    schedule.setSpec(new BackupScheduleSpec("0 3 * * *", "nightly", true, null, 10L, null));
+    client.resource(schedule).create();
+    client.resource(schedule).delete();
   }
 
   @Test

@@ -118,10 +118,24 @@ final class CrdAdmission {
         errors.add(fieldError);
       }
     }
-    if (errors.isEmpty()) {
+    // As the API server's customResourceStrategy: CEL rules run next to schema errors (a failed pattern, a bound)
+    // and are reported after them, unless an error leaves the object unfit for evaluation (a missing required field,
+    // a wrong type, an unsupported enum value, too long, too many) — then one error says they were not checked.
+    if (errors.stream().noneMatch(e -> BLOCKING.contains(e.reason()))) {
       runRules(schema, object, oldObject, "", errors, true);
+    } else if (hasRules(schema)) {
+      errors.add(new FieldError("<nil>", "FieldValueInvalid", "Invalid value: \"null\": some validation rules were "
+          + "not checked because the object was invalid; correct the existing errors to complete validation"));
     }
     return errors;
+  }
+
+  /** Error types the API server treats as blocking CEL evaluation (apiextensions' hasBlockingErr). */
+  private static final Set<String> BLOCKING = Set.of("FieldValueNotSupported", "FieldValueRequired",
+      "FieldValueTooLong", "FieldValueTooMany", "FieldValueTypeInvalid");
+
+  private static boolean hasRules(JsonNode schema) {
+    return schema.findValue("x-kubernetes-validations") != null;
   }
 
   private static JsonNode schemaOf(CustomResourceDefinitionVersion version) {

@@ -55,8 +55,24 @@ class GeneratedCrdsTest {
     assertThatThrownBy(() -> client.genericKubernetesResources(EmbeddedKubeApiTest.BACKUPS).inNamespace("default")
         .resource(object("Backup", "dots", Map.of("label", "..dots"))).create())
         .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getStatus().getMessage())
-            .isEqualTo("Backup.backup.dcos.io \"dots\" is invalid: spec.label: Invalid value: \"object\": "
-                + "label must not start with '..'"));
+            .isEqualTo("Backup.backup.dcos.io \"dots\" is invalid: [spec.label: Invalid value: \"..dots\": "
+                + "spec.label in body should match '^[A-Za-z0-9_]{2}[A-Za-z0-9_.-]{1,23}$', "
+                + "spec.label: Invalid value: \"object\": label must start with two letters, digits or '_' "
+                + "(not '.' or '-')]"));
+  }
+
+  /**
+   * As a real API server: a missing required field blocks CEL evaluation, and one more error says the rules were not
+   * checked; a failed pattern does not block it (see celRuleWithFieldPathReportsTheField).
+   */
+  @Test
+  void aBlockingSchemaErrorSkipsTheCelRulesAndSaysSo() {
+    assertThatThrownBy(() -> client.genericKubernetesResources(EmbeddedKubeApiTest.BACKUPS).inNamespace("default")
+        .resource(object("Backup", "nolabel", Map.of("consistency", "Online"))).create())
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getStatus().getMessage())
+            .isEqualTo("Backup.backup.dcos.io \"nolabel\" is invalid: [spec.label: Required value, <nil>: Invalid "
+                + "value: \"null\": some validation rules were not checked because the object was invalid; correct "
+                + "the existing errors to complete validation]"));
   }
 
   @Test

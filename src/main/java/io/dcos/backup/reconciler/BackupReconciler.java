@@ -328,7 +328,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
           case FENCED_FALLBACK -> "Marathon kept writing during every online attempt, so it was fenced after all; "
               + "Marathon had no leader for " + seconds(outcome.marathonLeaderless()) + " s";
           case FENCED -> "Marathon had no leader for " + seconds(outcome.marathonLeaderless()) + " s";
-        };
+        } + (outcome.warning() == null ? "" : "; but " + outcome.warning());
     return new StatusBuilder(current, generation, clock)
         .phase(Phase.STATUS_READY)
         .id(manifest.id())

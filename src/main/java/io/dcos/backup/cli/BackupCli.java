@@ -20,11 +20,15 @@ import io.dcos.backup.api.RestoreRecord;
 import io.dcos.backup.api.RestoreSpec;
 import io.dcos.backup.api.RestoreStatus;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -39,6 +43,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -276,8 +283,10 @@ final class BackupCli implements AutoCloseable {
   }
 
   /**
-   * Polls the object until its phase is terminal, printing each change of phase or message (and the backup ID the
-   * moment it is assigned, first, on a line of its own).
+   * Follows the object until its phase is terminal, printing each change of phase or message (and the backup ID the
+   * moment it is assigned, first, on a line of its own). A watch from the object's resourceVersion delivers every
+   * status the operator writes, so a phase that lasts less than a poll interval is still shown; a GET every
+   * {@link #POLL} without news covers a watch that is refused or drops.
    */
   private <T extends HasMetadata> T follow(Class<T> type, String name, Duration timeout, Function<T, Phase> phase,
       Function<T, String> message, Function<T, String> id) {
@@ -285,33 +294,79 @@ final class BackupCli implements AutoCloseable {
     long deadline = started + timeout.toNanos();
     String printedId = null;
     String last = null;
-    while (true) {
-      T current = api(() -> client.resources(type).inNamespace(namespace).withName(name).get());
-      if (current == null) {
-        throw new UserError(type.getSimpleName() + " " + namespace + "/" + name + " was deleted while waiting for it");
+    BlockingQueue<Optional<T>> updates = new LinkedBlockingQueue<>();
+    T current = get(type, name);
+    Watch watch = current == null ? null : watchFrom(type, name, current.getMetadata().getResourceVersion(), updates);
+    try {
+      while (true) {
+        if (current == null) {
+          throw new UserError(type.getSimpleName() + " " + namespace + "/" + name
+              + " was deleted while waiting for it");
+        }
+        String currentId = id.apply(current);
+        if (currentId != null && printedId == null) {
+          printedId = currentId;
+          out.println(currentId);
+        }
+        Phase p = phase.apply(current);
+        String m = message.apply(current);
+        String line = (p == null ? "waiting for the operator" : p.name()) + (m == null ? "" : "  " + oneLine(m));
+        boolean quietStart = p == null && System.nanoTime() - started < QUIET_START.toNanos();
+        if (!line.equals(last) && !quietStart) {
+          out.println(LocalTime.now().truncatedTo(ChronoUnit.SECONDS).format(CLOCK) + "  " + line);
+          last = line;
+        }
+        out.flush();
+        if (p != null && p.isTerminal()) {
+          return current;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new UserError("timed out after " + timeout.toSeconds() + "s waiting for " + type.getSimpleName() + " "
+              + namespace + "/" + name + " (still " + (p == null ? "without status" : p.name()) + ")");
+        }
+        Optional<T> update = nextUpdate(updates);
+        current = update != null ? update.orElse(null) : get(type, name);
       }
-      String currentId = id.apply(current);
-      if (currentId != null && printedId == null) {
-        printedId = currentId;
-        out.println(currentId);
+    } finally {
+      if (watch != null) {
+        watch.close();
       }
-      Phase p = phase.apply(current);
-      String m = message.apply(current);
-      String line = (p == null ? "waiting for the operator" : p.name()) + (m == null ? "" : "  " + oneLine(m));
-      boolean quietStart = p == null && System.nanoTime() - started < QUIET_START.toNanos();
-      if (!line.equals(last) && !quietStart) {
-        out.println(LocalTime.now().truncatedTo(ChronoUnit.SECONDS).format(CLOCK) + "  " + line);
-        last = line;
-      }
-      out.flush();
-      if (p != null && p.isTerminal()) {
-        return current;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new UserError("timed out after " + timeout.toSeconds() + "s waiting for " + type.getSimpleName() + " "
-            + namespace + "/" + name + " (still " + (p == null ? "without status" : p.name()) + ")");
-      }
-      sleep();
+    }
+  }
+
+  private <T extends HasMetadata> T get(Class<T> type, String name) {
+    return api(() -> client.resources(type).inNamespace(namespace).withName(name).get());
+  }
+
+  /** A watch feeding {@code updates} (empty = deleted), or null when the API refuses it (polling then suffices). */
+  private <T extends HasMetadata> Watch watchFrom(Class<T> type, String name,
+      String resourceVersion, BlockingQueue<Optional<T>> updates) {
+    try {
+      return client.resources(type).inNamespace(namespace).withName(name).watch(
+          new ListOptionsBuilder().withResourceVersion(resourceVersion).build(),
+          new Watcher<T>() {
+            @Override
+            public void eventReceived(Action action, T resource) {
+              updates.add(action == Action.DELETED ? Optional.empty() : Optional.of(resource));
+            }
+
+            @Override
+            public void onClose(WatcherException cause) {
+              // the GET every POLL takes over
+            }
+          });
+    } catch (KubernetesClientException refused) {
+      return null;
+    }
+  }
+
+  /** The next watched version within {@link #POLL}, or null when there was none (then the caller GETs). */
+  private static <T> Optional<T> nextUpdate(BlockingQueue<Optional<T>> updates) {
+    try {
+      return updates.poll(POLL.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UserError("interrupted");
     }
   }
 

@@ -100,9 +100,8 @@ public final class OperationQueue implements AutoCloseable {
       transition(key, State.FAILED, null, null, e);
     } catch (Error e) {
       // Out of memory, say: the object must still reach a terminal phase rather than show RUNNING for ever.
+      LOG.error("backup or restore {} aborted by {}", key, e.toString());
       transition(key, State.FAILED, null, null, new Exception("operation aborted: " + e, e));
-      onChange.run();
-      throw e;
     }
     onChange.run();
   }

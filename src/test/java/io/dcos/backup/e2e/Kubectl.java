@@ -68,11 +68,17 @@ record Kubectl(String name, Path binary, Path kubeconfig, Path home, Path plugin
     }
   }
 
-  /** The default kubectl and, when the machine has versioned ones, the oldest of them. */
-  static List<Path> defaultAndOldest() {
+  /** The default kubectl and, when the machine has versioned ones, the oldest and the newest of them. */
+  static List<Path> defaultOldestAndNewest() {
     List<Path> binaries = new ArrayList<>();
     binaries.add(defaultBinary());
-    versionedBinaries().stream().findFirst().ifPresent(binaries::add);
+    List<Path> versioned = versionedBinaries();
+    if (!versioned.isEmpty()) {
+      binaries.add(versioned.get(0));
+      if (versioned.size() > 1) {
+        binaries.add(versioned.get(versioned.size() - 1));
+      }
+    }
     return binaries;
   }
 

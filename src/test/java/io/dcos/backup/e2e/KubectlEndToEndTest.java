@@ -35,7 +35,7 @@ class KubectlEndToEndTest {
   }
 
   static Stream<Path> kubectls() {
-    return Kubectl.defaultAndOldest().stream();
+    return Kubectl.defaultOldestAndNewest().stream();
   }
 
   private Kubectl kubectl(Path binary, String namespacePrefix) throws Exception {

@@ -165,6 +165,8 @@ class OperatorEndToEndTest {
     String ns = namespace("metrics");
     create(backup(ns, "measured", "measured"));
     awaitPhase(Backup.class, ns, "measured", Phase.STATUS_READY);
+    create(ApiObjects.restore(ns, "measured-restore", new RestoreSpec(null, "measured")));
+    awaitPhase(Restore.class, ns, "measured-restore", Phase.STATUS_READY);
     java.net.URI management = world.operatorManagementUrl().orElseThrow();
     var http = java.net.http.HttpClient.newHttpClient();
     java.util.function.Function<String, java.net.http.HttpResponse<String>> get = path -> {
@@ -184,8 +186,11 @@ class OperatorEndToEndTest {
       assertThat(metricValue(metrics, "marathon_backup_backup_last_successful_timestamp_seconds"))
           .isGreaterThan(Instant.now().minusSeconds(600).getEpochSecond());
       assertThat(metricValue(metrics, "marathon_backup_backup_archive_znodes")).isPositive();
-      assertThat(metrics).contains("marathon_backup_marathon_leaderless_seconds_count",
-          "marathon_backup_backup_duration_seconds_bucket");
+      assertThat(metricValue(metrics, "marathon_backup_restores_total{outcome=\"success\"}")).isGreaterThanOrEqualTo(1);
+      assertThat(metricValue(metrics, "marathon_backup_marathon_leaderless_seconds_count")).isGreaterThanOrEqualTo(2);
+      assertThat(metricValue(metrics, "marathon_backup_marathon_leaderless_seconds_sum")).isPositive();
+      assertThat(metrics).contains("marathon_backup_backup_duration_seconds_bucket",
+          "marathon_backup_restore_duration_seconds_bucket");
     });
   }
 

@@ -9,7 +9,6 @@ import io.dcos.backup.api.Phase;
 import io.dcos.backup.api.Restore;
 import io.dcos.backup.api.RestoreSpec;
 import io.dcos.backup.engine.ProgressListener;
-import io.dcos.backup.marathon.FenceOptions;
 import io.dcos.backup.sandbox.ApiObjects;
 import io.dcos.backup.sandbox.EmbeddedWorld;
 import io.dcos.backup.sandbox.SharedWorld;
@@ -58,12 +57,7 @@ class RbacCoversTheOperatorTest {
   void everyRequestTheOperatorMakesIsGranted() throws Exception {
     List<PolicyRule> rules = DeployRendersTest.only(DeployRendersTest.render(), ClusterRole.class).getRules();
     List<RecordedRequest> operatorRequests = new CopyOnWriteArrayList<>();
-    try (EmbeddedWorld world = EmbeddedWorld.builder()
-        .marathonInstances(2)
-        .simulatorOptions(SharedWorld.fastSimulator())
-        .fenceOptions(new FenceOptions(Duration.ofSeconds(20), Duration.ofSeconds(60), Duration.ofSeconds(60),
-            Duration.ofMillis(50)))
-        .backupDirectory(Files.createTempDirectory("rbac-audit"))
+    try (EmbeddedWorld world = SharedWorld.builder(2, "rbac-audit")
         .withOperator(false)
         .start()) {
       world.kubeApi().onRequest(request -> {

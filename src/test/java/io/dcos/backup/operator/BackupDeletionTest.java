@@ -10,7 +10,6 @@ import io.dcos.backup.api.ComponentStatus;
 import io.dcos.backup.api.Phase;
 import io.dcos.backup.api.Restore;
 import io.dcos.backup.api.RestoreSpec;
-import io.dcos.backup.marathon.FenceOptions;
 import io.dcos.backup.reconciler.ArchiveRecovery;
 import io.dcos.backup.reconciler.OperationQueue;
 import io.dcos.backup.sandbox.ApiObjects;
@@ -21,7 +20,6 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -50,12 +48,7 @@ class BackupDeletionTest {
 
   @BeforeAll
   static void start() throws Exception {
-    world = EmbeddedWorld.builder()
-        .marathonInstances(1)
-        .simulatorOptions(SharedWorld.fastSimulator())
-        .fenceOptions(new FenceOptions(Duration.ofSeconds(20), Duration.ofSeconds(60), Duration.ofSeconds(60),
-            Duration.ofMillis(50)))
-        .backupDirectory(Files.createTempDirectory("deletion-backups"))
+    world = SharedWorld.builder(1, "deletion-backups")
         .withOperator(false)
         .start();
     client = world.client();

@@ -15,14 +15,12 @@ import io.dcos.backup.api.Condition;
 import io.dcos.backup.api.Phase;
 import io.dcos.backup.api.Restore;
 import io.dcos.backup.api.RestoreSpec;
-import io.dcos.backup.marathon.FenceOptions;
 import io.dcos.backup.sandbox.EmbeddedWorld;
 import io.dcos.backup.sandbox.SharedWorld;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.dcos.backup.operator.OperatorRuntime;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -52,12 +50,7 @@ class BackupScheduleReconcilerTest {
   @BeforeAll
   static void startWorld() throws Exception {
     // A world of its own: the shared one's operator uses the system clock and would act on these objects too.
-    world = EmbeddedWorld.builder()
-        .marathonInstances(1)
-        .simulatorOptions(SharedWorld.fastSimulator())
-        .fenceOptions(new FenceOptions(Duration.ofSeconds(20), Duration.ofSeconds(60), Duration.ofSeconds(60),
-            Duration.ofMillis(50)))
-        .backupDirectory(Files.createTempDirectory("schedule-backups"))
+    world = SharedWorld.builder(1, "schedule-backups")
         .withOperator(false)
         .start();
     client = world.client();

@@ -17,17 +17,24 @@ public final class SharedWorld {
 
   public static synchronized EmbeddedWorld get() throws Exception {
     if (world == null) {
-      world = EmbeddedWorld.builder()
-          .marathonInstances(3)
-          .simulatorOptions(fastSimulator())
-          .fenceOptions(new FenceOptions(Duration.ofSeconds(20), Duration.ofSeconds(60), Duration.ofSeconds(60),
-              Duration.ofMillis(50)))
-          .backupDirectory(Files.createTempDirectory("shared-world-backups"))
-          .start();
+      world = builder(3, "shared-world-backups").start();
       EmbeddedWorld started = world;
       Runtime.getRuntime().addShutdownHook(new Thread(started::close, "shared-world-shutdown"));
     }
     return world;
+  }
+
+  /**
+   * A world with the shared one's test settings (fast simulator, test fence timeouts, a fresh backup directory), for
+   * tests that need one of their own — typically with {@code .withOperator(false)}, to start the operator themselves.
+   */
+  public static EmbeddedWorld.Builder builder(int marathonInstances, String backupDirectoryPrefix) throws Exception {
+    return EmbeddedWorld.builder()
+        .marathonInstances(marathonInstances)
+        .simulatorOptions(fastSimulator())
+        .fenceOptions(new FenceOptions(Duration.ofSeconds(20), Duration.ofSeconds(60), Duration.ofSeconds(60),
+            Duration.ofMillis(50)))
+        .backupDirectory(Files.createTempDirectory(backupDirectoryPrefix));
   }
 
   /** Marathon restarts within a fraction of a second, so fenced operations stay quick in tests. */

@@ -143,7 +143,7 @@ public final class RestoreReconciler implements Reconciler<Restore> {
       return patchIfChanged(context, restore, current, failed(current, generation, "InvalidSpec",
           "spec.backupId \"" + spec.backupId() + "\" is not a backup ID (<label>-<uuid>)"), null);
     }
-    Optional<Backup> backup = findBackup(namespace, spec);
+    Optional<Backup> backup = findBackup(namespace, spec).or(() -> findBackupLive(context, namespace, spec));
     if (backup.isEmpty()) {
       return patchIfChanged(context, restore, current, failed(current, generation, "BackupNotFound",
           reference + " not found in namespace " + namespace), null);
@@ -187,6 +187,20 @@ public final class RestoreReconciler implements Reconciler<Restore> {
     }
     return backups.list(namespace, backup -> backup.getStatus() != null
         && spec.backupId().equals(backup.getStatus().id())).findFirst();
+  }
+
+  /**
+   * "Not found" ends the Restore, so the informer cache alone must not decide it: a Backup created a moment before
+   * the Restore (one `kubectl apply` of both, one GitOps sync) may not be in it yet. Asked only on that path.
+   */
+  private static Optional<Backup> findBackupLive(Context<Restore> context, String namespace, RestoreSpec spec) {
+    var inNamespace = context.getClient().resources(Backup.class).inNamespace(namespace);
+    if (spec.backupName() != null) {
+      return Optional.ofNullable(inNamespace.withName(spec.backupName()).get());
+    }
+    return inNamespace.list().getItems().stream()
+        .filter(backup -> backup.getStatus() != null && spec.backupId().equals(backup.getStatus().id()))
+        .findFirst();
   }
 
   private static RestoreStatus withTimes(RestoreStatus status, Operation operation) {

@@ -649,7 +649,8 @@ public final class BackupService implements AutoCloseable {
   }
 
   private MarathonClient marathonClient() {
-    return new MarathonClient(config.marathonUrl(), config.marathonCredentials(), config.marathonRequestTimeout());
+    return new MarathonClient(config.marathonUrl(), config.marathonCredentials(), config.marathonRequestTimeout(),
+        config.marathonTrust());
   }
 
   private synchronized CuratorFramework zookeeper() throws OperationFailedException {

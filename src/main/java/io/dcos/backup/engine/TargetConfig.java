@@ -2,6 +2,7 @@ package io.dcos.backup.engine;
 
 import io.dcos.backup.marathon.FenceOptions;
 import io.dcos.backup.marathon.MarathonCredentials;
+import io.dcos.backup.marathon.TlsTrust;
 import io.dcos.backup.zookeeper.ZkTarget;
 import java.net.URI;
 import java.nio.file.Path;
@@ -16,7 +17,16 @@ public record TargetConfig(
     FenceOptions fence,
     Duration zkSessionTimeout,
     Duration zkConnectTimeout,
-    Duration marathonRequestTimeout) {
+    Duration marathonRequestTimeout,
+    TlsTrust marathonTrust) {
+
+  /** Trusting the JVM's default CAs for HTTPS to Marathon. */
+  public TargetConfig(ZkTarget zookeeper, URI marathonUrl, MarathonCredentials marathonCredentials,
+      Path backupDirectory, FenceOptions fence, Duration zkSessionTimeout, Duration zkConnectTimeout,
+      Duration marathonRequestTimeout) {
+    this(zookeeper, marathonUrl, marathonCredentials, backupDirectory, fence, zkSessionTimeout, zkConnectTimeout,
+        marathonRequestTimeout, TlsTrust.jvmDefault());
+  }
 
   public static TargetConfig of(ZkTarget zookeeper, URI marathonUrl, MarathonCredentials credentials, Path backupDirectory) {
     return new TargetConfig(zookeeper, marathonUrl, credentials, backupDirectory, FenceOptions.defaults(),
@@ -25,11 +35,17 @@ public record TargetConfig(
 
   public TargetConfig withZkSessionTimeout(Duration timeout) {
     return new TargetConfig(zookeeper, marathonUrl, marathonCredentials, backupDirectory, fence, timeout,
-        zkConnectTimeout, marathonRequestTimeout);
+        zkConnectTimeout, marathonRequestTimeout, marathonTrust);
   }
 
   public TargetConfig withFence(FenceOptions fenceOptions) {
     return new TargetConfig(zookeeper, marathonUrl, marathonCredentials, backupDirectory, fenceOptions,
-        zkSessionTimeout, zkConnectTimeout, marathonRequestTimeout);
+        zkSessionTimeout, zkConnectTimeout, marathonRequestTimeout, marathonTrust);
+  }
+
+  /** The CAs HTTPS to Marathon trusts (DC/OS: the cluster CA). */
+  public TargetConfig withMarathonTrust(TlsTrust trust) {
+    return new TargetConfig(zookeeper, marathonUrl, marathonCredentials, backupDirectory, fence, zkSessionTimeout,
+        zkConnectTimeout, marathonRequestTimeout, trust);
   }
 }

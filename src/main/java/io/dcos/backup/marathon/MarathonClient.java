@@ -19,6 +19,9 @@ import java.util.Optional;
 /**
  * A minimal client of Marathon's REST API: leader, abdication, info, ping. Thread-safe.
  *
+ * <p>The base URL may carry a path, as Marathon behind DC/OS's Admin Router does
+ * ({@code https://<master>/service/marathon}): every request keeps it. HTTPS trusts only what {@link TlsTrust} says.
+ *
  * <p>Every failure is a {@link MarathonException} whose message names this Marathon (its URL without any
  * user-info), the request, and the problem. Credentials never appear in messages or logs.
  */
@@ -31,18 +34,30 @@ public final class MarathonClient {
   private final String display;
   private final MarathonCredentials credentials;
   private final Duration requestTimeout;
+  private final TlsTrust trust;
+  /** A leader's own address ({@link #forLeader}), which the configured URL can stand in for. */
+  private final boolean direct;
   private final HttpClient http;
 
+  /** HTTPS trusting the JVM's default CAs. */
   public MarathonClient(URI baseUrl, MarathonCredentials credentials, Duration requestTimeout) {
-    this(baseUrl, credentials, requestTimeout,
+    this(baseUrl, credentials, requestTimeout, TlsTrust.jvmDefault());
+  }
+
+  public MarathonClient(URI baseUrl, MarathonCredentials credentials, Duration requestTimeout, TlsTrust trust) {
+    this(baseUrl, credentials, requestTimeout, trust, false,
         HttpClient.newBuilder()
             .connectTimeout(requestTimeout)
             .followRedirects(HttpClient.Redirect.NEVER)
+            .sslContext(trust.sslContext())
             .build());
   }
 
-  private MarathonClient(URI baseUrl, MarathonCredentials credentials, Duration requestTimeout, HttpClient http) {
+  private MarathonClient(URI baseUrl, MarathonCredentials credentials, Duration requestTimeout, TlsTrust trust,
+      boolean direct, HttpClient http) {
     Objects.requireNonNull(baseUrl, "baseUrl");
+    this.trust = Objects.requireNonNull(trust, "trust");
+    this.direct = direct;
     this.credentials = Objects.requireNonNull(credentials, "credentials");
     this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
     if (!"http".equalsIgnoreCase(baseUrl.getScheme()) && !"https".equalsIgnoreCase(baseUrl.getScheme())) {
@@ -118,9 +133,10 @@ public final class MarathonClient {
   }
 
   /**
-   * A client for another Marathon instance, e.g. the leader named by its latch node: same scheme, credentials
-   * and timeout, the given {@code host:port}, and no base path (a leader's host:port is Marathon itself, not
-   * the proxy in front of it).
+   * A client for another Marathon instance, e.g. the leader named by its latch node: same scheme, credentials, TLS
+   * trust and timeout, the given {@code host:port}, and no base path (a leader's host:port is Marathon itself, not
+   * the proxy in front of it). Its TLS failures are {@link MarathonException.Kind#UNREACHABLE}: behind Admin Router
+   * that address is often plain HTTP on a private network, and the configured URL reaches the leader anyway.
    */
   public MarathonClient forLeader(String hostPort) {
     Objects.requireNonNull(hostPort, "hostPort");
@@ -133,7 +149,7 @@ public final class MarathonClient {
     if (target.getHost() == null || target.getPort() < 0 || target.getRawPath() != null && !target.getRawPath().isEmpty()) {
       throw new IllegalArgumentException("not a host:port: " + hostPort);
     }
-    return new MarathonClient(target, credentials, requestTimeout, http);
+    return new MarathonClient(target, credentials, requestTimeout, trust, true, http);
   }
 
   @Override
@@ -144,11 +160,23 @@ public final class MarathonClient {
   // ---------------------------------------------------------------------------------------------------------
 
   private HttpResponse<String> send(String method, String path) throws MarathonException {
+    Optional<String> authorization = credentials.authorizationHeader();
+    HttpResponse<String> r = exchange(method, path, authorization);
+    if (r.statusCode() == 401 && authorization.isPresent() && credentials.renewAfterRejection(authorization.get())) {
+      // An ACS token revoked or expired early: log in again, once.
+      authorization = credentials.authorizationHeader();
+      r = exchange(method, path, authorization);
+    }
+    return checkAuth(r, method, path);
+  }
+
+  private HttpResponse<String> exchange(String method, String path, Optional<String> authorization)
+      throws MarathonException {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(display + path))
         .timeout(requestTimeout)
         .header("Accept", "application/json")
         .method(method, HttpRequest.BodyPublishers.noBody());
-    credentials.authorizationHeader().ifPresent(h -> b.header("Authorization", h));
+    authorization.ifPresent(h -> b.header("Authorization", h));
     HttpResponse<String> r;
     try {
       r = http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
@@ -159,12 +187,21 @@ public final class MarathonClient {
     } catch (ConnectException e) {
       throw unreachable(method, path, "connection refused", e);
     } catch (IOException e) {
+      Optional<String> tls = trust.certificateProblem(baseUrl.getHost(), e);
+      if (tls.isPresent()) {
+        throw new MarathonException(direct ? MarathonException.Kind.UNREACHABLE : MarathonException.Kind.UNTRUSTED, 0,
+            "Marathon at " + display + " cannot be reached over HTTPS (" + method + " " + path + "): " + tls.get(), e);
+      }
       throw unreachable(method, path, e.getClass().getSimpleName()
           + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw unreachable(method, path, "interrupted", e);
     }
+    return r;
+  }
+
+  private HttpResponse<String> checkAuth(HttpResponse<String> r, String method, String path) throws MarathonException {
     int code = r.statusCode();
     if (code == 401) {
       throw new MarathonException(MarathonException.Kind.UNAUTHORIZED, 401,

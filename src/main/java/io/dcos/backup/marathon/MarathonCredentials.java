@@ -7,7 +7,8 @@ import java.util.Optional;
 
 /** How to authenticate to Marathon. {@code toString} never reveals secrets. */
 public sealed interface MarathonCredentials
-    permits MarathonCredentials.None, MarathonCredentials.Basic, MarathonCredentials.Token {
+    permits MarathonCredentials.None, MarathonCredentials.Basic, MarathonCredentials.Token,
+    MarathonCredentials.ServiceAccount {
 
   static MarathonCredentials none() {
     return None.INSTANCE;
@@ -23,8 +24,29 @@ public sealed interface MarathonCredentials
     return new Token(acsToken);
   }
 
-  /** The value of the {@code Authorization} header, if any. */
-  Optional<String> authorizationHeader();
+  /**
+   * A DC/OS service account: logs in with its key and sends the ACS token it gets, logging in again before that
+   * expires and after Marathon rejects it.
+   */
+  static MarathonCredentials serviceAccount(AcsLogin login) {
+    return new ServiceAccount(login);
+  }
+
+  /**
+   * The value of the {@code Authorization} header, if any.
+   *
+   * @throws MarathonException a service-account login failed
+   */
+  Optional<String> authorizationHeader() throws MarathonException;
+
+  /**
+   * Marathon answered 401 to a request carrying {@code header}.
+   *
+   * @return whether sending the request once more, with a fresh {@link #authorizationHeader()}, may succeed
+   */
+  default boolean renewAfterRejection(String header) {
+    return false;
+  }
 
   /** A short, secret-free description for error messages ("no credentials", "basic credentials of user 'x'"). */
   String describe();
@@ -106,6 +128,43 @@ public sealed interface MarathonCredentials
     @Override
     public String toString() {
       return "MarathonCredentials.token(****)";
+    }
+  }
+
+  final class ServiceAccount implements MarathonCredentials {
+    private static final String PREFIX = "token=";
+    private final AcsLogin login;
+
+    private ServiceAccount(AcsLogin login) {
+      this.login = Objects.requireNonNull(login, "login");
+    }
+
+    public AcsLogin login() {
+      return login;
+    }
+
+    @Override
+    public Optional<String> authorizationHeader() throws MarathonException {
+      return Optional.of(PREFIX + login.token());
+    }
+
+    @Override
+    public boolean renewAfterRejection(String header) {
+      if (header == null || !header.startsWith(PREFIX)) {
+        return false;
+      }
+      login.rejected(header.substring(PREFIX.length()));
+      return true;
+    }
+
+    @Override
+    public String describe() {
+      return "the ACS token of DC/OS service account '" + login.uid() + "'";
+    }
+
+    @Override
+    public String toString() {
+      return "MarathonCredentials.serviceAccount(" + login.uid() + ", ****)";
     }
   }
 }

@@ -10,9 +10,14 @@ public class MarathonException extends IOException {
 
   /** Which problem: callers may react differently to each. */
   public enum Kind {
-    /** No HTTP answer at all: connection refused, DNS, TLS, timeout. */
+    /** No HTTP answer at all: connection refused, DNS, a failed TLS handshake (other than {@link #UNTRUSTED}), timeout. */
     UNREACHABLE,
-    /** 401: missing or rejected credentials. */
+    /**
+     * The server's TLS certificate is not trusted, or not issued for its name: a configuration problem (which CA to
+     * trust), so never waited out like {@link #UNREACHABLE}.
+     */
+    UNTRUSTED,
+    /** 401: missing or rejected credentials; also a refused DC/OS service-account login. */
     UNAUTHORIZED,
     /** 403: credentials accepted but not allowed to do this. */
     FORBIDDEN,

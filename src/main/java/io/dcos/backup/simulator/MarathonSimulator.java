@@ -53,8 +53,10 @@ public final class MarathonSimulator implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    this.proxyClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-        .followRedirects(HttpClient.Redirect.NEVER).build();
+    HttpClient.Builder proxy = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+        .followRedirects(HttpClient.Redirect.NEVER);
+    options.tls().ifPresent(proxy::sslContext);
+    this.proxyClient = proxy.build();
   }
 
   /**
@@ -95,9 +97,9 @@ public final class MarathonSimulator implements AutoCloseable {
     }
   }
 
-  /** One per instance, {@code http://127.0.0.1:<port>}, stable across restarts. */
+  /** One per instance, {@code http://127.0.0.1:<port>} ({@code https} with TLS), stable across restarts. */
   public List<URI> urls() {
-    return instances.stream().map(m -> URI.create("http://" + m.hostPort)).toList();
+    return instances.stream().map(m -> URI.create(options.scheme() + "://" + m.hostPort)).toList();
   }
 
   public URI anyUrl() {

@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.ConnectException;
@@ -212,7 +214,12 @@ final class SimulatedMarathon {
       InetSocketAddress addr = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
       for (int attempt = 0; ; attempt++) {
         try {
-          return HttpServer.create(addr, 50);
+          if (sim.options.tls().isEmpty()) {
+            return HttpServer.create(addr, 50);
+          }
+          HttpsServer https = HttpsServer.create(addr, 50);
+          https.setHttpsConfigurator(new HttpsConfigurator(sim.options.tls().get()));
+          return https;
         } catch (BindException e) {
           if (attempt >= 50) {
             throw e;
@@ -518,7 +525,7 @@ final class SimulatedMarathon {
       URI target;
       try {
         String q = ex.getRequestURI().getRawQuery();
-        target = new URI("http://" + leader + ex.getRequestURI().getRawPath() + (q == null ? "" : "?" + q));
+        target = new URI(sim.options.scheme() + "://" + leader + ex.getRequestURI().getRawPath() + (q == null ? "" : "?" + q));
         if (target.getHost() == null || target.getPort() < 0) {
           throw new IllegalArgumentException("not host:port");
         }
@@ -562,7 +569,7 @@ final class SimulatedMarathon {
     }
 
     private void serveAsLeader(HttpExchange ex) throws Exception {
-      ex.getResponseHeaders().add("X-Marathon-Leader", "http://" + hostPort);
+      ex.getResponseHeaders().add("X-Marathon-Leader", sim.options.scheme() + "://" + hostPort);
       String method = ex.getRequestMethod();
       String path = ex.getRequestURI().getPath();
       if (path.equals("/ping")) {
@@ -571,8 +578,14 @@ final class SimulatedMarathon {
         return;
       }
       if (path.startsWith("/v2/") && !authorized(ex)) {
-        ex.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"Mesosphere Marathon\"");
-        sendJson(ex, 401, message("Invalid username or password."));
+        if (sim.options.tokenCheck().isPresent()) {
+          // DC/OS Enterprise's answer to a missing, expired or revoked ACS token.
+          ex.getResponseHeaders().set("WWW-Authenticate", "acsjwt");
+          sendJson(ex, 401, message("Authentication token is missing, invalid or expired."));
+        } else {
+          ex.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"Mesosphere Marathon\"");
+          sendJson(ex, 401, message("Invalid username or password."));
+        }
         return;
       }
       if (path.equals("/v2/leader")) {
@@ -623,11 +636,18 @@ final class SimulatedMarathon {
     }
 
     private boolean authorized(HttpExchange ex) {
-      if (sim.options.basicAuth().isEmpty()) {
+      if (sim.options.basicAuth().isEmpty() && sim.options.tokenCheck().isEmpty()) {
         return true;
       }
-      String expected = "Basic " + Base64.getEncoder().encodeToString(sim.options.basicAuth().get().getBytes(UTF_8));
-      return expected.equals(ex.getRequestHeaders().getFirst("Authorization"));
+      String header = ex.getRequestHeaders().getFirst("Authorization");
+      if (header == null) {
+        return false;
+      }
+      if (sim.options.tokenCheck().isPresent() && header.startsWith("token=")) {
+        return sim.options.tokenCheck().get().test(header.substring("token=".length()));
+      }
+      return sim.options.basicAuth().isPresent() && header.equals("Basic "
+          + Base64.getEncoder().encodeToString(sim.options.basicAuth().get().getBytes(UTF_8)));
     }
 
     private void abdicate(HttpExchange ex) throws IOException {

@@ -68,9 +68,10 @@ public final class ServiceAccountCredential {
       throw new IllegalArgumentException("service account '" + uid + "': scheme is \"" + scheme
           + "\", only RS256 is supported");
     }
+    String endpointText = field(n, "login_endpoint", uid).trim();
     URI endpoint;
     try {
-      endpoint = URI.create(field(n, "login_endpoint", uid).trim());
+      endpoint = URI.create(endpointText);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("service account '" + uid + "': login_endpoint is not a URL");
     }

@@ -4,6 +4,7 @@ import io.dcos.backup.engine.BackupService;
 import io.dcos.backup.engine.TargetConfig;
 import io.dcos.backup.marathon.FenceOptions;
 import io.dcos.backup.marathon.MarathonCredentials;
+import io.dcos.backup.marathon.TlsTrust;
 import io.dcos.backup.operator.OperatorRuntime;
 import io.dcos.backup.sandbox.kubeapi.EmbeddedKubeApi;
 import io.dcos.backup.simulator.MarathonSimulator;
@@ -65,6 +66,8 @@ public final class EmbeddedWorld implements AutoCloseable {
     private String externalZookeeper;
     private URI externalMarathon;
     private MarathonCredentials marathonCredentials = MarathonCredentials.none();
+    private TlsTrust marathonTrust = TlsTrust.jvmDefault();
+    private URI marathonEntry;
     private String zookeeperCredentials;
     private FenceOptions fenceOptions = FenceOptions.defaults();
     private boolean withOperator = true;
@@ -79,6 +82,10 @@ public final class EmbeddedWorld implements AutoCloseable {
     /** An existing Marathon; no simulator is started. */
     public Builder externalMarathon(URI url) { externalMarathon = url; return this; }
     public Builder marathonCredentials(MarathonCredentials credentials) { marathonCredentials = credentials; return this; }
+    /** The CAs the operator trusts for HTTPS to Marathon (an HTTPS simulator: the test's CA). */
+    public Builder marathonTrust(TlsTrust trust) { marathonTrust = trust; return this; }
+    /** The URL the operator is given for the simulator instead of an instance's own: a proxy in front of it (Admin Router). */
+    public Builder marathonEntry(URI url) { marathonEntry = url; return this; }
     /** {@code user:password} the operator authenticates to ZooKeeper with (digest), as ZK_USERNAME/ZK_PASSWORD do. */
     public Builder zookeeperCredentials(String userPassword) { zookeeperCredentials = userPassword; return this; }
     public Builder fenceOptions(FenceOptions options) { fenceOptions = options; return this; }
@@ -115,12 +122,12 @@ public final class EmbeddedWorld implements AutoCloseable {
       } else {
         simulator = MarathonSimulator.start(zookeeper.connectString(), zookeeper.path(), settings.marathonInstances,
             settings.simulatorOptions);
-        marathonUrl = simulator.anyUrl();
+        marathonUrl = settings.marathonEntry != null ? settings.marathonEntry : simulator.anyUrl();
       }
       Path backupDirectory = settings.backupDirectory != null ? settings.backupDirectory
           : Files.createTempDirectory("marathon-backups");
       service = new BackupService(TargetConfig.of(zookeeper, marathonUrl, settings.marathonCredentials,
-          backupDirectory).withFence(settings.fenceOptions));
+          backupDirectory).withFence(settings.fenceOptions).withMarathonTrust(settings.marathonTrust));
       if (settings.withKubernetes) {
         kubeApi = EmbeddedKubeApi.start(crds(), settings.apiPort);
       }

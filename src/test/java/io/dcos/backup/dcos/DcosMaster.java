@@ -51,7 +51,7 @@ import javax.net.ssl.SSLContext;
  * </ul>
  * Accounts can be revoked and issued tokens invalidated, as an administrator would.
  */
-final class DcosMaster implements AutoCloseable {
+public final class DcosMaster implements AutoCloseable {
   static final String LOGIN_PATH = "/acs/api/v1/auth/login";
   static final String MARATHON_PREFIX = "/service/marathon";
   /** What the login endpoint accepts as a "short" login JWT. */
@@ -67,6 +67,7 @@ final class DcosMaster implements AutoCloseable {
   private final Set<String> invalidated = ConcurrentHashMap.newKeySet();
   private final Map<String, Instant> opaqueTokens = new ConcurrentHashMap<>();
   private final List<String> issued = new CopyOnWriteArrayList<>();
+  private final List<String> loginJwts = new CopyOnWriteArrayList<>();
   private final AtomicInteger logins = new AtomicInteger();
   private final AtomicInteger refusedLogins = new AtomicInteger();
   private final AtomicInteger rejectedRequests = new AtomicInteger();
@@ -94,70 +95,71 @@ final class DcosMaster implements AutoCloseable {
   }
 
   /** @param tls the master's certificate (and, for the proxy to an HTTPS Marathon, the CA to trust) */
-  static DcosMaster start(SSLContext tls) throws Exception {
+  public static DcosMaster start(SSLContext tls) throws Exception {
     return new DcosMaster(tls);
   }
 
-  URI loginEndpoint() {
+  public URI loginEndpoint() {
     return URI.create("https://127.0.0.1:" + server.getAddress().getPort() + LOGIN_PATH);
   }
 
   /** What MARATHON_URL is on DC/OS: Marathon through Admin Router. */
-  URI marathonUrl() {
+  public URI marathonUrl() {
     return URI.create("https://127.0.0.1:" + server.getAddress().getPort() + MARATHON_PREFIX);
   }
 
   /** The Marathon instances behind {@code /service/marathon}, tried in order. */
-  void routeTo(Supplier<List<URI>> instances) {
+  public void routeTo(Supplier<List<URI>> instances) {
     marathons = instances;
   }
 
-  void register(ServiceAccountKeys account) {
+  public void register(ServiceAccountKeys account) {
     accounts.put(account.uid, account.publicKey());
   }
 
   /** The account's logins are refused and its tokens rejected from now on. */
-  void revoke(String uid) {
+  public void revoke(String uid) {
     revoked.add(uid);
   }
 
   /** Every token issued so far is rejected from now on (before its {@code exp}). */
-  void invalidateIssuedTokens() {
+  public void invalidateIssuedTokens() {
     invalidated.addAll(issued);
   }
 
-  void tokenLifetime(Duration lifetime) {
+  public void tokenLifetime(Duration lifetime) {
     tokenLifetime = lifetime;
   }
 
   /** Issue random strings instead of JWTs: the client cannot know when they expire. */
-  void opaqueTokens(boolean value) {
+  public void opaqueTokens(boolean value) {
     opaque = value;
   }
 
-  int logins() {
+  public int logins() {
     return logins.get();
   }
 
-  int refusedLogins() {
+  public int refusedLogins() {
     return refusedLogins.get();
   }
 
   /** Requests Admin Router or Marathon turned away with 401. */
-  int rejectedRequests() {
+  public int rejectedRequests() {
     return rejectedRequests.get();
   }
 
-  void countRejected() {
-    rejectedRequests.incrementAndGet();
-  }
-
-  List<String> issuedTokens() {
+  public List<String> issuedTokens() {
     return Collections.unmodifiableList(new ArrayList<>(issued));
   }
 
   /** Whether {@code token} is an ACS token this master issued, not expired, invalidated or of a revoked account. */
-  boolean isCurrent(String token) {
+  /** Every login JWT received, good or bad. */
+  public List<String> loginJwts() {
+    return Collections.unmodifiableList(new ArrayList<>(loginJwts));
+  }
+
+  public boolean isCurrent(String token) {
     if (token == null || invalidated.contains(token)) {
       return false;
     }
@@ -194,6 +196,7 @@ final class DcosMaster implements AutoCloseable {
       }
       JsonNode body = JSON.readTree(ex.getRequestBody());
       String uid = body.path("uid").asText("");
+      loginJwts.add(body.path("token").asText(""));
       String problem = verifyLoginJwt(uid, body.path("token").asText(""));
       if (problem != null) {
         refusedLogins.incrementAndGet();

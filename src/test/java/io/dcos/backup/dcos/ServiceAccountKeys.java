@@ -15,54 +15,54 @@ import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
  * A service account's key pair, as {@code dcos security org service-accounts keypair priv.pem pub.pem} makes it, and
  * the credential JSON {@code dcos security secrets create-sa-secret} stores.
  */
-final class ServiceAccountKeys {
+public final class ServiceAccountKeys {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  final String uid;
-  final KeyPair keys;
+  public final String uid;
+  public final KeyPair keys;
 
   private ServiceAccountKeys(String uid, KeyPair keys) {
     this.uid = uid;
     this.keys = keys;
   }
 
-  static ServiceAccountKeys generate(String uid) throws Exception {
+  public static ServiceAccountKeys generate(String uid) throws Exception {
     KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
     generator.initialize(2048);
     return new ServiceAccountKeys(uid, generator.generateKeyPair());
   }
 
-  RSAPublicKey publicKey() {
+  public RSAPublicKey publicKey() {
     return (RSAPublicKey) keys.getPublic();
   }
 
   /** PKCS#8 {@code BEGIN PRIVATE KEY}. */
-  String privateKeyPem() {
+  public String privateKeyPem() {
     return pem("PRIVATE KEY", keys.getPrivate().getEncoded());
   }
 
   /** OpenSSL's traditional PKCS#1 {@code BEGIN RSA PRIVATE KEY}. */
-  String pkcs1PrivateKeyPem() throws Exception {
+  public String pkcs1PrivateKeyPem() throws Exception {
     byte[] pkcs1 = PrivateKeyInfo.getInstance(keys.getPrivate().getEncoded()).parsePrivateKey().toASN1Primitive()
         .getEncoded();
     return pem("RSA PRIVATE KEY", pkcs1);
   }
 
   /** The base64 body of the private key, as it would show in a leak. */
-  String privateKeyBase64() {
+  public String privateKeyBase64() {
     return Base64.getEncoder().encodeToString(keys.getPrivate().getEncoded());
   }
 
-  String credentialJson(URI loginEndpoint) {
+  public String credentialJson(URI loginEndpoint) {
     return credentialJson(loginEndpoint, privateKeyPem());
   }
 
-  String credentialJson(URI loginEndpoint, String privateKeyPem) {
+  public String credentialJson(URI loginEndpoint, String privateKeyPem) {
     return JSON.createObjectNode().put("scheme", "RS256").put("uid", uid).put("private_key", privateKeyPem)
         .put("login_endpoint", loginEndpoint.toString()).toString();
   }
 
-  Path writeCredential(Path file, URI loginEndpoint) throws Exception {
+  public Path writeCredential(Path file, URI loginEndpoint) throws Exception {
     Files.writeString(file, credentialJson(loginEndpoint), StandardCharsets.UTF_8);
     return file;
   }

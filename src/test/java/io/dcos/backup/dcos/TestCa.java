@@ -36,7 +36,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * A throw-away certificate authority, as a DC/OS cluster has its own ({@code dcos-ca.crt}), and the loopback server
  * certificate it signs ({@code 127.0.0.1}, {@code localhost}).
  */
-final class TestCa {
+public final class TestCa {
   private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
 
   private final String name;
@@ -63,12 +63,12 @@ final class TestCa {
     serverCertificate = sign(server);
   }
 
-  static TestCa create(String name) throws Exception {
+  public static TestCa create(String name) throws Exception {
     return new TestCa(name);
   }
 
   /** For a server: presents the loopback certificate, and trusts this CA (as a client, e.g. a proxy). */
-  SSLContext serverContext() throws GeneralSecurityException, IOException {
+  public SSLContext serverContext() throws GeneralSecurityException, IOException {
     KeyStore keys = KeyStore.getInstance("PKCS12");
     keys.load(null, null);
     char[] password = "test".toCharArray();
@@ -81,14 +81,14 @@ final class TestCa {
   }
 
   /** For a client: trusts this CA only. */
-  SSLContext clientContext() throws GeneralSecurityException, IOException {
+  public SSLContext clientContext() throws GeneralSecurityException, IOException {
     SSLContext context = SSLContext.getInstance("TLS");
     context.init(null, trustManagers(), null);
     return context;
   }
 
   /** The CA certificate as PEM, like {@code https://<master>/ca/dcos-ca.crt}. */
-  Path writePem(Path file) throws Exception {
+  public Path writePem(Path file) throws Exception {
     String pem = "-----BEGIN CERTIFICATE-----\n"
         + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(caCertificate.getEncoded())
         + "\n-----END CERTIFICATE-----\n";
@@ -96,7 +96,7 @@ final class TestCa {
     return file;
   }
 
-  String name() {
+  public String name() {
     return name;
   }
 

@@ -3,6 +3,11 @@ package io.dcos.backup.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.KeyToPath;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -12,19 +17,29 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** `kubectl kustomize deploy/` renders what a cluster admin applies, with the safety settings in place. */
+/**
+ * `kubectl kustomize deploy/` renders what a cluster admin applies, with the safety settings in place; so does the
+ * DC/OS Enterprise overlay, with the service account and the cluster CA wired to the files the operator reads.
+ */
 class DeployRendersTest {
 
   /** The objects `kubectl kustomize deploy/` renders. */
   static List<HasMetadata> render() throws IOException, InterruptedException {
-    Process process = new ProcessBuilder("kubectl", "kustomize", "deploy/").redirectErrorStream(true).start();
+    return render("deploy/");
+  }
+
+  /** The objects `kubectl kustomize <directory>` renders. */
+  static List<HasMetadata> render(String directory) throws IOException, InterruptedException {
+    Process process = new ProcessBuilder("kubectl", "kustomize", directory).redirectErrorStream(true).start();
     String rendered = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(process.exitValue()).as(rendered).isZero();
@@ -128,6 +143,56 @@ class DeployRendersTest {
     assertThat(verbs(rules, "backups/status")).containsExactly("update");
     assertThat(verbs(rules, "backups/finalizers")).as("no object names a Backup as owner").isEmpty();
     assertThat(verbs(rules, "events")).as("Events are created once, never patched").containsExactly("create");
+  }
+
+  @Test
+  void theDcosEnterpriseOverlayMountsTheServiceAccountAndTheCaWhereTheSettingsPointAndKeepsTheRest()
+      throws Exception {
+    List<HasMetadata> base = render();
+    List<HasMetadata> objects = render("deploy/overlays/dcos-enterprise/");
+    assertThat(objects).extracting(HasMetadata::getKind).containsExactlyInAnyOrderElementsOf(
+        base.stream().map(HasMetadata::getKind).toList());
+
+    Map<String, String> settings = only(objects, ConfigMap.class).getData();
+    URI marathon = URI.create(settings.get("MARATHON_URL"));
+    assertThat(marathon.getScheme()).isEqualTo("https");
+    assertThat(marathon.getPath()).as("Marathon through Admin Router").isEqualTo("/service/marathon");
+    assertThat(settings).as("the service account replaces a static token").doesNotContainKey("MARATHON_TOKEN")
+        .containsKeys("MARATHON_ZK", "BACKUP_DIR");
+
+    var pod = only(objects, Deployment.class).getSpec().getTemplate().getSpec();
+    var basePod = only(base, Deployment.class).getSpec().getTemplate().getSpec();
+    var container = pod.getContainers().get(0);
+    var baseContainer = basePod.getContainers().get(0);
+    assertThat(container.getSecurityContext()).isEqualTo(baseContainer.getSecurityContext());
+    assertThat(pod.getSecurityContext()).isEqualTo(basePod.getSecurityContext());
+    assertThat(container.getEnvFrom()).isEqualTo(baseContainer.getEnvFrom());
+    assertThat(container.getVolumeMounts()).containsAll(baseContainer.getVolumeMounts());
+
+    Volume credential = volumeHolding(pod, container, Path.of(settings.get("MARATHON_SERVICE_ACCOUNT_FILE")));
+    assertThat(credential.getSecret()).as("the credential JSON comes from a Secret").isNotNull();
+    assertThat(credential.getSecret().getSecretName()).isEqualTo("marathon-backup-service-account");
+    assertThat(credential.getSecret().getDefaultMode()).as("0440: the operator's group (fsGroup) reads it, no one else")
+        .isEqualTo(0440);
+    Volume ca = volumeHolding(pod, container, Path.of(settings.get("MARATHON_CA_FILE")));
+    assertThat(ca.getConfigMap()).as("dcos-ca.crt is public: a ConfigMap").isNotNull();
+    assertThat(ca.getConfigMap().getName()).isEqualTo("dcos-ca");
+    assertThat(ca.getConfigMap().getItems()).singleElement().satisfies(item ->
+        assertThat(item.getKey()).isEqualTo("dcos-ca.crt"));
+  }
+
+  /** The volume that puts {@code file} into the container: mounted read-only at its directory, with it as an item. */
+  private static Volume volumeHolding(PodSpec pod, Container container, Path file) {
+    VolumeMount mount = container.getVolumeMounts().stream()
+        .filter(m -> Path.of(m.getMountPath()).equals(file.getParent())).findFirst()
+        .orElseThrow(() -> new AssertionError("nothing is mounted at " + file.getParent()));
+    assertThat(mount.getReadOnly()).as(mount.getName() + " read-only").isTrue();
+    Volume volume = pod.getVolumes().stream().filter(v -> v.getName().equals(mount.getName())).findFirst()
+        .orElseThrow();
+    List<KeyToPath> items = volume.getSecret() != null ? volume.getSecret().getItems()
+        : volume.getConfigMap().getItems();
+    assertThat(items).extracting(KeyToPath::getPath).contains(file.getFileName().toString());
+    return volume;
   }
 
   /** Every verb the ClusterRole grants on {@code resource} (any rule naming it). */

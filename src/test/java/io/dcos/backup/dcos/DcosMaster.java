@@ -254,7 +254,9 @@ public final class DcosMaster implements AutoCloseable {
       opaqueTokens.put(token, expiry);
     } else {
       SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.RS256), new JWTClaimsSet.Builder()
-          .claim("uid", uid).issueTime(Date.from(now)).expirationTime(Date.from(expiry)).build());
+          // jwtID: two logins within one second get different tokens (iat and exp have whole seconds).
+          .claim("uid", uid).jwtID(UUID.randomUUID().toString()).issueTime(Date.from(now))
+          .expirationTime(Date.from(expiry)).build());
       jwt.sign(new RSASSASigner(signing.getPrivate()));
       token = jwt.serialize();
     }

@@ -206,6 +206,22 @@ class ServiceAccountLoginTest {
             e -> assertThat(e.kind()).isEqualTo(MarathonException.Kind.UNREACHABLE));
   }
 
+  /**
+   * Behind Admin Router the leader's own address (its election node) is Marathon's plain HTTP port: over https that is
+   * UNREACHABLE, so the fence falls back to the configured URL, rather than a certificate error that would stop it.
+   */
+  @Test
+  void aLeadersPlainHttpAddressIsUnreachableOverHttpsNotACertificateError() throws Exception {
+    // A short timeout: the JDK's HttpServer does not answer a TLS ClientHello at all (Marathon's Jetty answers 400).
+    MarathonClient client = new MarathonClient(master.marathonUrl(), MarathonCredentials.serviceAccount(login()),
+        Duration.ofSeconds(1), trust);
+    MarathonClient leader = client.forLeader("127.0.0.1:" + marathon.getAddress().getPort());
+    assertThat(leader.baseUrl()).isEqualTo(URI.create("https://127.0.0.1:" + marathon.getAddress().getPort()));
+    assertThatThrownBy(leader::abdicate).isInstanceOfSatisfying(MarathonException.class,
+        e -> assertThat(e.kind()).isEqualTo(MarathonException.Kind.UNREACHABLE));
+    assertThat(client.info().elected()).as("the configured URL still reaches it").isTrue();
+  }
+
   @Test
   void credentialObjectsNeverShowTheKey() throws Exception {
     ServiceAccountCredential credential = ServiceAccountCredential.parse(account.credentialJson(

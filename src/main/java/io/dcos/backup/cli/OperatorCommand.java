@@ -18,7 +18,9 @@ import picocli.CommandLine.Command;
         "RECOVERY_INTERVAL_SECONDS (300), ZK_SESSION_TIMEOUT_SECONDS (30), FENCE_ABDICATION_TIMEOUT_SECONDS (30),",
         "FENCE_ACQUIRE_TIMEOUT_SECONDS (120), FENCE_RECOVERY_TIMEOUT_SECONDS (180), OPERATOR_SSA (true; false for",
         "API servers without server-side apply); credentials (from a Secret): ZK_USERNAME/ZK_PASSWORD,",
-        "MARATHON_USERNAME/MARATHON_PASSWORD or MARATHON_TOKEN."})
+        "MARATHON_USERNAME/MARATHON_PASSWORD or MARATHON_TOKEN, or on DC/OS Enterprise",
+        "MARATHON_SERVICE_ACCOUNT_FILE (a service account's credential JSON); MARATHON_CA_FILE (PEM CAs to trust",
+        "for HTTPS, e.g. dcos-ca.crt), MARATHON_TOKEN_LIFETIME_SECONDS (3600, for tokens without exp)."})
 final class OperatorCommand implements Callable<Integer> {
   /** Exit code for a configuration the operator refuses to start with. */
   static final int CONFIGURATION_ERROR = 2;

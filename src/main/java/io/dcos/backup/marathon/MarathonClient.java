@@ -213,11 +213,20 @@ public final class MarathonClient {
     if (code == 403) {
       throw new MarathonException(MarathonException.Kind.FORBIDDEN, 403,
           "Marathon at " + display + " answered " + method + " " + path + " with 403 Forbidden: "
-              + credentials.describe() + " are not allowed to do this"
-              + ("/v2/leader".equals(path) && "DELETE".equals(method)
-                  ? " (DC/OS permission dcos:service:marathon:marathon:admin:leader full is needed)" : ""));
+              + credentials.describe() + " may not do this" + permissionHint(path));
     }
     return r;
+  }
+
+  /** The DC/OS permission a request needs (through Admin Router also dcos:adminrouter:service:marathon full). */
+  private static String permissionHint(String path) {
+    String permission = switch (path) {
+      case "/v2/leader" -> "dcos:service:marathon:marathon:admin:leader full";
+      case "/v2/info" -> "dcos:service:marathon:marathon:admin:config read";
+      default -> null;
+    };
+    return permission == null ? "" : " (on DC/OS the permission " + permission + " is needed, and "
+        + "dcos:adminrouter:service:marathon full through Admin Router)";
   }
 
   private MarathonException unreachable(String method, String path, String why, Exception cause) {

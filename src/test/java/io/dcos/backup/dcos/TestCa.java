@@ -39,14 +39,12 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 public final class TestCa {
   private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
 
-  private final String name;
   private final KeyPair caKey;
   private final X509Certificate caCertificate;
   private final KeyPair serverKey;
   private final X509Certificate serverCertificate;
 
   private TestCa(String name) throws Exception {
-    this.name = name;
     caKey = rsa();
     X500Name caName = new X500Name("CN=" + name);
     X509v3CertificateBuilder ca = builder(caName, caName, caKey);
@@ -80,13 +78,6 @@ public final class TestCa {
     return context;
   }
 
-  /** For a client: trusts this CA only. */
-  public SSLContext clientContext() throws GeneralSecurityException, IOException {
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(null, trustManagers(), null);
-    return context;
-  }
-
   /** The CA certificate as PEM, like {@code https://<master>/ca/dcos-ca.crt}. */
   public Path writePem(Path file) throws Exception {
     String pem = "-----BEGIN CERTIFICATE-----\n"
@@ -94,10 +85,6 @@ public final class TestCa {
         + "\n-----END CERTIFICATE-----\n";
     Files.writeString(file, pem);
     return file;
-  }
-
-  public String name() {
-    return name;
   }
 
   private javax.net.ssl.TrustManager[] trustManagers() throws GeneralSecurityException, IOException {

@@ -14,7 +14,6 @@ import io.dcos.backup.store.ManifestInfo;
 import io.dcos.backup.zookeeper.ConsistencyUnprovableException;
 import io.dcos.backup.zookeeper.FenceToken;
 import io.dcos.backup.zookeeper.RestoreSummary;
-import io.dcos.backup.zookeeper.ServerFeatures;
 import io.dcos.backup.zookeeper.StateChangedException;
 import io.dcos.backup.zookeeper.StateRestorer;
 import io.dcos.backup.zookeeper.StateSnapshotter;
@@ -23,16 +22,12 @@ import io.dcos.backup.zookeeper.StateVerifier;
 import io.dcos.backup.zookeeper.ZkConnector;
 import io.dcos.backup.zookeeper.ZkTarget;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.recipes.locks.InterProcessSemaphoreMutex;
-import org.apache.zookeeper.KeeperException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,18 +41,10 @@ public final class BackupService implements AutoCloseable {
   public static final String SAFETY_LABEL = "pre-restore";
   /** Beside Marathon's own nodes, never inside `state`: serializes operators (and their replicas) per Marathon. */
   static final String LOCK_NODE = "/backup-operator-lock";
-  /**
-   * Beside the lock: the outcome of each finished restore (by safety snapshot ID) and failed backup (by ID), written
-   * under the lock. A replica (or a restarted operator) that runs an operation another one already finished reports
-   * that outcome instead of running it again — a restore repeated later would overwrite what Marathon did since.
-   */
-  static final String OUTCOMES_NODE = "/backup-operator-outcomes";
   private static final Duration ROLLBACK_RETRY_PAUSE = Duration.ofSeconds(1);
   private static final Duration ROLLBACK_RETRY_PAUSE_MAX = Duration.ofSeconds(15);
   /** Attempts of a snapshot or of a restore's write-and-verify when the ZooKeeper connection drops under it. */
   private static final int ATTEMPTS_ON_CONNECTION_LOSS = 3;
-  /** How long recording an outcome waits for a dropped ZooKeeper connection to come back. */
-  private static final Duration OUTCOME_CONNECT_WAIT = Duration.ofSeconds(3);
 
   private final TargetConfig config;
   private final ArchiveStore store;
@@ -109,14 +96,15 @@ public final class BackupService implements AutoCloseable {
     CuratorFramework zk = zookeeper();
     try (OperationLock ignored = OperationLock.acquire(zk, target.path() + LOCK_NODE, progress)) {
       store.removeStaleTempFiles();
-      Optional<String> failedBefore = recordedOutcome(zk, id).filter(o -> o.startsWith(FAILED));
-      if (failedBefore.isPresent()) {
-        throw new OperationFailedException(failedBefore.get().substring(FAILED.length()));
+      OutcomeJournal journal = new OutcomeJournal(zk, target.path());
+      Optional<OutcomeJournal.Outcome> recorded = journal.read(id);
+      if (recorded.isPresent() && recorded.get() instanceof OutcomeJournal.Outcome.Failed failed) {
+        throw new OperationFailedException(failed.message());
       }
       try {
         return backupLocked(zk, target, id, label, options, progress);
       } catch (OperationFailedException e) {
-        recordOutcome(zk, id, FAILED + e.getMessage());
+        journal.record(id, new OutcomeJournal.Outcome.Failed(e.getMessage()));
         throw e;
       }
     } catch (InterruptedException | OperationFailedException e) {
@@ -183,23 +171,23 @@ public final class BackupService implements AutoCloseable {
     CuratorFramework zk = zookeeper();
     try (OperationLock ignored = OperationLock.acquire(zk, target.path() + LOCK_NODE, progress)) {
       store.removeStaleTempFiles();
-      Optional<String> finishedBefore = recordedOutcome(zk, safetyId);
+      OutcomeJournal journal = new OutcomeJournal(zk, target.path());
+      Optional<OutcomeJournal.Outcome> finishedBefore = journal.read(safetyId);
       if (finishedBefore.isPresent()) {
-        String outcome = finishedBefore.get();
-        if (outcome.startsWith(FAILED)) {
-          throw new OperationFailedException(outcome.substring(FAILED.length()));
+        if (finishedBefore.get() instanceof OutcomeJournal.Outcome.Failed failed) {
+          throw new OperationFailedException(failed.message());
         }
-        log.info("restore of {} (safety snapshot {}) already finished: {}", backupId, safetyId, outcome);
+        long znodes = ((OutcomeJournal.Outcome.Succeeded) finishedBefore.get()).znodes();
+        log.info("restore of {} (safety snapshot {}) already finished: {} znodes", backupId, safetyId, znodes);
         progress.progress("restore of " + backupId + " was finished by an earlier attempt");
-        return new RestoreOutcome(backupId, Long.parseLong(outcome.substring(SUCCEEDED.length()).trim()), safetyId,
-            Duration.ZERO);
+        return new RestoreOutcome(backupId, znodes, safetyId, Duration.ZERO);
       }
       try {
         RestoreOutcome outcome = restoreLocked(zk, target, backupId, safetyId, progress);
-        recordOutcome(zk, safetyId, SUCCEEDED + outcome.znodes());
+        journal.record(safetyId, new OutcomeJournal.Outcome.Succeeded(outcome.znodes()));
         return outcome;
       } catch (OperationFailedException e) {
-        recordOutcome(zk, safetyId, FAILED + e.getMessage());
+        journal.record(safetyId, new OutcomeJournal.Outcome.Failed(e.getMessage()));
         throw e;
       }
     } catch (InterruptedException | OperationFailedException e) {
@@ -256,47 +244,6 @@ public final class BackupService implements AutoCloseable {
     }
   }
 
-  private static final String SUCCEEDED = "SUCCEEDED ";
-  private static final String FAILED = "FAILED ";
-
-  private Optional<String> recordedOutcome(CuratorFramework zk, String id) throws Exception {
-    try {
-      return Optional.of(new String(zk.getData().forPath(outcomePath(id)), StandardCharsets.UTF_8));
-    } catch (KeeperException.NoNodeException e) {
-      return Optional.empty();
-    }
-  }
-
-  private void recordOutcome(CuratorFramework zk, String id, String outcome) throws InterruptedException {
-    if (!connectedWithin(zk, OUTCOME_CONNECT_WAIT)) {
-      // No quorum (the usual reason an operation failed): Curator's retries would only add minutes to the failure.
-      log.warn("could not record the outcome of {} in ZooKeeper: not connected", id);
-      return;
-    }
-    try {
-      zk.create().orSetData().creatingParentsIfNeeded().forPath(outcomePath(id),
-          outcome.getBytes(StandardCharsets.UTF_8));
-    } catch (Exception e) {
-      // Without the record a replica may repeat the operation: log it, the outcome itself stands.
-      log.warn("could not record the outcome of {} in ZooKeeper: {}", id, describe(e));
-    }
-  }
-
-  private static boolean connectedWithin(CuratorFramework zk, Duration wait) throws InterruptedException {
-    long deadline = System.nanoTime() + wait.toNanos();
-    while (!zk.getZookeeperClient().isConnected()) {
-      if (System.nanoTime() - deadline >= 0) {
-        return false;
-      }
-      Thread.sleep(50);
-    }
-    return true;
-  }
-
-  private String outcomePath(String id) {
-    return config.zookeeper().path() + OUTCOMES_NODE + "/" + id;
-  }
-
   /**
    * Deletes temp files a killed operator left in the backup directory — only while holding the operation lock, so
    * that a replica writing an archive into the same directory keeps its own. Skipped (logged) when the lock is held
@@ -305,16 +252,13 @@ public final class BackupService implements AutoCloseable {
   public void removeStaleTempFiles() {
     try {
       CuratorFramework zk = zookeeper();
-      ServerFeatures.requireSupported(zk);
-      InterProcessSemaphoreMutex mutex = new InterProcessSemaphoreMutex(zk, config.zookeeper().path() + LOCK_NODE);
-      if (!mutex.acquire(0, TimeUnit.MILLISECONDS)) {
+      Optional<OperationLock> lock = OperationLock.tryAcquire(zk, config.zookeeper().path() + LOCK_NODE);
+      if (lock.isEmpty()) {
         log.info("not removing stale temp files now: another backup or restore holds the lock");
         return;
       }
-      try {
+      try (OperationLock held = lock.get()) {
         store.removeStaleTempFiles();
-      } finally {
-        mutex.release();
       }
     } catch (Exception e) {
       log.warn("could not remove stale temp files from {}: {}", store.directory(), describe(e));
@@ -674,45 +618,6 @@ public final class BackupService implements AutoCloseable {
     if (zookeeper != null) {
       zookeeper.close();
       zookeeper = null;
-    }
-  }
-
-  /** A ZooKeeper mutex beside Marathon's state: one backup or restore per Marathon, across operator replicas. */
-  private static final class OperationLock implements AutoCloseable {
-    private final InterProcessSemaphoreMutex mutex;
-    private final CuratorFramework zk;
-    /** The lock's lease is ephemeral: it lives and dies with this session. */
-    private final long session;
-
-    private OperationLock(InterProcessSemaphoreMutex mutex, CuratorFramework zk) throws Exception {
-      this.mutex = mutex;
-      this.zk = zk;
-      this.session = zk.getZookeeperClient().getZooKeeper().getSessionId();
-    }
-
-    static OperationLock acquire(CuratorFramework zk, String path, ProgressListener progress) throws Exception {
-      ServerFeatures.requireSupported(zk); // before the lock: on 3.4 it could only fail less clearly
-      InterProcessSemaphoreMutex mutex = new InterProcessSemaphoreMutex(zk, path);
-      if (!mutex.acquire(0, TimeUnit.MILLISECONDS)) {
-        progress.progress("waiting for another operator's backup or restore of this Marathon to finish (lock "
-            + path + ")");
-        mutex.acquire();
-      }
-      return new OperationLock(mutex, zk);
-    }
-
-    @Override
-    public void close() {
-      try {
-        if (zk.getZookeeperClient().getZooKeeper().getSessionId() != session) {
-          // Nothing to release (and no quorum to release it with, most likely): the lease went with the session.
-          log.warn("operation lock not released: the ZooKeeper session that held it is gone, and its lease with it");
-          return;
-        }
-        mutex.release();
-      } catch (Exception e) {
-        log.warn("could not release operation lock: {}", describe(e));
-      }
     }
   }
 }

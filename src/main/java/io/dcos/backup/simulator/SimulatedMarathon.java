@@ -45,6 +45,8 @@ import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
 import org.apache.curator.framework.recipes.leader.Participant;
 import org.apache.curator.retry.ExponentialBackoffRetry;
+import io.dcos.backup.zookeeper.PortableWrites;
+import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.ACL;
@@ -406,7 +408,7 @@ final class SimulatedMarathon {
       byte[] bytes = JSON.writeValueAsBytes(g);
       String root = node(statePath, "group", "root");
       createOrSet(root, bytes);
-      zk.create().creatingParentsIfNeeded().forPath(root + "/" + version, bytes);
+      createWithParents(root + "/" + version, bytes);
       pruneVersions(root);
     }
 
@@ -436,15 +438,19 @@ final class SimulatedMarathon {
     }
 
     private void createOrSet(String path, byte[] data) throws Exception {
-      try {
-        zk.setData().forPath(path, data);
-      } catch (KeeperException.NoNodeException e) {
-        try {
-          zk.create().creatingParentsIfNeeded().forPath(path, data);
-        } catch (KeeperException.NodeExistsException raced) {
-          zk.setData().forPath(path, data);
-        }
-      }
+      PortableWrites.createOrSetData(zk.getZookeeperClient().getZooKeeper(), path, data,
+          createAcl());
+    }
+
+    /** As Marathon: with ZooKeeper credentials its nodes are its own (CREATOR_ALL), otherwise open. */
+    private List<ACL> createAcl() {
+      return sim.options.zkDigest().isPresent() ? ZooDefs.Ids.CREATOR_ALL_ACL : ZooDefs.Ids.OPEN_ACL_UNSAFE;
+    }
+
+    /** Marathon 1.5–1.11 runs Curator in its ZooKeeper 3.4 mode: plain creates, which every server knows. */
+    private void createWithParents(String path, byte[] data) throws Exception {
+      PortableWrites.createWithParents(zk.getZookeeperClient().getZooKeeper(), path, data,
+          createAcl(), CreateMode.PERSISTENT);
     }
 
     // --- HTTP --------------------------------------------------------------------------------------------
@@ -708,7 +714,7 @@ final class SimulatedMarathon {
         byte[] bytes = JSON.writeValueAsBytes(app);
         String appNode = node(statePath, "apps", safeId(id));
         createOrSet(appNode, bytes);
-        zk.create().creatingParentsIfNeeded().forPath(appNode + "/" + version, bytes);
+        createWithParents(appNode + "/" + version, bytes);
         synchronized (apps) {
           apps.put(id, app);
           instanceIds.put(id, safeId(id) + ".marathon-" + UUID.randomUUID());

@@ -133,9 +133,9 @@ public final class StateRestorer {
       pipe.add(Op.create(path, n.data(), n.acl(), CreateMode.PERSISTENT), size, 1, 0, len(n.data()));
     } else {
       pipe.writeAlone(() -> {
-        org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();
-        pipe.zk.create(path, n.data(), n.acl(), CreateMode.PERSISTENT, stat);
-        return stat.getCzxid();
+        // The plain create (not create2, unknown to 3.4) returns no Stat: the create's zxid is the node's czxid.
+        PortableWrites.create(pipe.zk, path, n.data(), n.acl(), CreateMode.PERSISTENT);
+        return pipe.zk.exists(path, false).getCzxid();
       }, path, len(n.data()));
     }
   }

@@ -68,13 +68,13 @@ public class OldZooKeeperServersTest {
       assertThat(backup.abdications()).isPositive();
       assertThat(backup.manifest().znodes()).isGreaterThan(10);
 
-      // Online needs persistent recursive watches (3.6+): on 3.5 it falls back to the fence by itself.
+      // Proven by a persistent watch on 3.6+, by the zxid mark on 3.5; the simulator's leader writes every 100 ms,
+      // so either outcome is possible here (ZxidMarkTest proves the mark itself deterministically).
       awaitLeader(world);
       BackupOutcome online = world.service().backup("compat-online-" + UUID.randomUUID(), "compat",
           new BackupOptions(true, 2, Duration.ofMillis(50)), ProgressListener.NONE);
-      assertThat(online.consistency()).isIn(version.startsWith("3.5")
-          ? List.of(BackupOutcome.Consistency.FENCED_FALLBACK)
-          : List.of(BackupOutcome.Consistency.ONLINE, BackupOutcome.Consistency.FENCED_FALLBACK));
+      assertThat(online.consistency())
+          .isIn(BackupOutcome.Consistency.ONLINE, BackupOutcome.Consistency.FENCED_FALLBACK);
 
       awaitLeader(world);
       apps(world, "DELETE", "/v2/apps/compat/app-1", null);

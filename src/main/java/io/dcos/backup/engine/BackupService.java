@@ -13,6 +13,7 @@ import io.dcos.backup.store.Manifest;
 import io.dcos.backup.store.ManifestInfo;
 import io.dcos.backup.zookeeper.ConsistencyUnprovableException;
 import io.dcos.backup.zookeeper.FenceToken;
+import io.dcos.backup.zookeeper.PreCopy;
 import io.dcos.backup.zookeeper.RestoreSummary;
 import io.dcos.backup.zookeeper.StateChangedException;
 import io.dcos.backup.zookeeper.StateRestorer;
@@ -23,10 +24,12 @@ import io.dcos.backup.zookeeper.ZkConnector;
 import io.dcos.backup.zookeeper.ZkTarget;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import org.apache.curator.framework.CuratorFramework;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +48,8 @@ public final class BackupService implements AutoCloseable {
   private static final Duration ROLLBACK_RETRY_PAUSE_MAX = Duration.ofSeconds(15);
   /** Attempts of a snapshot or of a restore's write-and-verify when the ZooKeeper connection drops under it. */
   private static final int ATTEMPTS_ON_CONNECTION_LOSS = 3;
+  /** Online re-reads of what changed during a pre-copy, while they shrink, before the fence is taken. */
+  private static final int PRE_COPY_ONLINE_ROUNDS = 3;
 
   private final TargetConfig config;
   private final ArchiveStore store;
@@ -69,10 +74,20 @@ public final class BackupService implements AutoCloseable {
    * @param online         try a snapshot without restarting Marathon first, kept only if proven consistent
    * @param onlineAttempts how many online snapshots to try before falling back to the fenced restart
    * @param retryDelay     pause between online attempts (Marathon writes in bursts)
+   * @param preCopy        for the fenced backup, copy the state before the fence and re-read under it only what
+   *                       changed since, so that Marathon's leaderless time does not grow with its state
    */
-  public record BackupOptions(boolean online, int onlineAttempts, Duration retryDelay) {
-    public static final BackupOptions FENCED = new BackupOptions(false, 0, Duration.ZERO);
+  public record BackupOptions(boolean online, int onlineAttempts, Duration retryDelay, boolean preCopy) {
+    /** Fenced, most of the state copied before the fence (see {@link PreCopy}). */
+    public static final BackupOptions FENCED = new BackupOptions(false, 0, Duration.ZERO, true);
+    /** Fenced, the whole state read under the fence, as DC/OS did. */
+    public static final BackupOptions FENCED_WHOLE = new BackupOptions(false, 0, Duration.ZERO, false);
     public static final BackupOptions ONLINE = new BackupOptions(true, 3, Duration.ofMillis(500));
+
+    /** With a pre-copy for the fenced backup, if one is taken. */
+    public BackupOptions(boolean online, int onlineAttempts, Duration retryDelay) {
+      this(online, onlineAttempts, retryDelay, true);
+    }
   }
 
   /** A fenced backup, as DC/OS made it. */
@@ -129,17 +144,34 @@ public final class BackupService implements AutoCloseable {
           return online.get();
         }
       }
-      Manifest manifest;
+      Manifest manifest = null;
       Released released;
       int abdications;
-      progress.progress("restarting Marathon (leader abdication) so that no leader writes during the backup");
-      try (MarathonFence fence = acquireFence(zk, marathon, progress)) {
-        progress.progress("snapshotting " + target.statePath());
-        manifest = snapshotUnderFence(zk, fence, target.statePath(), "backup failed: ", "the snapshot",
-            new ManifestInfo(id, label, Instant.now(), target.hosts(), target.path(), info.version()), progress);
-        abdications = fence.abdications();
-        progress.progress("waiting for Marathon to elect a leader again");
-        released = releaseAfterSuccess(fence, "archive", progress);
+      PreCopy preCopy = options.preCopy() ? startPreCopy(target.statePath(), id, progress) : null;
+      try {
+        progress.progress("restarting Marathon (leader abdication) so that no leader writes during the backup");
+        try (MarathonFence fence = acquireFence(zk, marathon, progress)) {
+          boolean delta = preCopy != null && finishPreCopyUnderFence(preCopy, fence, target.statePath(), progress);
+          Instant fencePoint = Instant.now();
+          if (!delta) {
+            progress.progress("snapshotting " + target.statePath());
+            manifest = snapshotUnderFence(zk, fence, target.statePath(), "backup failed: ", "the snapshot",
+                new ManifestInfo(id, label, fencePoint, target.hosts(), target.path(), info.version()), progress);
+          }
+          abdications = fence.abdications();
+          progress.progress("waiting for Marathon to elect a leader again");
+          released = releaseAfterSuccess(fence, delta ? "snapshot" : "archive", progress);
+          if (delta) {
+            // After the release: what the archive holds was fixed at the fence point, so writing it need not keep
+            // Marathon waiting.
+            manifest = writePreCopy(preCopy,
+                new ManifestInfo(id, label, fencePoint, target.hosts(), target.path(), info.version()), progress);
+          }
+        }
+      } finally {
+        if (preCopy != null) {
+          preCopy.close();
+        }
       }
       progress.progress("verifying archive " + id);
       Manifest verified = store.verify(id);
@@ -296,6 +328,74 @@ public final class BackupService implements AutoCloseable {
     }
     progress.progress("online snapshot not possible (" + lastChange + "); falling back to a fenced backup");
     return Optional.empty();
+  }
+
+  /** Online rounds of a pre-copy before the fence; null (said why) when the fence must take the whole snapshot. */
+  private PreCopy startPreCopy(String statePath, String id, ProgressListener progress) throws InterruptedException {
+    CuratorFramework own = null;
+    try {
+      own = ZkConnector.connect(config.zookeeper(), config.zkSessionTimeout(), config.zkConnectTimeout());
+      progress.progress("copying " + statePath + " while Marathon keeps running (pre-copy)");
+      Path spool = store.directory().resolve("." + id + "." + UUID.randomUUID() + ".precopy.tmp");
+      PreCopy copy = PreCopy.copyOnline(own, statePath, spool);
+      copy.refreshOnline(PRE_COPY_ONLINE_ROUNDS);
+      progress.progress("pre-copy of " + copy.copiedZnodes() + " znodes done; " + copy.dirtyCount()
+          + " changed since and are read again under the fence");
+      return copy;
+    } catch (InterruptedException e) {
+      closeQuietly(own);
+      throw e;
+    } catch (Exception e) {
+      // copyOnline closed its client itself; the fenced snapshot says what is wrong with the state, if anything is.
+      closeQuietly(own);
+      log.info("pre-copy of {} for {} not possible: {}", statePath, id, describe(e));
+      progress.progress("pre-copy not possible (" + describe(e) + "); the whole snapshot is taken under the fence");
+      return null;
+    }
+  }
+
+  /**
+   * Under the fence: re-reads what changed during the pre-copy. False (said why) when the pre-copy cannot be trusted
+   * and the whole snapshot must be taken under the fence instead.
+   */
+  private boolean finishPreCopyUnderFence(PreCopy copy, MarathonFence fence, String statePath,
+      ProgressListener progress) throws Exception {
+    try {
+      copy.finishUnderFence();
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      log.warn("pre-copy of {} discarded: {}", statePath, describe(e));
+      progress.progress("pre-copy discarded (" + describe(e) + "); snapshotting " + statePath + " under the fence");
+      return false;
+    }
+    if (copy.containsNode("/" + StateSnapshotter.MIGRATION_MARKER)) {
+      throw new StateUnavailableException("Marathon is migrating its storage (" + statePath + "/"
+          + StateSnapshotter.MIGRATION_MARKER + " exists); the state is not consistent until the migration "
+          + "finishes. Try again later.");
+    }
+    if (!fence.isHeld()) {
+      progress.progress("the fence was not held throughout the pre-copy's last reads; snapshotting " + statePath
+          + " under the fence");
+      return false; // the full snapshot under the fence fails as it should on a lost fence
+    }
+    progress.progress("state at the fence point known: " + copy.rereadZnodes() + " znodes re-read after the "
+        + "pre-copy of " + copy.copiedZnodes());
+    return true;
+  }
+
+  private Manifest writePreCopy(PreCopy copy, ManifestInfo info, ProgressListener progress) throws IOException {
+    progress.progress("writing archive " + info.id() + " (the pre-copy with the nodes read under the fence)");
+    try (ArchiveWriter writer = store.create(info.id())) {
+      copy.writeTo(writer);
+      return writer.commit(info);
+    }
+  }
+
+  private static void closeQuietly(CuratorFramework client) {
+    if (client != null) {
+      client.close();
+    }
   }
 
   /** An attempt that died between committing the archive and reporting it left a complete archive: use it. */

@@ -13,6 +13,7 @@ import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.KeeperException.Code;
 import org.apache.zookeeper.Op;
 import org.apache.zookeeper.OpResult;
+import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Stat;
@@ -58,6 +59,8 @@ final class TreeReader {
   /** When set, every Stat of the walk must show its node unchanged since the mark (see {@link ZxidMark}). */
   private ZxidMark unchangedSince;
   private String firstChange;
+  /** When set, every node's data and children are read with this one-shot watch (see {@link #watchEveryRead}). */
+  private Watcher readWatcher;
 
   TreeReader(CuratorFramework client, Limits limits) {
     this.client = client;
@@ -79,6 +82,17 @@ final class TreeReader {
    */
   TreeReader requireUnchangedSince(ZxidMark mark) {
     this.unchangedSince = mark;
+    this.multiRead = false;
+    return this;
+  }
+
+  /**
+   * Reads every node's data and children with {@code watcher} as a one-shot watch, set by the read itself: from the
+   * moment a node is read, any change to its data, its existence or its children list is told to the watcher. Reads
+   * node by node, every node's children included (a leaf's child watch is what tells of its first child).
+   */
+  TreeReader watchEveryRead(Watcher watcher) {
+    this.readWatcher = watcher;
     this.multiRead = false;
     return this;
   }
@@ -212,16 +226,16 @@ final class TreeReader {
     readsInFlight++;
     replyBytesInFlight += dataBytes;
     requests++;
-    zk.getData(n.path, false, (rc, path, ctx, data, stat) -> events.add(new DataDone(n, dataBytes, rc, data, stat)),
-        null);
-    if (n.wantsChildren()) {
+    zk.getData(n.path, readWatcher,
+        (rc, path, ctx, data, stat) -> events.add(new DataDone(n, dataBytes, rc, data, stat)), null);
+    if (n.wantsChildren() || readWatcher != null) {
       long childBytes = (long) n.stat.getNumChildren() * EST_CHILD_NAME_BYTES;
       n.pendingCalls = 2;
       readsInFlight++;
       replyBytesInFlight += childBytes;
       requests++;
       // getChildren2 (with the Stat; every server generation knows it): the Stat proves what the list is as of when.
-      zk.getChildren(n.path, false,
+      zk.getChildren(n.path, readWatcher,
           (rc, path, ctx, children, stat) -> events.add(new ChildrenDone(n, childBytes, rc, children, stat)), null);
     }
   }

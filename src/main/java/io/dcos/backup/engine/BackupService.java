@@ -724,6 +724,37 @@ public final class BackupService implements AutoCloseable {
     }
   }
 
+  /**
+   * Marathon's state holds the restore sentinel: no Marathon runs on it until a restore finishes. {@code backupId}
+   * and {@code safetySnapshotId} name the unfinished restore from its journal (null when none says).
+   */
+  public record Guarded(String backupId, String safetySnapshotId, boolean rollback) {
+    public boolean known() {
+      return safetySnapshotId != null;
+    }
+
+    /** What a user must do when no Restore object is left to finish it. */
+    public String instructions() {
+      return known()
+          ? "apply a Restore of backup " + backupId + " (finish the restore) or of " + safetySnapshotId
+              + " (the state before it); either clears the sentinel"
+          : "apply a Restore of a named backup (kubectl backup restore <id>); it clears the sentinel";
+    }
+  }
+
+  /** Whether Marathon's state holds the storage-version sentinel of an unfinished restore (reads ZooKeeper). */
+  public Optional<Guarded> guarded() throws Exception {
+    CuratorFramework zk = zookeeper();
+    ZooKeeper raw = zk.getZookeeperClient().getZooKeeper();
+    if (StorageVersionGuard.read(raw, config.zookeeper().statePath()).filter(StorageVersion::isSentinel).isEmpty()) {
+      return Optional.empty();
+    }
+    Optional<RestoreJournal.Entry> entry = new RestoreJournal(config.zookeeper().path()).read(raw);
+    return Optional.of(new Guarded(entry.map(RestoreJournal.Entry::backupId).orElse(null),
+        entry.map(RestoreJournal.Entry::safetySnapshotId).orElse(null),
+        entry.map(RestoreJournal.Entry::rollback).orElse(false)));
+  }
+
   public Optional<Manifest> archive(String id) throws IOException {
     return store.manifest(id);
   }

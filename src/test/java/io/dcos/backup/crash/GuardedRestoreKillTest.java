@@ -118,7 +118,8 @@ class GuardedRestoreKillTest {
 
     long start = System.nanoTime();
     int killsBefore = kills;
-    for (int i = 0; i < 2; i++) {
+    // Forward restores until 14 kills landed (a kill after the final batch ends a restore early), then a rollback.
+    for (int i = 0; kills - killsBefore < 2 * KILLS_PER_RESTORE; i++) {
       String before = "B" + i;
       writeBallast(before, NODES + 100, false);
       Restore ended = restoreWithKills(ns, "forward-" + i, backupA, false);

@@ -20,6 +20,8 @@ import io.dcos.backup.zookeeper.StateRestorer;
 import io.dcos.backup.zookeeper.StateSnapshotter;
 import io.dcos.backup.zookeeper.StateUnavailableException;
 import io.dcos.backup.zookeeper.StateVerifier;
+import io.dcos.backup.zookeeper.StorageVersion;
+import io.dcos.backup.zookeeper.StorageVersionGuard;
 import io.dcos.backup.zookeeper.ZkConnector;
 import io.dcos.backup.zookeeper.ZkTarget;
 import java.io.IOException;
@@ -31,6 +33,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.ZooKeeper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -199,6 +202,20 @@ public final class BackupService implements AutoCloseable {
    */
   public RestoreOutcome restore(String backupId, String safetyId, ProgressListener progress)
       throws OperationFailedException, InterruptedException {
+    return restore(backupId, safetyId, RestoreOptions.DEFAULT, progress);
+  }
+
+  /**
+   * @param allowStorageVersionChange restore even an archive whose Marathon storage version the running Marathon
+   *     refuses (newer than the live state's, or older than {@link StorageVersion#MIN_SUPPORTED})
+   */
+  public record RestoreOptions(boolean allowStorageVersionChange) {
+    public static final RestoreOptions DEFAULT = new RestoreOptions(false);
+  }
+
+  /** As {@link #restore(String, String, ProgressListener)}, with options. */
+  public RestoreOutcome restore(String backupId, String safetyId, RestoreOptions options, ProgressListener progress)
+      throws OperationFailedException, InterruptedException {
     ZkTarget target = config.zookeeper();
     CuratorFramework zk = zookeeper();
     try (OperationLock ignored = OperationLock.acquire(zk, target.path() + LOCK_NODE, progress)) {
@@ -215,7 +232,7 @@ public final class BackupService implements AutoCloseable {
         return new RestoreOutcome(backupId, znodes, safetyId, Duration.ZERO);
       }
       try {
-        RestoreOutcome outcome = restoreLocked(zk, target, backupId, safetyId, progress);
+        RestoreOutcome outcome = restoreLocked(zk, target, backupId, safetyId, options, progress);
         journal.record(safetyId, new OutcomeJournal.Outcome.Succeeded(outcome.znodes()));
         return outcome;
       } catch (OperationFailedException e) {
@@ -230,16 +247,38 @@ public final class BackupService implements AutoCloseable {
   }
 
   private RestoreOutcome restoreLocked(CuratorFramework zk, ZkTarget target, String backupId, String safetyId,
-      ProgressListener progress) throws OperationFailedException, InterruptedException {
+      RestoreOptions options, ProgressListener progress) throws OperationFailedException, InterruptedException {
     try {
       progress.progress("verifying archive " + backupId);
       Manifest manifest = store.verify(backupId);
-      MarathonClient marathon = marathonClient();
-      MarathonInfo info = describeMarathon(marathon, progress);
-      log.info("restoring {} ({} znodes, Marathon {}) into {} (Marathon {})", backupId, manifest.znodes(),
-          manifest.marathonVersion(), target, info.version());
+      ZooKeeper raw = zk.getZookeeperClient().getZooKeeper();
+      RestoreJournal journal = new RestoreJournal(target.path());
+      Optional<StorageVersion> live = StorageVersionGuard.read(raw, target.statePath());
+      boolean guarded = live.filter(StorageVersion::isSentinel).isPresent();
+      Optional<RestoreJournal.Entry> unfinished = guarded ? journal.read(raw) : Optional.empty();
+      boolean resuming = unfinished.filter(e -> e.safetySnapshotId().equals(safetyId)).isPresent();
+      String versionNote;
+      String marathonVersion;
+      if (guarded) {
+        // No Marathon can lead on this state (that is the point), so there is no Marathon to ask for its version.
+        versionNote = resuming ? null : "Marathon's state held the storage-version sentinel of an unfinished "
+            + unfinished.map(RestoreJournal.Entry::describe).orElse("restore nobody recorded") + "; this restore "
+            + "replaces it";
+        progress.progress(resuming ? "resuming " + unfinished.get().describe() + ": Marathon's state holds the "
+            + "storage-version sentinel, so no Marathon runs on it until this restore finishes or rolls back"
+            : versionNote);
+        marathonVersion = store.manifest(safetyId).map(Manifest::marathonVersion)
+            .orElse("unknown (no Marathon leads on a guarded state)");
+      } else {
+        versionNote = checkStorageVersions(backupId, live, options, target.statePath(), raw);
+        MarathonClient marathon = marathonClient();
+        marathonVersion = describeMarathon(marathon, progress).version();
+      }
+      log.info("restoring {} ({} znodes, Marathon {}, storage {}) into {} (Marathon {}, storage {})", backupId,
+          manifest.znodes(), manifest.marathonVersion(), manifest.storageVersion(), target, marathonVersion,
+          live.map(StorageVersion::toString).orElse("none"));
       progress.progress("restarting Marathon (leader abdication) so that no leader runs during the restore");
-      try (MarathonFence fence = acquireFence(zk, marathon, progress)) {
+      try (MarathonFence fence = acquireFence(zk, marathonClient(), progress)) {
         if (store.manifest(safetyId).isPresent()) {
           // A previous attempt died after saving the live state; it may have written part of the backup since,
           // so that saved state, not the live one, is what a rollback must return to.
@@ -248,20 +287,27 @@ public final class BackupService implements AutoCloseable {
         } else {
           progress.progress("taking safety snapshot " + safetyId + " of the live state");
           snapshotUnderFence(zk, fence, target.statePath(), "restore failed: ", "the safety snapshot",
-              new ManifestInfo(safetyId, SAFETY_LABEL, Instant.now(), target.hosts(), target.path(), info.version()),
+              new ManifestInfo(safetyId, SAFETY_LABEL, Instant.now(), target.hosts(), target.path(), marathonVersion),
               progress);
         }
         FenceToken token = new FenceToken(fence.latchNodePath(), fence.latchNodeVersion());
+        if (resuming && unfinished.get().rollback()) {
+          progress.progress("resuming the rollback to " + safetyId + " that an earlier attempt started");
+          throw rollBack(zk, target, fence, token, backupId, safetyId,
+              new OperationFailedException(unfinished.get().reason()), progress);
+        }
         try {
           progress.progress("writing " + manifest.znodes() + " znodes of " + backupId);
-          writeAndVerifyUnderFence(zk, fence, target.statePath(), backupId, token, progress);
+          writeAndVerifyUnderFence(zk, fence, target.statePath(), backupId,
+              new RestoreJournal.Entry(backupId, safetyId, false, null), token, progress);
         } catch (Exception | Error failure) {
           // Error too (out of memory, say): a half-written state must be rolled back whatever stopped the write.
-          throw rollBack(zk, target, fence, token, safetyId, failure, progress);
+          throw rollBack(zk, target, fence, token, backupId, safetyId, failure, progress);
         }
         progress.progress("waiting for Marathon to elect a leader and load the restored state");
         Released released = releaseAfterSuccess(fence, "restored state", progress);
-        return new RestoreOutcome(backupId, manifest.znodes(), safetyId, released.leaderless(), released.warning());
+        return new RestoreOutcome(backupId, manifest.znodes(), safetyId, released.leaderless(), released.warning(),
+            versionNote);
       }
     } catch (StateUnavailableException e) {
       throw new OperationFailedException("Marathon state cannot be restored now: " + e.getMessage(), e);
@@ -274,6 +320,60 @@ public final class BackupService implements AutoCloseable {
     } catch (Exception e) {
       throw new OperationFailedException("restore failed: " + describe(e), e);
     }
+  }
+
+  /**
+   * Refuses, before anything is written, an archive the running Marathon would refuse on election: one written by a
+   * newer Marathon (a downgrade since the backup), or one older than Marathon can migrate. Returns what the status
+   * should say about the versions, or null when there is nothing to say.
+   */
+  private String checkStorageVersions(String backupId, Optional<StorageVersion> live, RestoreOptions options,
+      String statePath, ZooKeeper raw) throws Exception {
+    Optional<StorageVersion> archived = archivedStorageVersion(backupId);
+    if (archived.isEmpty()) {
+      return StorageVersionGuard.present(raw, statePath) && live.isEmpty()
+          ? "the live storage version cannot be read; the backup has none: Marathon writes its own when elected"
+          : "the backup has no Marathon storage version (" + StorageVersion.NODE + "): Marathon treats the restored "
+              + "state as a fresh install and writes its own";
+    }
+    StorageVersion a = archived.get();
+    String problem = null;
+    if (a.isOlderThan(StorageVersion.MIN_SUPPORTED)) {
+      problem = "backup " + backupId + " has Marathon storage version " + a + ", older than "
+          + StorageVersion.MIN_SUPPORTED + ", the oldest Marathon 1.8 and later can migrate; the live state has "
+          + live.map(StorageVersion::toString).orElse("no storage version");
+    } else if (live.isPresent() && a.isNewerThan(live.get())) {
+      problem = "backup " + backupId + " has Marathon storage version " + a + ", newer than the live state's "
+          + live.get() + ": it was written by a newer Marathon, and the running one refuses it when elected";
+    }
+    if (problem != null) {
+      if (!options.allowStorageVersionChange()) {
+        throw new OperationFailedException("restore refused, nothing was written: " + problem
+            + ". Restore a backup taken with this Marathon version, or set spec.allowStorageVersionChange: true "
+            + "in a new Restore if Marathon will be changed to a version that runs it");
+      }
+      return "storage version change allowed by spec.allowStorageVersionChange: " + problem;
+    }
+    if (live.isPresent() && a.isOlderThan(live.get())) {
+      return "backup storage version " + a + " is older than the live " + live.get()
+          + ": Marathon migrates it forward when elected";
+    }
+    return null;
+  }
+
+  /** The archive's own version node, read from the archive (older manifests do not record it). */
+  private Optional<StorageVersion> archivedStorageVersion(String archiveId) throws Exception {
+    String wanted = "/" + StorageVersion.NODE;
+    try (ArchiveReader reader = store.open(archiveId)) {
+      var nodes = reader.nodes();
+      while (nodes.hasNext()) {
+        var n = nodes.next();
+        if (n.relativePath().equals(wanted)) {
+          return StorageVersion.fromNodeData(n.data());
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   /**
@@ -503,14 +603,14 @@ public final class BackupService implements AutoCloseable {
    * session is gone. Any other failure, or a lost session, is thrown (the caller rolls back).
    */
   private void writeAndVerifyUnderFence(CuratorFramework zk, MarathonFence fence, String statePath, String archiveId,
-      FenceToken token, ProgressListener progress) throws Exception {
+      RestoreJournal.Entry entry, FenceToken token, ProgressListener progress) throws Exception {
     for (int attempt = 1; ; attempt++) {
       Exception failure;
       boolean connectionTrouble;
       boolean sessionLost;
       try (ZkConnectionWatch watch = ZkConnectionWatch.start(zk)) {
         try {
-          writeAndVerify(zk, statePath, archiveId, token);
+          writeAndVerify(zk, statePath, archiveId, entry, token);
           return;
         } catch (InterruptedException e) {
           if (!watch.sessionLost()) {
@@ -540,24 +640,40 @@ public final class BackupService implements AutoCloseable {
     }
   }
 
-  private void writeAndVerify(CuratorFramework zk, String statePath, String archiveId, FenceToken token)
-      throws Exception {
+  /**
+   * One guarded write of an archive over Marathon's state (see {@link StorageVersionGuard}): the sentinel and the
+   * journal first, then the tree, verified; then the real storage version in the final batch, verified too. Until that
+   * batch commits every Marathon refuses the state.
+   */
+  private void writeAndVerify(CuratorFramework zk, String statePath, String archiveId, RestoreJournal.Entry entry,
+      FenceToken token) throws Exception {
+    ZooKeeper raw = zk.getZookeeperClient().getZooKeeper();
+    RestoreJournal journal = new RestoreJournal(config.zookeeper().path());
+    StorageVersionGuard guard = new StorageVersionGuard(journal.record(raw, entry));
     RestoreSummary written;
     try (ArchiveReader reader = store.open(archiveId)) {
-      written = new StateRestorer(zk).restore(statePath, reader.nodes(), token);
+      written = new StateRestorer(zk).restore(statePath, reader.nodes(), token, guard);
     }
     try (ArchiveReader reader = store.open(archiveId)) {
-      Optional<String> difference = new StateVerifier(zk).compare(statePath, reader.nodes(), written);
+      Optional<String> difference = new StateVerifier(zk).compare(statePath, guard.expectedWhileGuarded(reader.nodes()),
+          written);
       if (difference.isPresent()) {
         throw new OperationFailedException("restored state differs from archive " + archiveId + ": "
             + difference.get());
       }
     }
+    guard.commit(raw, token, journal.clear(raw));
+    Optional<String> version = guard.verifyCommitted(raw);
+    if (version.isPresent()) {
+      throw new OperationFailedException("restored state differs from archive " + archiveId + ": " + version.get());
+    }
   }
 
   private OperationFailedException rollBack(CuratorFramework zk, ZkTarget target, MarathonFence fence,
-      FenceToken token, String safetyId, Throwable failure, ProgressListener progress) throws InterruptedException {
+      FenceToken token, String backupId, String safetyId, Throwable failure, ProgressListener progress)
+      throws InterruptedException {
     String reason = failure instanceof OperationFailedException ? failure.getMessage() : describe(failure);
+    RestoreJournal.Entry entry = new RestoreJournal.Entry(backupId, safetyId, true, reason);
     if (Thread.interrupted()) {
       // Whatever stopped the write may have left the flag set; the state is half written, so the rollback runs
       // anyway. A new interruption during it still stops it (the next operator process then resumes the restore).
@@ -577,11 +693,11 @@ public final class BackupService implements AutoCloseable {
     for (int attempt = 1; ; attempt++) {
       try {
         if (attempt == 1 && fence.isHeld()) {
-          writeAndVerify(zk, target.statePath(), safetyId, token);
+          writeAndVerify(zk, target.statePath(), safetyId, entry, token);
         } else {
           fence.close(); // a fence in doubt is no fence: leave the election before joining it again
           try (MarathonFence retaken = acquireFence(zk, marathonClient(), progress)) {
-            writeAndVerify(zk, target.statePath(), safetyId,
+            writeAndVerify(zk, target.statePath(), safetyId, entry,
                 new FenceToken(retaken.latchNodePath(), retaken.latchNodeVersion()));
             releaseQuietly(retaken, progress);
           }
@@ -650,6 +766,37 @@ public final class BackupService implements AutoCloseable {
       log.warn("after the rollback: {}", e.getMessage());
       progress.progress("after the rollback: " + e.getMessage());
     }
+  }
+
+  /**
+   * Marathon's state holds the restore sentinel: no Marathon runs on it until a restore finishes. {@code backupId}
+   * and {@code safetySnapshotId} name the unfinished restore from its journal (null when none says).
+   */
+  public record Guarded(String backupId, String safetySnapshotId, boolean rollback) {
+    public boolean known() {
+      return safetySnapshotId != null;
+    }
+
+    /** What a user must do when no Restore object is left to finish it. */
+    public String instructions() {
+      return known()
+          ? "apply a Restore of backup " + backupId + " (finish the restore) or of " + safetySnapshotId
+              + " (the state before it); either clears the sentinel"
+          : "apply a Restore of a named backup (kubectl backup restore <id>); it clears the sentinel";
+    }
+  }
+
+  /** Whether Marathon's state holds the storage-version sentinel of an unfinished restore (reads ZooKeeper). */
+  public Optional<Guarded> guarded() throws Exception {
+    CuratorFramework zk = zookeeper();
+    ZooKeeper raw = zk.getZookeeperClient().getZooKeeper();
+    if (StorageVersionGuard.read(raw, config.zookeeper().statePath()).filter(StorageVersion::isSentinel).isEmpty()) {
+      return Optional.empty();
+    }
+    Optional<RestoreJournal.Entry> entry = new RestoreJournal(config.zookeeper().path()).read(raw);
+    return Optional.of(new Guarded(entry.map(RestoreJournal.Entry::backupId).orElse(null),
+        entry.map(RestoreJournal.Entry::safetySnapshotId).orElse(null),
+        entry.map(RestoreJournal.Entry::rollback).orElse(false)));
   }
 
   public Optional<Manifest> archive(String id) throws IOException {

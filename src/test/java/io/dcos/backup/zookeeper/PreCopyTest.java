@@ -106,7 +106,9 @@ class PreCopyTest {
                   .hasMessageContaining("persistent watch");
             } else {
               copy.finishUnderFence();
-              assertThat(written(copy)).isEqualTo(writer.expected());
+              Map<String, byte[]> result = written(copy);
+              assertThat(result).as("pre-copy against the live tree").isEqualTo(live(own));
+              assertThat(writer.possible()).as("pre-copy against the writer's log").contains(result);
             }
           }
         }
@@ -211,6 +213,16 @@ class PreCopyTest {
     private final AtomicBoolean stop = new AtomicBoolean();
     private final AtomicInteger failures = new AtomicInteger();
     private Thread thread;
+    private String describeLast;
+    private String lastPath;
+    private byte[] lastData;
+    private volatile Object[] uncertain;
+
+    private void attempt(String op, String path, byte[] data) {
+      describeLast = op;
+      lastPath = path;
+      lastData = data;
+    }
 
     RandomWriter(ZooKeeper zk, Map<String, byte[]> start, Random random) {
       this.zk = zk;
@@ -237,19 +249,24 @@ class PreCopyTest {
           byte[] data = utf8("w" + counter++);
           boolean leaf = now.subMap(target + "/", target + "0").isEmpty();
           if (kind < 5) {
+            attempt("set", target, data);
             zk.setData(ROOT + target, data, -1);
             record("set", target, data, now);
           } else if (kind < 7) {
             String child = target + "/n" + counter;
+            attempt("create", child, data);
             zk.create(ROOT + child, data, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
             record("create", child, data, now);
             paths.add(child);
           } else if (kind < 9 && leaf && !target.equals("/apps") && !target.equals("/instance")) {
+            attempt("delete", target, null);
             zk.delete(ROOT + target, -1);
             record("delete", target, null, now);
           } else if (leaf && !target.equals("/apps") && !target.equals("/instance")) {
             // deleted and re-created with the same data: only zxids and watches tell
+            attempt("delete", target, null);
             zk.delete(ROOT + target, -1);
+            attempt("recreate", target, now.get(target));
             zk.create(ROOT + target, now.get(target), ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
             record("recreate", target, now.get(target), now);
           }
@@ -257,7 +274,8 @@ class PreCopyTest {
                  | KeeperException.NotEmptyException raced) {
           failures.incrementAndGet();
         } catch (KeeperException.ConnectionLossException e) {
-          // a killed server: the write may or may not have been applied, so stop writing (the log stays exact)
+          // A killed server: this write may or may not have been applied. Stop writing; the oracle allows both.
+          uncertain = new Object[] {describeLast, lastPath, lastData};
           return;
         } catch (Exception e) {
           throw new IllegalStateException(e);
@@ -292,6 +310,21 @@ class PreCopyTest {
     void stopAndJoin() throws InterruptedException {
       stop.set(true);
       thread.join();
+    }
+
+    /** The tree the log says; with the write a lost connection left uncertain, if any, applied too. */
+    List<Map<String, byte[]>> possible() {
+      Map<String, byte[]> without = expected();
+      if (uncertain == null) {
+        return List.of(without);
+      }
+      TreeMap<String, byte[]> with = new TreeMap<>(without);
+      if (uncertain[0].equals("delete")) {
+        with.remove((String) uncertain[1]);
+      } else {
+        with.put((String) uncertain[1], (byte[]) uncertain[2]);
+      }
+      return List.of(without, new ByteMap(with));
     }
 
     Map<String, byte[]> expected() {

@@ -1,5 +1,7 @@
 package io.dcos.backup.simulator;
 
+import io.dcos.backup.release.ElectionPeerStack;
+import io.dcos.backup.release.ReleaseJars;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -12,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.curator.framework.CuratorFramework;
 
 /**
  * A Marathon simulator, faithful to Marathon's ZooKeeper behaviour as far as backup and restore can tell:
@@ -42,11 +45,14 @@ public final class MarathonSimulator implements AutoCloseable {
   final AtomicInteger elections = new AtomicInteger();
   volatile boolean closed;
   private final List<SimulatedMarathon> instances = new ArrayList<>();
+  /** Set for {@link Election#CURATOR_4_0_1}. */
+  private final ElectionPeerStack peerStack;
 
-  private MarathonSimulator(String zkConnect, String zkPath, SimulatorOptions options) {
+  private MarathonSimulator(String zkConnect, String zkPath, SimulatorOptions options, ElectionPeerStack peerStack) {
     this.zkConnect = zkConnect;
     this.zkPath = zkPath;
     this.options = options;
+    this.peerStack = peerStack;
     AtomicInteger n = new AtomicInteger();
     this.sched = Executors.newScheduledThreadPool(6, r -> {
       Thread t = new Thread(r, "marathon-sim-" + n.incrementAndGet());
@@ -63,8 +69,21 @@ public final class MarathonSimulator implements AutoCloseable {
    */
   public static MarathonSimulator start(String zkConnectString, String zkPath, int instances,
                                         SimulatorOptions options) throws Exception {
+    return start(zkConnectString, zkPath, instances, options, Election.IN_PROCESS, null);
+  }
+
+  /**
+   * As above, electing with {@code election}; {@code jars} (for {@link Election#CURATOR_4_0_1}) is where Marathon's
+   * election stack is resolved and its peer compiled, the first time.
+   */
+  public static MarathonSimulator start(String zkConnectString, String zkPath, int instances,
+                                        SimulatorOptions options, Election election, ReleaseJars jars)
+      throws Exception {
     Objects.requireNonNull(zkConnectString, "zkConnectString");
     Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(election, "election");
+    ElectionPeerStack peerStack = election == Election.CURATOR_4_0_1
+        ? ElectionPeerStack.curator401(Objects.requireNonNull(jars, "jars")) : null;
     if (instances < 1) {
       throw new IllegalArgumentException("instances must be >= 1");
     }
@@ -75,7 +94,7 @@ public final class MarathonSimulator implements AutoCloseable {
     while (path.length() > 1 && path.endsWith("/")) {
       path = path.substring(0, path.length() - 1);
     }
-    MarathonSimulator sim = new MarathonSimulator(zkConnectString, path, options);
+    MarathonSimulator sim = new MarathonSimulator(zkConnectString, path, options, peerStack);
     try {
       for (int i = 0; i < instances; i++) {
         SimulatedMarathon m = new SimulatedMarathon(sim, i, freePort());
@@ -87,6 +106,18 @@ public final class MarathonSimulator implements AutoCloseable {
       sim.close();
       throw e;
     }
+  }
+
+  /** A lifetime's election participant; {@code zk} is that lifetime's session. */
+  LatchParticipant participant(CuratorFramework zk, String hostPort) {
+    String latchPath = zkPath + "/leader-curator";
+    return peerStack == null ? new InProcessLatch(zk, latchPath, hostPort, sched)
+        : new PeerLatch(peerStack, zk, zkConnect, latchPath, hostPort, options.zkDigest(), sched);
+  }
+
+  /** Which code the instances elect with. */
+  public Election election() {
+    return peerStack == null ? Election.IN_PROCESS : Election.CURATOR_4_0_1;
   }
 
   private static int freePort() throws Exception {

@@ -13,6 +13,7 @@ import io.dcos.backup.engine.ProgressListener;
 import io.dcos.backup.engine.RestoreOutcome;
 import io.dcos.backup.marathon.FenceOptions;
 import io.dcos.backup.marathon.MarathonCredentials;
+import io.dcos.backup.release.ReleaseJars;
 import io.dcos.backup.sandbox.EmbeddedWorld;
 import io.dcos.backup.simulator.SimulatorOptions;
 import io.dcos.backup.zookeeper.ZkTarget;
@@ -22,7 +23,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -37,7 +37,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Backup, restore and the fence against real ZooKeeper server releases, each in its own JVM from its Maven Central
- * jars (resolved with `mvn dependency:build-classpath` into target/zk-servers the first time; needs Maven Central).
+ * jars (resolved with `mvn dependency:build-classpath` into target/release-jars the first time; needs Maven Central).
  * 3.4.14 is refused, quickly and with a message that says why: Curator 5 creates every node with op code create2 (new
  * in 3.5), so neither the fence nor the lock can be taken (see README, "Old ZooKeeper servers").
  * Tagged "compat" (downloads, child JVMs) so it can be run alone: mvn test -Dgroups=compat. It is part of mvn verify.
@@ -119,30 +119,9 @@ class OldZooKeeperServersTest {
     }
   }
 
-  /** The server's jars and their dependencies, resolved by Maven once and cached under target/zk-servers. */
+  /** The server's jars and their dependencies, resolved by Maven once and cached under target/release-jars. */
   static String serverClasspath(String version) throws IOException, InterruptedException {
-    if (version.equals(org.apache.zookeeper.Version.getFullVersion().split("[- ]")[0])) {
-      return ZooKeeperProcess.ownClasspath();
-    }
-    Path dir = Path.of("target", "zk-servers", version).toAbsolutePath();
-    Path classpath = dir.resolve("classpath.txt");
-    if (!Files.exists(classpath)) {
-      Files.createDirectories(dir);
-      Files.writeString(dir.resolve("pom.xml"), """
-          <project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
-            <groupId>compat</groupId><artifactId>zookeeper-server</artifactId><version>1</version>
-            <dependencies><dependency><groupId>org.apache.zookeeper</groupId><artifactId>zookeeper</artifactId>
-              <version>%s</version></dependency></dependencies>
-          </project>""".formatted(version));
-      Process mvn = new ProcessBuilder("mvn", "-q", "-B", "dependency:build-classpath",
-          "-Dmdep.outputFile=" + classpath)
-          .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("mvn.log").toFile()).start();
-      if (!mvn.waitFor(10, TimeUnit.MINUTES) || mvn.exitValue() != 0 || !Files.exists(classpath)) {
-        throw new IOException("could not resolve ZooKeeper " + version + " from Maven Central: "
-            + Files.readString(dir.resolve("mvn.log")));
-      }
-    }
-    return Files.readString(classpath).trim();
+    return ReleaseJars.underTarget().zooKeeperServer(version);
   }
 
   private static void awaitLeader(EmbeddedWorld world) throws InterruptedException {

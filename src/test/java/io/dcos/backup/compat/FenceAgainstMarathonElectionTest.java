@@ -127,6 +127,45 @@ class FenceAgainstMarathonElectionTest {
     }
   }
 
+  /**
+   * DC/OS strict mode: Marathon authenticates with a digest user and creates its nodes CREATOR_ALL, the election's
+   * parent world-readable too. The operator, authenticated as that user, still moves the standbys and holds the fence.
+   */
+  @ParameterizedTest(name = "ZooKeeper {0}, digest ACLs")
+  @CsvSource({"3.9.5"})
+  void theFenceHoldsMarathonsOwnElectionCodeWithDigestAcls(String version) throws Exception {
+    ReleaseJars jars = ReleaseJars.underTarget();
+    String marathonUser = "dcos_marathon:secret";
+    try (ZooKeeperProcess server = ZooKeeperProcess.start(jars.zooKeeperServer(version), "256m",
+             Duration.ofSeconds(60));
+         MarathonSimulator sim = MarathonSimulator.start(server.connectString(), "/marathon", 3,
+             FAST.withZkDigest(marathonUser), Election.CURATOR_4_0_1, jars);
+         CuratorFramework zk = ZkConnector.connect(new ZkTarget(server.connectString(), "/marathon",
+             java.util.Optional.of(marathonUser)), Duration.ofSeconds(10), Duration.ofSeconds(5))) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> latch(zk).size() == 3 && sim.leaderIndex().isPresent());
+      List<org.apache.zookeeper.data.ACL> acl = zk.getACL().forPath(LATCH);
+      assertThat(acl).extracting(a -> a.getId().getScheme() + ":" + a.getPerms())
+          .contains("world:" + org.apache.zookeeper.ZooDefs.Perms.READ, "digest:" + org.apache.zookeeper.ZooDefs.Perms.ALL);
+      assertThat(zk.getACL().forPath(latch(zk).get(0).path())).extracting(a -> a.getId().getScheme())
+          .containsExactly("digest");
+      MarathonClient client = new MarathonClient(sim.anyUrl(), MarathonCredentials.none(), Duration.ofSeconds(5));
+      MarathonFence fence = MarathonFence.acquire(zk, LATCH, client, OPTIONS, line -> { });
+      try {
+        assertThat(fence.abdications()).isEqualTo(1);
+        assertThat(fence.standbysRequeued()).isEqualTo(2);
+        await().atMost(Duration.ofSeconds(30)).until(() -> latch(zk).size() == 4);
+        Map<String, String> fenced = stateStats(zk);
+        Thread.sleep(WRITE_INTERVAL.toMillis() * 5);
+        assertThat(stateStats(zk)).isEqualTo(fenced);
+        assertThat(sim.leaderIndex()).isEmpty();
+        assertThat(fence.release()).isPositive();
+      } finally {
+        fence.close();
+      }
+      assertThat(sim.leaderIndex()).isPresent();
+    }
+  }
+
   /** Child JVMs running the election peer against this server. */
   private static List<ProcessHandle> peerJvms(ZooKeeperProcess server) {
     return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)

@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One Marathon election participant running Marathon's own election code (Curator 4.0.1 on a ZooKeeper 3.4 client) in
- * a JVM of its own, driven over its stdin/stdout (see the peer's source, {@code election-peer/MarathonElectionPeer.java}).
- * Like a Marathon process it joins once, may be elected once, and exits when it abdicates or loses leadership; a
- * re-join is a new peer.
+ * a JVM of its own, driven over its stdin/stdout (the protocol is in the peer's source,
+ * {@code election-peer/MarathonElectionPeer.java}). Like a Marathon process it joins once, may be elected once, and
+ * exits when it abdicates or loses leadership; a re-join is a new peer.
  */
 public final class ElectionPeer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ElectionPeer.class);
@@ -36,7 +36,10 @@ public final class ElectionPeer implements AutoCloseable {
 
     default void notLeader() { }
 
-    /** The JVM ended: {@code code} as Marathon's (0 asked to exit, 101 connection lost, 103 lost leadership, 105 abdicated). */
+    /**
+     * The JVM ended; {@code code} as Marathon's: 0 asked to exit, 101 connection lost, 103 lost leadership, 105
+     * abdicated.
+     */
     default void exited(int code, String reason) { }
   }
 
@@ -46,6 +49,8 @@ public final class ElectionPeer implements AutoCloseable {
   private final Listener listener;
   private final BlockingQueue<String> leaderAnswers = new LinkedBlockingQueue<>();
   private final Deque<String> recentLog = new ArrayDeque<>();
+  /** One {@code LEADER?} at a time: answers carry no request id. */
+  private final Object queryLock = new Object();
   private volatile String ourPath;
   private volatile boolean leader;
   private volatile String exitReason = "the peer's JVM ended without saying why";
@@ -59,7 +64,8 @@ public final class ElectionPeer implements AutoCloseable {
 
   /**
    * Starts a peer that joins {@code latchPath} (Marathon's {@code <zk>/leader-curator}) with {@code id} as its latch id
-   * and node data (Marathon's {@code host:port}). Returns at once; the peer reports {@code joined} when its node exists.
+   * and node data (Marathon's {@code host:port}). Returns at once; the peer reports {@code joined} when its node
+   * exists.
    *
    * @param digest {@code user:password} for ZooKeeper digest auth, given to the peer in its environment (not on its
    *     command line, which other users of the machine can read)
@@ -89,7 +95,8 @@ public final class ElectionPeer implements AutoCloseable {
   }
 
   private void readProtocol() {
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader in = new BufferedReader(
+        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = in.readLine()) != null) {
         String word = line.contains(" ") ? line.substring(0, line.indexOf(' ')) : line;
@@ -131,7 +138,8 @@ public final class ElectionPeer implements AutoCloseable {
   }
 
   private void readLog() {
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader in = new BufferedReader(
+        new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = in.readLine()) != null) {
         LOG.debug("election peer {}: {}", id, line);
@@ -174,15 +182,17 @@ public final class ElectionPeer implements AutoCloseable {
   }
 
   /** The leader as the peer's own Curator 4.0.1 latch sees it ({@code LeaderLatch.getLeader()}); empty: none. */
-  public synchronized Optional<String> leaderId(Duration timeout) throws IOException, InterruptedException {
-    leaderAnswers.clear();
-    send("LEADER?");
-    String answer = leaderAnswers.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    if (answer == null) {
-      throw new IOException("election peer " + id + " did not answer LEADER? within " + timeout.toMillis() + " ms"
-          + (process.isAlive() ? "" : " (it exited: " + exitReason + ")"));
+  public Optional<String> leaderId(Duration timeout) throws IOException, InterruptedException {
+    synchronized (queryLock) {
+      leaderAnswers.clear();
+      send("LEADER?");
+      String answer = leaderAnswers.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (answer == null) {
+        throw new IOException("election peer " + id + " did not answer LEADER? within " + timeout.toMillis() + " ms"
+            + (process.isAlive() ? "" : " (it exited: " + exitReason + ")"));
+      }
+      return answer.equals("-") ? Optional.empty() : Optional.of(answer);
     }
-    return answer.equals("-") ? Optional.empty() : Optional.of(answer);
   }
 
   /** Marathon's abdication: leaves the latch, closes its session and exits (105). Does not wait. */
@@ -224,7 +234,13 @@ public final class ElectionPeer implements AutoCloseable {
     }
   }
 
-  private synchronized void send(String command) {
+  private void send(String command) {
+    synchronized (stdin) {
+      sendLocked(command);
+    }
+  }
+
+  private void sendLocked(String command) {
     try {
       stdin.write((command + "\n").getBytes(StandardCharsets.UTF_8));
       stdin.flush();

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 public final class ReleaseJars {
   /** The Curator release Marathon 1.6–1.11 elects with. */
   public static final String MARATHON_CURATOR = "4.0.1";
-  /** The ZooKeeper client Marathon's election runs on: the 3.4 line (Marathon pins 3.4.11; DC/OS's servers are 3.4.14). */
+  /** The ZooKeeper client Marathon's election runs on: the 3.4 line (Marathon pins 3.4.11; DC/OS runs 3.4.14). */
   public static final String MARATHON_ZOOKEEPER = "3.4.14";
 
   private static final String CURATOR_WITHOUT_ITS_ZOOKEEPER = """
@@ -78,7 +78,8 @@ public final class ReleaseJars {
             + CURATOR_WITHOUT_ITS_ZOOKEEPER.formatted("curator-framework", MARATHON_CURATOR)
             + CURATOR_WITHOUT_ITS_ZOOKEEPER.formatted("curator-client", MARATHON_CURATOR)
             + """
-                <dependency><groupId>org.apache.zookeeper</groupId><artifactId>zookeeper</artifactId><version>%s</version>
+                <dependency><groupId>org.apache.zookeeper</groupId><artifactId>zookeeper</artifactId>
+                  <version>%s</version>
                   <exclusions>
                     <exclusion><groupId>org.slf4j</groupId><artifactId>slf4j-log4j12</artifactId></exclusion>
                     <exclusion><groupId>log4j</groupId><artifactId>log4j</artifactId></exclusion>

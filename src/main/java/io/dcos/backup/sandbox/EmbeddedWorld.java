@@ -97,7 +97,7 @@ public final class EmbeddedWorld implements AutoCloseable {
     public Builder apiPort(int port) { apiPort = port; return this; }
     /** A server process of this ZooKeeper release (e.g. {@code 3.4.14}) instead of the in-process server. */
     public Builder zookeeperRelease(String version) { zookeeperRelease = version; return this; }
-    /** How the simulator elects; default: in-process, or Curator 4.0.1 on a 3.4 server (Curator 5 cannot create there). */
+    /** How the simulator elects; default: in-process, or Curator 4.0.1 on a 3.4 server (Curator 5 cannot create). */
     public Builder election(Election value) { election = value; return this; }
     /** Where old releases' jars are resolved and cached (default: the user's cache directory). */
     public Builder releaseJars(ReleaseJars jars) { releaseJars = jars; return this; }

@@ -22,7 +22,8 @@ import org.apache.curator.framework.CuratorFramework;
  * <ul>
  *   <li>N instances on loopback ports, each an independent "process" with its own ZooKeeper session, HTTP
  *       server and Curator {@code LeaderLatch} participant on {@code <zk>/leader-curator} (id and node data
- *       {@code host:port}).</li>
+ *       {@code host:port}): Curator 5.9 in this JVM, or Marathon's own Curator 4.0.1 in a child JVM
+ *       ({@link Election}).</li>
  *   <li>An elected instance loads its apps from {@code <zk>/state} (root group {@code group/<b>/root}, apps at
  *       {@code apps/<b>/<id>/<version>}) before it answers {@code elected: true}, and creates the base layout
  *       ({@code internal:storage:version}, {@code framework-id/b/id}, root group) when the state is empty.

@@ -7,8 +7,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.zookeeper.KeeperException;
 
 /**
  * Marathon's own election code in a child JVM ({@link ElectionPeer}: Curator 4.0.1, ZooKeeper 3.4 client), one per
@@ -46,22 +46,30 @@ final class PeerLatch implements LatchParticipant {
         new ElectionPeer.Listener() {
           @Override
           public void leader() {
-            executor.execute(events::isLeader);
+            deliver(events::isLeader);
           }
 
           @Override
           public void notLeader() {
-            executor.execute(events::notLeader);
+            deliver(events::notLeader);
           }
 
           @Override
           public void exited(int code, String reason) {
             if (!closing) {
-              executor.execute(() -> events.gone("its election (Curator 4.0.1 peer) exited with " + code + ": "
-                  + reason));
+              deliver(() -> events.gone("its election (Curator 4.0.1 peer) exited with " + code + ": " + reason));
             }
           }
         });
+  }
+
+  /** Off the peer's reader thread, as Curator calls its listeners on an executor. */
+  private void deliver(Runnable event) {
+    try {
+      executor.execute(event);
+    } catch (RejectedExecutionException simulatorClosed) {
+      // the simulator is shutting down: every lifetime exits anyway
+    }
   }
 
   @Override
@@ -86,10 +94,8 @@ final class PeerLatch implements LatchParticipant {
       byte[] data = zk.getData().forPath(latchPath + "/" + first.get());
       String id = data == null ? "" : new String(data, StandardCharsets.UTF_8);
       return id.isEmpty() ? Optional.empty() : Optional.of(id);
-    } catch (KeeperException.NoNodeException e) {
-      return Optional.empty();
     } catch (Exception e) {
-      return Optional.empty();
+      return Optional.empty(); // no election yet, or the leader just left: Marathon then knows no leader either
     }
   }
 

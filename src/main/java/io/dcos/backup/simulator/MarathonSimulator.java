@@ -26,8 +26,13 @@ import org.apache.curator.framework.CuratorFramework;
  *       ({@link Election}).</li>
  *   <li>An elected instance loads its apps from {@code <zk>/state} (root group {@code group/<b>/root}, apps at
  *       {@code apps/<b>/<id>/<version>}) before it answers {@code elected: true}, and creates the base layout
- *       ({@code internal:storage:version}, {@code framework-id/b/id}, root group) when the state is empty.
- *       <b>Node data is JSON where Marathon writes protobuf</b>; paths, buckets and version names are Marathon's.</li>
+ *       ({@code framework-id/b/id}, root group) when the state is empty.
+ *       <b>Node data is JSON where Marathon writes protobuf</b>, except {@code internal:storage:version}; paths,
+ *       buckets and version names are Marathon's.</li>
+ *   <li>On election, before loading, as Marathon's migration does: {@code runtime-configuration} is stored back
+ *       reset, then {@code internal:storage:version} (protobuf, as Marathon) is checked: a version newer than
+ *       Marathon 1.10's target or older than 1.6.0 is refused, and the instance exits (restarted after
+ *       {@code restartDelay}); a missing one is a fresh install (the target version is written).</li>
  *   <li>The leader writes instance updates ({@code instance/<b>/<instanceId>}) every {@code writeInterval}.</li>
  *   <li>{@code DELETE /v2/leader}: stops writing at once, answers 200, exits after {@code exitDelay} (HTTP down,
  *       memory lost, ZooKeeper session closed) and restarts after {@code restartDelay} with a new latch node.
@@ -48,6 +53,45 @@ public final class MarathonSimulator implements AutoCloseable {
   private final List<SimulatedMarathon> instances = new ArrayList<>();
   /** Set for {@link Election#CURATOR_4_0_1}. */
   private final ElectionPeerStack peerStack;
+  private final List<WonElection> electionLog = java.util.Collections.synchronizedList(new ArrayList<>());
+  private volatile ElectionProbe probe;
+
+  /**
+   * One election won: refused (Marathon's storage check failed; {@code refusal} says why) or led on the state it
+   * loaded ({@code fingerprint}, from the {@link ElectionProbe}, null without one).
+   */
+  public record WonElection(int instance, java.time.Instant at, String refusal, String fingerprint) {
+    public boolean refused() {
+      return refusal != null;
+    }
+  }
+
+  /** Describes the state an instance loaded, read with that instance's own session before it answers elected. */
+  @FunctionalInterface
+  public interface ElectionProbe {
+    String fingerprint(org.apache.curator.framework.CuratorFramework zk, String statePath) throws Exception;
+  }
+
+  /** Tests: what each later election loaded. */
+  public void probeElections(ElectionProbe p) {
+    this.probe = p;
+  }
+
+  /** Every election won since the start, in order. */
+  public List<WonElection> electionLog() {
+    synchronized (electionLog) {
+      return List.copyOf(electionLog);
+    }
+  }
+
+  String probe(org.apache.curator.framework.CuratorFramework zk, String statePath) throws Exception {
+    ElectionProbe p = probe;
+    return p == null ? null : p.fingerprint(zk, statePath);
+  }
+
+  void recordElection(int instance, String refusal, String fingerprint) {
+    electionLog.add(new WonElection(instance, java.time.Instant.now(), refusal, fingerprint));
+  }
 
   private MarathonSimulator(String zkConnect, String zkPath, SimulatorOptions options, ElectionPeerStack peerStack) {
     this.zkConnect = zkConnect;

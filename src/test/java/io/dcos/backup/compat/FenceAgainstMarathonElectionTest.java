@@ -49,7 +49,7 @@ class FenceAgainstMarathonElectionTest {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   @ParameterizedTest(name = "ZooKeeper {0}, {1} Marathon(s)")
-  @CsvSource({"3.9.5, 1", "3.9.5, 3", "3.5.10, 1", "3.5.10, 3"})
+  @CsvSource({"3.4.14, 1", "3.4.14, 3", "3.9.5, 1", "3.9.5, 3", "3.5.10, 1", "3.5.10, 3"})
   void theFenceHoldsMarathonsOwnElectionCode(String version, int instances) throws Exception {
     ReleaseJars jars = ReleaseJars.underTarget();
     List<String> progress = new CopyOnWriteArrayList<>();
@@ -132,7 +132,7 @@ class FenceAgainstMarathonElectionTest {
    * parent world-readable too. The operator, authenticated as that user, still moves the standbys and holds the fence.
    */
   @ParameterizedTest(name = "ZooKeeper {0}, digest ACLs")
-  @CsvSource({"3.9.5"})
+  @CsvSource({"3.4.14", "3.9.5"})
   void theFenceHoldsMarathonsOwnElectionCodeWithDigestAcls(String version) throws Exception {
     ReleaseJars jars = ReleaseJars.underTarget();
     String marathonUser = "dcos_marathon:secret";

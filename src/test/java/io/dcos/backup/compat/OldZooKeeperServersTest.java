@@ -114,9 +114,9 @@ public class OldZooKeeperServersTest {
       // Damage: an app deleted through Marathon, the trap and part of the state deleted behind its back.
       apps(world, "DELETE", "/v2/apps/compat/app-1", null);
       zk.delete().deletingChildrenIfNeeded().forPath(trap);
-      String version = original.keySet().stream().filter(p -> p.startsWith("/apps/") && p.contains("app-2/"))
+      String appVersion = original.keySet().stream().filter(p -> p.startsWith("/apps/") && p.contains("app-2/"))
           .findFirst().orElseThrow();
-      zk.delete().forPath("/marathon/state" + version);
+      zk.delete().forPath("/marathon/state" + appVersion);
       awaitLeader(world);
       Map<String, String> damaged = tree(zk, "/marathon/state");
       assertThat(damaged).isNotEqualTo(original);

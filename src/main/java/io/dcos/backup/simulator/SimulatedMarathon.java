@@ -42,9 +42,6 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.api.ACLProvider;
-import org.apache.curator.framework.recipes.leader.LeaderLatch;
-import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
-import org.apache.curator.framework.recipes.leader.Participant;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 import io.dcos.backup.zookeeper.PortableWrites;
 import org.apache.zookeeper.CreateMode;
@@ -160,7 +157,7 @@ final class SimulatedMarathon {
     private CuratorFramework zk;
     private volatile HttpServer http;
     private ExecutorService httpExec;
-    private LeaderLatch latch;
+    private volatile LatchParticipant latch;
     private ScheduledFuture<?> writer;
 
     void start() throws Exception {
@@ -196,8 +193,8 @@ final class SimulatedMarathon {
       http.createContext("/", this::handle);
       http.setExecutor(httpExec);
       http.start();
-      latch = new LeaderLatch(zk, sim.zkPath + "/leader-curator", hostPort, LeaderLatch.CloseMode.SILENT);
-      latch.addListener(new LeaderLatchListener() {
+      latch = sim.participant(zk, hostPort);
+      latch.start(new LatchParticipant.Events() {
         @Override
         public void isLeader() {
           onElected();
@@ -209,8 +206,12 @@ final class SimulatedMarathon {
             exit("lost leadership", true);
           }
         }
-      }, sim.sched);
-      latch.start();
+
+        @Override
+        public void gone(String why) {
+          exit(why, true);
+        }
+      });
     }
 
     private HttpServer bind() throws IOException, InterruptedException {
@@ -301,11 +302,7 @@ final class SimulatedMarathon {
         httpExec.shutdownNow();
       }
       if (latch != null) {
-        try {
-          latch.close();
-        } catch (Exception ignored) {
-          // the session close below removes the node anyway
-        }
+        latch.close();
       }
       if (zk != null) {
         zk.close();
@@ -556,15 +553,8 @@ final class SimulatedMarathon {
     }
 
     private Optional<String> leaderHostPort() {
-      if (!zk.getZookeeperClient().isConnected()) {
-        return Optional.empty(); // Marathon does not know a leader without ZooKeeper; never block a request on it
-      }
-      try {
-        Participant p = latch.getLeader();
-        return p.isLeader() && !p.getId().isEmpty() ? Optional.of(p.getId()) : Optional.empty();
-      } catch (Exception e) {
-        return Optional.empty();
-      }
+      LatchParticipant l = latch;
+      return l == null ? Optional.empty() : l.leaderHostPort();
     }
 
     private void proxy(HttpExchange ex, String leader) throws Exception {

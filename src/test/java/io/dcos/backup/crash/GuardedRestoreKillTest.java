@@ -15,7 +15,7 @@ import io.dcos.backup.marathon.MarathonCredentials;
 import io.dcos.backup.sandbox.EmbeddedWorld;
 import io.dcos.backup.sandbox.SharedWorld;
 import io.dcos.backup.simulator.MarathonSimulator;
-import io.dcos.backup.simulator.MarathonSimulator.Election;
+import io.dcos.backup.simulator.MarathonSimulator.WonElection;
 import io.dcos.backup.zookeeper.StorageVersion;
 import io.dcos.backup.zookeeper.ZkConnector;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -135,17 +135,17 @@ class GuardedRestoreKillTest {
           .isEqualTo(Phase.STATUS_ERROR);
     }
 
-    List<Election> elections = simulator.electionLog();
-    List<Election> mixed = elections.stream().filter(e -> e.fingerprint() != null
+    List<WonElection> elections = simulator.electionLog();
+    List<WonElection> mixed = elections.stream().filter(e -> e.fingerprint() != null
         && e.fingerprint().startsWith("MIXED")).toList();
-    long refused = elections.stream().filter(Election::refused).count();
+    long refused = elections.stream().filter(WonElection::refused).count();
     report.add(kills - killsBefore + " kills in " + Duration.ofNanos(System.nanoTime() - start).toSeconds() + " s; "
         + elections.size() + " elections: " + refused + " refused the guarded state, " + mixed.size()
         + " led on a mixed state");
     assertThat(kills - killsBefore).isGreaterThanOrEqualTo(20);
     assertThat(mixed).as("elections that led on a half-written state").isEmpty();
     assertThat(refused).as("elections on a guarded state must have happened, and been refused").isPositive();
-    assertThat(elections.stream().filter(Election::refused).map(Election::refusal).distinct().toList())
+    assertThat(elections.stream().filter(WonElection::refused).map(WonElection::refusal).distinct().toList())
         .allMatch(r -> r.contains(StorageVersion.SENTINEL.toString()) && r.contains("newer than"));
   }
 
@@ -180,7 +180,7 @@ class GuardedRestoreKillTest {
       if (guarded) {
         // The session expires, the fence goes, Marathons are elected: each must refuse.
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() ->
-            simulator.electionLog().stream().skip(electionsBefore).anyMatch(Election::refused));
+            simulator.electionLog().stream().skip(electionsBefore).anyMatch(WonElection::refused));
       }
       report.add(name + " kill " + (k + 1) + ": " + (guardedAtKill ? "guarded" : "not guarded")
           + (guarded ? ", elections refused" : ", the restore had committed"));
@@ -198,8 +198,8 @@ class GuardedRestoreKillTest {
     assertThat(sentinelPresent()).isFalse();
     String live = fingerprint(zk, state);
     assertThat(live).as("state after %s: %s", phase(ended), message(ended)).isEqualTo(expected);
-    List<Election> log = simulator.electionLog();
-    Election last = log.stream().filter(e -> !e.refused()).reduce((a, b) -> b).orElseThrow();
+    List<WonElection> log = simulator.electionLog();
+    WonElection last = log.stream().filter(e -> !e.refused()).reduce((a, b) -> b).orElseThrow();
     assertThat(last.fingerprint()).as("the leader loaded the state the status names").isEqualTo(expected);
     report.add(ended.getMetadata().getName() + " -> " + phase(ended) + " (" + expected + "): " + message(ended));
   }

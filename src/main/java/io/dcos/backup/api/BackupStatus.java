@@ -35,7 +35,13 @@ public record BackupStatus(
      * How the snapshot was made consistent: Fenced (Marathon restarted), Online (no restart; proven unchanged while
      * read) or FencedFallback (Online was asked for, Marathon kept writing, so it was restarted after all).
      */
-    String consistency) {
+    String consistency,
+    /**
+     * Marathon's storage version in the archived state (internal:storage:version), as Marathon logs it, e.g.
+     * {@code Version(110, 100, 0, PERSISTENCE_STORE)}; "none" if the state has none. A Marathon refuses state newer
+     * than its own version: pick a backup whose storage version the Marathon you run can load.
+     */
+    String storageVersion) {
 
   public BackupStatus(String id, Phase phase, ComponentStatus componentStatus, String timestamp, String startTime,
       String completionTime, String message, String marathonVersion, String location, Long znodes, Long bytes,
@@ -43,5 +49,14 @@ public record BackupStatus(
       List<Condition> conditions, Long observedGeneration) {
     this(id, phase, componentStatus, timestamp, startTime, completionTime, message, marathonVersion, location, znodes,
         bytes, sha256, marathonLeaderlessSeconds, recoveredFromStore, restores, conditions, observedGeneration, null);
+  }
+
+  public BackupStatus(String id, Phase phase, ComponentStatus componentStatus, String timestamp, String startTime,
+      String completionTime, String message, String marathonVersion, String location, Long znodes, Long bytes,
+      String sha256, Double marathonLeaderlessSeconds, Boolean recoveredFromStore, List<RestoreRecord> restores,
+      List<Condition> conditions, Long observedGeneration, String consistency) {
+    this(id, phase, componentStatus, timestamp, startTime, completionTime, message, marathonVersion, location, znodes,
+        bytes, sha256, marathonLeaderlessSeconds, recoveredFromStore, restores, conditions, observedGeneration,
+        consistency, null);
   }
 }

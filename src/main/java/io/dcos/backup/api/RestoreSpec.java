@@ -15,4 +15,18 @@ import io.fabric8.generator.annotation.ValidationRule;
     message = "exactly one of backupId or backupName must be set")
 public record RestoreSpec(
     @Pattern("^[A-Za-z0-9_.-]{3,100}$") String backupId,
-    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$") String backupName) {}
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$") String backupName,
+    /**
+     * Restore even a backup whose Marathon storage version the running Marathon refuses (newer than the live state's:
+     * taken before a downgrade; or older than 1.6.0). Without it such a Restore fails before anything is written.
+     */
+    Boolean allowStorageVersionChange) {
+
+  public RestoreSpec(String backupId, String backupName) {
+    this(backupId, backupName, null);
+  }
+
+  public boolean allowsStorageVersionChange() {
+    return Boolean.TRUE.equals(allowStorageVersionChange);
+  }
+}

@@ -1,6 +1,7 @@
 package io.dcos.backup.bench;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.apache.zookeeper.ZooDefs.Ids.OPEN_ACL_UNSAFE;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dcos.backup.bench.MarathonTree.Scale;
@@ -10,6 +11,7 @@ import io.dcos.backup.store.ArchiveWriter;
 import io.dcos.backup.store.Manifest;
 import io.dcos.backup.store.ManifestInfo;
 import io.dcos.backup.zookeeper.FenceToken;
+import io.dcos.backup.zookeeper.PortableWrites;
 import io.dcos.backup.zookeeper.RestoreSummary;
 import io.dcos.backup.zookeeper.StateRestorer;
 import io.dcos.backup.zookeeper.StateSnapshotter;
@@ -153,9 +155,11 @@ public final class BenchCommand implements Callable<Integer> {
     String base = "/bench-" + UUID.randomUUID().toString().substring(0, 8);
     try (CuratorFramework client = connect(connectString)) {
       ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
-      client.create().creatingParentsIfNeeded().forPath(base + "/source/marathon");
-      client.create().forPath(base + "/copies");
-      String fence = client.create().withMode(CreateMode.EPHEMERAL).forPath(base + "/fence");
+      // Plain creates (not Curator's create2): the benchmark runs on ZooKeeper 3.4 servers too.
+      PortableWrites.createWithParents(zk, base + "/source/marathon", new byte[0], OPEN_ACL_UNSAFE,
+          CreateMode.PERSISTENT);
+      PortableWrites.create(zk, base + "/copies", new byte[0], OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
+      String fence = PortableWrites.create(zk, base + "/fence", new byte[0], OPEN_ACL_UNSAFE, CreateMode.EPHEMERAL);
       String state = base + "/source/marathon/state";
       List<Row> rows = new ArrayList<>();
 
@@ -249,7 +253,7 @@ public final class BenchCommand implements Callable<Integer> {
       String rawShape = null;
       for (int[] shapeOf : new int[][] {{500, 512 * 1024, 4}, {1000, 900 * 1024, 8}}) {
         String rawPath = base + "/copies/raw/state";
-        client.create().creatingParentsIfNeeded().forPath(base + "/copies/raw");
+        PortableWrites.create(zk, base + "/copies/raw", new byte[0], OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
         Timed<Baselines.Count> t = time(() -> Baselines.rawBatchedWrite(zk, rawPath, tree.nodes(), shapeOf[0],
             shapeOf[1], shapeOf[2]));
         largestWrite = Math.max(largestWrite, AuditedZooKeeper.LARGEST_WRITE.get());
@@ -262,7 +266,7 @@ public final class BenchCommand implements Callable<Integer> {
 
       long sample = oneByOneSample != null ? oneByOneSample : s == Scale.SMALL ? Long.MAX_VALUE : 10_000;
       String oneByOnePath = base + "/copies/one-by-one/state";
-      client.create().creatingParentsIfNeeded().forPath(base + "/copies/one-by-one");
+      PortableWrites.create(zk, base + "/copies/one-by-one", new byte[0], OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
       Timed<Baselines.Count> oneByOne = time(() -> {
         try (ArchiveReader reader = store.open(id)) {
           return Baselines.oneByOneRestore(zk, oneByOnePath, reader.nodes(), sample);
@@ -365,6 +369,7 @@ public final class BenchCommand implements Callable<Integer> {
         .retryPolicy(new ExponentialBackoffRetry(250, 5))
         .zkClientConfig(config)
         .zookeeperFactory(factory)
+        .ensembleTracker(false)
         .authorization("digest", MarathonTree.DIGEST_USER.getBytes(UTF_8))
         .aclProvider(new org.apache.curator.framework.api.ACLProvider() {
           @Override

@@ -396,6 +396,7 @@ final class BackupCli implements AutoCloseable {
     record.put("label", backup.getSpec() == null ? null : backup.getSpec().label());
     if (status != null) {
       putIfPresent(record, "marathon_version", status.marathonVersion());
+      putIfPresent(record, "storage_version", status.storageVersion());
       putIfPresent(record, "message", status.message());
       if (status.znodes() != null) {
         record.put("znodes", status.znodes());

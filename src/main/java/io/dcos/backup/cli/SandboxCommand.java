@@ -1,7 +1,9 @@
 package io.dcos.backup.cli;
 
+import io.dcos.backup.release.ReleaseJars;
 import io.dcos.backup.sandbox.EmbeddedWorld;
 import io.dcos.backup.sandbox.SandboxDemo;
+import io.dcos.backup.simulator.Election;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,6 +36,21 @@ final class SandboxCommand implements Callable<Integer> {
       description = "Use this Marathon (the one whose --zk is --zk) instead of the simulator; needs --zk.")
   URI marathon;
 
+  @Option(names = "--zookeeper", paramLabel = "VERSION",
+      description = {"Run the demo on a ZooKeeper server process of this release (e.g. 3.4.14, DC/OS's; 3.5.10),",
+          "its jars fetched from Maven Central by mvn into ~/.cache/marathon-backup-operator the first time."})
+  String zookeeperVersion;
+
+  @Option(names = "--election", paramLabel = "curator-4.0.1|in-process",
+      description = {"How the simulated Marathons elect: in-process (Curator 5.9, the default) or curator-4.0.1",
+          "(Marathon's own election code, each Marathon in a JVM of its own; the default on a 3.4 server)."})
+  String election;
+
+  @Option(names = "--release-cache", paramLabel = "DIR",
+      description = "Where --zookeeper and --election curator-4.0.1 keep the jars they resolve (default: the user's "
+          + "cache, ~/.cache/marathon-backup-operator/release-jars).")
+  Path releaseCache;
+
   @Option(names = "--backup-dir", description = "Where archives are written (default: ${DEFAULT-VALUE}).",
       defaultValue = "target/sandbox/backups")
   Path backupDir;
@@ -52,7 +69,7 @@ final class SandboxCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Optional<String> refused = refusal(zk, marathon);
+    Optional<String> refused = refusal(zk, marathon).or(() -> refusal(zookeeperVersion, election, zk, marathon));
     if (refused.isPresent()) {
       System.err.println("sandbox: " + refused.get());
       return USAGE_ERROR;
@@ -64,10 +81,21 @@ final class SandboxCommand implements Callable<Integer> {
     if (marathon != null) {
       builder.externalMarathon(marathon);
     }
+    if (zookeeperVersion != null) {
+      builder.zookeeperRelease(zookeeperVersion.trim());
+    }
+    if (election != null) {
+      builder.election(Election.parse(election));
+    }
+    if (releaseCache != null) {
+      builder.releaseJars(new ReleaseJars(releaseCache));
+    }
     try (EmbeddedWorld world = builder.start()) {
       Path written = world.writeKubeconfig(kubeconfig.toAbsolutePath(), namespace);
-      System.out.println("ZooKeeper:  " + world.zookeeper());
-      System.out.println("Marathon:   " + world.marathonUrl() + (world.usesEmbeddedMarathon() ? " (simulator)" : ""));
+      System.out.println("ZooKeeper:  " + world.zookeeper()
+          + world.zookeeperServerVersion().map(v -> " (server process, release " + v + ")").orElse(""));
+      System.out.println("Marathon:   " + world.marathonUrl() + world.simulator()
+          .map(sim -> " (simulator, election " + sim.election().cliName() + ")").orElse(""));
       System.out.println("Backups in: " + world.backupDirectory());
       System.out.println("kubeconfig: " + written + "   (export KUBECONFIG=" + written + ")");
       world.operatorManagementUrl().ifPresent(url ->
@@ -92,6 +120,29 @@ final class SandboxCommand implements Callable<Integer> {
       stopped.await();
       return 0;
     }
+  }
+
+  /** The server and election choices apply to the sandbox's own ZooKeeper and simulator only, and must fit together. */
+  static Optional<String> refusal(String zookeeperVersion, String election, String zk, URI marathon) {
+    if (zookeeperVersion != null && zk != null) {
+      return Optional.of("--zookeeper VERSION starts a ZooKeeper server of that release; --zk names an existing one: "
+          + "give one of them");
+    }
+    if (zookeeperVersion != null && !zookeeperVersion.trim().matches("\\d+\\.\\d+\\.\\d+")) {
+      return Optional.of("--zookeeper wants a release number such as 3.4.14, not '" + zookeeperVersion + "'");
+    }
+    if (election != null && marathon != null) {
+      return Optional.of("--election chooses how the Marathon simulator elects; with --marathon no simulator runs");
+    }
+    if (election != null) {
+      try {
+        EmbeddedWorld.builder().zookeeperRelease(zookeeperVersion).election(Election.parse(election))
+            .effectiveElection();
+      } catch (IllegalArgumentException e) {
+        return Optional.of("--election: " + e.getMessage());
+      }
+    }
+    return Optional.empty();
   }
 
   /**

@@ -13,26 +13,27 @@ import io.dcos.backup.store.Manifest;
 import io.dcos.backup.store.ManifestInfo;
 import io.dcos.backup.zookeeper.ConsistencyUnprovableException;
 import io.dcos.backup.zookeeper.FenceToken;
+import io.dcos.backup.zookeeper.PreCopy;
 import io.dcos.backup.zookeeper.RestoreSummary;
-import io.dcos.backup.zookeeper.ServerFeatures;
 import io.dcos.backup.zookeeper.StateChangedException;
 import io.dcos.backup.zookeeper.StateRestorer;
 import io.dcos.backup.zookeeper.StateSnapshotter;
 import io.dcos.backup.zookeeper.StateUnavailableException;
 import io.dcos.backup.zookeeper.StateVerifier;
+import io.dcos.backup.zookeeper.StorageVersion;
+import io.dcos.backup.zookeeper.StorageVersionGuard;
 import io.dcos.backup.zookeeper.ZkConnector;
 import io.dcos.backup.zookeeper.ZkTarget;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
+import java.util.UUID;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.recipes.locks.InterProcessSemaphoreMutex;
-import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.ZooKeeper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,18 +47,12 @@ public final class BackupService implements AutoCloseable {
   public static final String SAFETY_LABEL = "pre-restore";
   /** Beside Marathon's own nodes, never inside `state`: serializes operators (and their replicas) per Marathon. */
   static final String LOCK_NODE = "/backup-operator-lock";
-  /**
-   * Beside the lock: the outcome of each finished restore (by safety snapshot ID) and failed backup (by ID), written
-   * under the lock. A replica (or a restarted operator) that runs an operation another one already finished reports
-   * that outcome instead of running it again — a restore repeated later would overwrite what Marathon did since.
-   */
-  static final String OUTCOMES_NODE = "/backup-operator-outcomes";
   private static final Duration ROLLBACK_RETRY_PAUSE = Duration.ofSeconds(1);
   private static final Duration ROLLBACK_RETRY_PAUSE_MAX = Duration.ofSeconds(15);
   /** Attempts of a snapshot or of a restore's write-and-verify when the ZooKeeper connection drops under it. */
   private static final int ATTEMPTS_ON_CONNECTION_LOSS = 3;
-  /** How long recording an outcome waits for a dropped ZooKeeper connection to come back. */
-  private static final Duration OUTCOME_CONNECT_WAIT = Duration.ofSeconds(3);
+  /** Online re-reads of what changed during a pre-copy, while they shrink, before the fence is taken. */
+  private static final int PRE_COPY_ONLINE_ROUNDS = 3;
 
   private final TargetConfig config;
   private final ArchiveStore store;
@@ -82,10 +77,20 @@ public final class BackupService implements AutoCloseable {
    * @param online         try a snapshot without restarting Marathon first, kept only if proven consistent
    * @param onlineAttempts how many online snapshots to try before falling back to the fenced restart
    * @param retryDelay     pause between online attempts (Marathon writes in bursts)
+   * @param preCopy        for the fenced backup, copy the state before the fence and re-read under it only what
+   *                       changed since, so that Marathon's leaderless time does not grow with its state
    */
-  public record BackupOptions(boolean online, int onlineAttempts, Duration retryDelay) {
-    public static final BackupOptions FENCED = new BackupOptions(false, 0, Duration.ZERO);
+  public record BackupOptions(boolean online, int onlineAttempts, Duration retryDelay, boolean preCopy) {
+    /** Fenced, most of the state copied before the fence (see {@link PreCopy}). */
+    public static final BackupOptions FENCED = new BackupOptions(false, 0, Duration.ZERO, true);
+    /** Fenced, the whole state read under the fence, as DC/OS did. */
+    public static final BackupOptions FENCED_WHOLE = new BackupOptions(false, 0, Duration.ZERO, false);
     public static final BackupOptions ONLINE = new BackupOptions(true, 3, Duration.ofMillis(500));
+
+    /** With a pre-copy for the fenced backup, if one is taken. */
+    public BackupOptions(boolean online, int onlineAttempts, Duration retryDelay) {
+      this(online, onlineAttempts, retryDelay, true);
+    }
   }
 
   /** A fenced backup, as DC/OS made it. */
@@ -109,14 +114,15 @@ public final class BackupService implements AutoCloseable {
     CuratorFramework zk = zookeeper();
     try (OperationLock ignored = OperationLock.acquire(zk, target.path() + LOCK_NODE, progress)) {
       store.removeStaleTempFiles();
-      Optional<String> failedBefore = recordedOutcome(zk, id).filter(o -> o.startsWith(FAILED));
-      if (failedBefore.isPresent()) {
-        throw new OperationFailedException(failedBefore.get().substring(FAILED.length()));
+      OutcomeJournal journal = new OutcomeJournal(zk, target.path());
+      Optional<OutcomeJournal.Outcome> recorded = journal.read(id);
+      if (recorded.isPresent() && recorded.get() instanceof OutcomeJournal.Outcome.Failed failed) {
+        throw new OperationFailedException(failed.message());
       }
       try {
         return backupLocked(zk, target, id, label, options, progress);
       } catch (OperationFailedException e) {
-        recordOutcome(zk, id, FAILED + e.getMessage());
+        journal.record(id, new OutcomeJournal.Outcome.Failed(e.getMessage()));
         throw e;
       }
     } catch (InterruptedException | OperationFailedException e) {
@@ -141,17 +147,34 @@ public final class BackupService implements AutoCloseable {
           return online.get();
         }
       }
-      Manifest manifest;
+      Manifest manifest = null;
       Released released;
       int abdications;
-      progress.progress("restarting Marathon (leader abdication) so that no leader writes during the backup");
-      try (MarathonFence fence = acquireFence(zk, marathon, progress)) {
-        progress.progress("snapshotting " + target.statePath());
-        manifest = snapshotUnderFence(zk, fence, target.statePath(), "backup failed: ", "the snapshot",
-            new ManifestInfo(id, label, Instant.now(), target.hosts(), target.path(), info.version()), progress);
-        abdications = fence.abdications();
-        progress.progress("waiting for Marathon to elect a leader again");
-        released = releaseAfterSuccess(fence, "archive", progress);
+      PreCopy preCopy = options.preCopy() ? startPreCopy(target.statePath(), id, progress) : null;
+      try {
+        progress.progress("restarting Marathon (leader abdication) so that no leader writes during the backup");
+        try (MarathonFence fence = acquireFence(zk, marathon, progress)) {
+          boolean delta = preCopy != null && finishPreCopyUnderFence(preCopy, fence, target.statePath(), progress);
+          Instant fencePoint = Instant.now();
+          if (!delta) {
+            progress.progress("snapshotting " + target.statePath());
+            manifest = snapshotUnderFence(zk, fence, target.statePath(), "backup failed: ", "the snapshot",
+                new ManifestInfo(id, label, fencePoint, target.hosts(), target.path(), info.version()), progress);
+          }
+          abdications = fence.abdications();
+          progress.progress("waiting for Marathon to elect a leader again");
+          released = releaseAfterSuccess(fence, delta ? "snapshot" : "archive", progress);
+          if (delta) {
+            // After the release: what the archive holds was fixed at the fence point, so writing it need not keep
+            // Marathon waiting.
+            manifest = writePreCopy(preCopy,
+                new ManifestInfo(id, label, fencePoint, target.hosts(), target.path(), info.version()), progress);
+          }
+        }
+      } finally {
+        if (preCopy != null) {
+          preCopy.close();
+        }
       }
       progress.progress("verifying archive " + id);
       Manifest verified = store.verify(id);
@@ -179,27 +202,41 @@ public final class BackupService implements AutoCloseable {
    */
   public RestoreOutcome restore(String backupId, String safetyId, ProgressListener progress)
       throws OperationFailedException, InterruptedException {
+    return restore(backupId, safetyId, RestoreOptions.DEFAULT, progress);
+  }
+
+  /**
+   * @param allowStorageVersionChange restore even an archive whose Marathon storage version the running Marathon
+   *     refuses (newer than the live state's, or older than {@link StorageVersion#MIN_SUPPORTED})
+   */
+  public record RestoreOptions(boolean allowStorageVersionChange) {
+    public static final RestoreOptions DEFAULT = new RestoreOptions(false);
+  }
+
+  /** As {@link #restore(String, String, ProgressListener)}, with options. */
+  public RestoreOutcome restore(String backupId, String safetyId, RestoreOptions options, ProgressListener progress)
+      throws OperationFailedException, InterruptedException {
     ZkTarget target = config.zookeeper();
     CuratorFramework zk = zookeeper();
     try (OperationLock ignored = OperationLock.acquire(zk, target.path() + LOCK_NODE, progress)) {
       store.removeStaleTempFiles();
-      Optional<String> finishedBefore = recordedOutcome(zk, safetyId);
+      OutcomeJournal journal = new OutcomeJournal(zk, target.path());
+      Optional<OutcomeJournal.Outcome> finishedBefore = journal.read(safetyId);
       if (finishedBefore.isPresent()) {
-        String outcome = finishedBefore.get();
-        if (outcome.startsWith(FAILED)) {
-          throw new OperationFailedException(outcome.substring(FAILED.length()));
+        if (finishedBefore.get() instanceof OutcomeJournal.Outcome.Failed failed) {
+          throw new OperationFailedException(failed.message());
         }
-        log.info("restore of {} (safety snapshot {}) already finished: {}", backupId, safetyId, outcome);
+        long znodes = ((OutcomeJournal.Outcome.Succeeded) finishedBefore.get()).znodes();
+        log.info("restore of {} (safety snapshot {}) already finished: {} znodes", backupId, safetyId, znodes);
         progress.progress("restore of " + backupId + " was finished by an earlier attempt");
-        return new RestoreOutcome(backupId, Long.parseLong(outcome.substring(SUCCEEDED.length()).trim()), safetyId,
-            Duration.ZERO);
+        return new RestoreOutcome(backupId, znodes, safetyId, Duration.ZERO);
       }
       try {
-        RestoreOutcome outcome = restoreLocked(zk, target, backupId, safetyId, progress);
-        recordOutcome(zk, safetyId, SUCCEEDED + outcome.znodes());
+        RestoreOutcome outcome = restoreLocked(zk, target, backupId, safetyId, options, progress);
+        journal.record(safetyId, new OutcomeJournal.Outcome.Succeeded(outcome.znodes()));
         return outcome;
       } catch (OperationFailedException e) {
-        recordOutcome(zk, safetyId, FAILED + e.getMessage());
+        journal.record(safetyId, new OutcomeJournal.Outcome.Failed(e.getMessage()));
         throw e;
       }
     } catch (InterruptedException | OperationFailedException e) {
@@ -210,16 +247,38 @@ public final class BackupService implements AutoCloseable {
   }
 
   private RestoreOutcome restoreLocked(CuratorFramework zk, ZkTarget target, String backupId, String safetyId,
-      ProgressListener progress) throws OperationFailedException, InterruptedException {
+      RestoreOptions options, ProgressListener progress) throws OperationFailedException, InterruptedException {
     try {
       progress.progress("verifying archive " + backupId);
       Manifest manifest = store.verify(backupId);
-      MarathonClient marathon = marathonClient();
-      MarathonInfo info = describeMarathon(marathon, progress);
-      log.info("restoring {} ({} znodes, Marathon {}) into {} (Marathon {})", backupId, manifest.znodes(),
-          manifest.marathonVersion(), target, info.version());
+      ZooKeeper raw = zk.getZookeeperClient().getZooKeeper();
+      RestoreJournal journal = new RestoreJournal(target.path());
+      Optional<StorageVersion> live = StorageVersionGuard.read(raw, target.statePath());
+      boolean guarded = live.filter(StorageVersion::isSentinel).isPresent();
+      Optional<RestoreJournal.Entry> unfinished = guarded ? journal.read(raw) : Optional.empty();
+      boolean resuming = unfinished.filter(e -> e.safetySnapshotId().equals(safetyId)).isPresent();
+      String versionNote;
+      String marathonVersion;
+      if (guarded) {
+        // No Marathon can lead on this state (that is the point), so there is no Marathon to ask for its version.
+        versionNote = resuming ? null : "Marathon's state held the storage-version sentinel of an unfinished "
+            + unfinished.map(RestoreJournal.Entry::describe).orElse("restore nobody recorded") + "; this restore "
+            + "replaces it";
+        progress.progress(resuming ? "resuming " + unfinished.get().describe() + ": Marathon's state holds the "
+            + "storage-version sentinel, so no Marathon runs on it until this restore finishes or rolls back"
+            : versionNote);
+        marathonVersion = store.manifest(safetyId).map(Manifest::marathonVersion)
+            .orElse("unknown (no Marathon leads on a guarded state)");
+      } else {
+        versionNote = checkStorageVersions(backupId, live, options, target.statePath(), raw);
+        MarathonClient marathon = marathonClient();
+        marathonVersion = describeMarathon(marathon, progress).version();
+      }
+      log.info("restoring {} ({} znodes, Marathon {}, storage {}) into {} (Marathon {}, storage {})", backupId,
+          manifest.znodes(), manifest.marathonVersion(), manifest.storageVersion(), target, marathonVersion,
+          live.map(StorageVersion::toString).orElse("none"));
       progress.progress("restarting Marathon (leader abdication) so that no leader runs during the restore");
-      try (MarathonFence fence = acquireFence(zk, marathon, progress)) {
+      try (MarathonFence fence = acquireFence(zk, marathonClient(), progress)) {
         if (store.manifest(safetyId).isPresent()) {
           // A previous attempt died after saving the live state; it may have written part of the backup since,
           // so that saved state, not the live one, is what a rollback must return to.
@@ -228,20 +287,27 @@ public final class BackupService implements AutoCloseable {
         } else {
           progress.progress("taking safety snapshot " + safetyId + " of the live state");
           snapshotUnderFence(zk, fence, target.statePath(), "restore failed: ", "the safety snapshot",
-              new ManifestInfo(safetyId, SAFETY_LABEL, Instant.now(), target.hosts(), target.path(), info.version()),
+              new ManifestInfo(safetyId, SAFETY_LABEL, Instant.now(), target.hosts(), target.path(), marathonVersion),
               progress);
         }
         FenceToken token = new FenceToken(fence.latchNodePath(), fence.latchNodeVersion());
+        if (resuming && unfinished.get().rollback()) {
+          progress.progress("resuming the rollback to " + safetyId + " that an earlier attempt started");
+          throw rollBack(zk, target, fence, token, backupId, safetyId,
+              new OperationFailedException(unfinished.get().reason()), progress);
+        }
         try {
           progress.progress("writing " + manifest.znodes() + " znodes of " + backupId);
-          writeAndVerifyUnderFence(zk, fence, target.statePath(), backupId, token, progress);
+          writeAndVerifyUnderFence(zk, fence, target.statePath(), backupId,
+              new RestoreJournal.Entry(backupId, safetyId, false, null), token, progress);
         } catch (Exception | Error failure) {
           // Error too (out of memory, say): a half-written state must be rolled back whatever stopped the write.
-          throw rollBack(zk, target, fence, token, safetyId, failure, progress);
+          throw rollBack(zk, target, fence, token, backupId, safetyId, failure, progress);
         }
         progress.progress("waiting for Marathon to elect a leader and load the restored state");
         Released released = releaseAfterSuccess(fence, "restored state", progress);
-        return new RestoreOutcome(backupId, manifest.znodes(), safetyId, released.leaderless(), released.warning());
+        return new RestoreOutcome(backupId, manifest.znodes(), safetyId, released.leaderless(), released.warning(),
+            versionNote);
       }
     } catch (StateUnavailableException e) {
       throw new OperationFailedException("Marathon state cannot be restored now: " + e.getMessage(), e);
@@ -256,45 +322,58 @@ public final class BackupService implements AutoCloseable {
     }
   }
 
-  private static final String SUCCEEDED = "SUCCEEDED ";
-  private static final String FAILED = "FAILED ";
-
-  private Optional<String> recordedOutcome(CuratorFramework zk, String id) throws Exception {
-    try {
-      return Optional.of(new String(zk.getData().forPath(outcomePath(id)), StandardCharsets.UTF_8));
-    } catch (KeeperException.NoNodeException e) {
-      return Optional.empty();
+  /**
+   * Refuses, before anything is written, an archive the running Marathon would refuse on election: one written by a
+   * newer Marathon (a downgrade since the backup), or one older than Marathon can migrate. Returns what the status
+   * should say about the versions, or null when there is nothing to say.
+   */
+  private String checkStorageVersions(String backupId, Optional<StorageVersion> live, RestoreOptions options,
+      String statePath, ZooKeeper raw) throws Exception {
+    Optional<StorageVersion> archived = archivedStorageVersion(backupId);
+    if (archived.isEmpty()) {
+      return StorageVersionGuard.present(raw, statePath) && live.isEmpty()
+          ? "the live storage version cannot be read; the backup has none: Marathon writes its own when elected"
+          : "the backup has no Marathon storage version (" + StorageVersion.NODE + "): Marathon treats the restored "
+              + "state as a fresh install and writes its own";
     }
-  }
-
-  private void recordOutcome(CuratorFramework zk, String id, String outcome) throws InterruptedException {
-    if (!connectedWithin(zk, OUTCOME_CONNECT_WAIT)) {
-      // No quorum (the usual reason an operation failed): Curator's retries would only add minutes to the failure.
-      log.warn("could not record the outcome of {} in ZooKeeper: not connected", id);
-      return;
+    StorageVersion a = archived.get();
+    String problem = null;
+    if (a.isOlderThan(StorageVersion.MIN_SUPPORTED)) {
+      problem = "backup " + backupId + " has Marathon storage version " + a + ", older than "
+          + StorageVersion.MIN_SUPPORTED + ", the oldest Marathon 1.8 and later can migrate; the live state has "
+          + live.map(StorageVersion::toString).orElse("no storage version");
+    } else if (live.isPresent() && a.isNewerThan(live.get())) {
+      problem = "backup " + backupId + " has Marathon storage version " + a + ", newer than the live state's "
+          + live.get() + ": it was written by a newer Marathon, and the running one refuses it when elected";
     }
-    try {
-      zk.create().orSetData().creatingParentsIfNeeded().forPath(outcomePath(id),
-          outcome.getBytes(StandardCharsets.UTF_8));
-    } catch (Exception e) {
-      // Without the record a replica may repeat the operation: log it, the outcome itself stands.
-      log.warn("could not record the outcome of {} in ZooKeeper: {}", id, describe(e));
-    }
-  }
-
-  private static boolean connectedWithin(CuratorFramework zk, Duration wait) throws InterruptedException {
-    long deadline = System.nanoTime() + wait.toNanos();
-    while (!zk.getZookeeperClient().isConnected()) {
-      if (System.nanoTime() - deadline >= 0) {
-        return false;
+    if (problem != null) {
+      if (!options.allowStorageVersionChange()) {
+        throw new OperationFailedException("restore refused, nothing was written: " + problem
+            + ". Restore a backup taken with this Marathon version, or set spec.allowStorageVersionChange: true "
+            + "in a new Restore if Marathon will be changed to a version that runs it");
       }
-      Thread.sleep(50);
+      return "storage version change allowed by spec.allowStorageVersionChange: " + problem;
     }
-    return true;
+    if (live.isPresent() && a.isOlderThan(live.get())) {
+      return "backup storage version " + a + " is older than the live " + live.get()
+          + ": Marathon migrates it forward when elected";
+    }
+    return null;
   }
 
-  private String outcomePath(String id) {
-    return config.zookeeper().path() + OUTCOMES_NODE + "/" + id;
+  /** The archive's own version node, read from the archive (older manifests do not record it). */
+  private Optional<StorageVersion> archivedStorageVersion(String archiveId) throws Exception {
+    String wanted = "/" + StorageVersion.NODE;
+    try (ArchiveReader reader = store.open(archiveId)) {
+      var nodes = reader.nodes();
+      while (nodes.hasNext()) {
+        var n = nodes.next();
+        if (n.relativePath().equals(wanted)) {
+          return StorageVersion.fromNodeData(n.data());
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   /**
@@ -305,16 +384,13 @@ public final class BackupService implements AutoCloseable {
   public void removeStaleTempFiles() {
     try {
       CuratorFramework zk = zookeeper();
-      ServerFeatures.requireSupported(zk);
-      InterProcessSemaphoreMutex mutex = new InterProcessSemaphoreMutex(zk, config.zookeeper().path() + LOCK_NODE);
-      if (!mutex.acquire(0, TimeUnit.MILLISECONDS)) {
+      Optional<OperationLock> lock = OperationLock.tryAcquire(zk, config.zookeeper().path() + LOCK_NODE);
+      if (lock.isEmpty()) {
         log.info("not removing stale temp files now: another backup or restore holds the lock");
         return;
       }
-      try {
+      try (OperationLock held = lock.get()) {
         store.removeStaleTempFiles();
-      } finally {
-        mutex.release();
       }
     } catch (Exception e) {
       log.warn("could not remove stale temp files from {}: {}", store.directory(), describe(e));
@@ -352,6 +428,74 @@ public final class BackupService implements AutoCloseable {
     }
     progress.progress("online snapshot not possible (" + lastChange + "); falling back to a fenced backup");
     return Optional.empty();
+  }
+
+  /** Online rounds of a pre-copy before the fence; null (said why) when the fence must take the whole snapshot. */
+  private PreCopy startPreCopy(String statePath, String id, ProgressListener progress) throws InterruptedException {
+    CuratorFramework own = null;
+    try {
+      own = ZkConnector.connect(config.zookeeper(), config.zkSessionTimeout(), config.zkConnectTimeout());
+      progress.progress("copying " + statePath + " while Marathon keeps running (pre-copy)");
+      Path spool = store.directory().resolve("." + id + "." + UUID.randomUUID() + ".precopy.tmp");
+      PreCopy copy = PreCopy.copyOnline(own, statePath, spool);
+      copy.refreshOnline(PRE_COPY_ONLINE_ROUNDS);
+      progress.progress("pre-copy of " + copy.copiedZnodes() + " znodes done; " + copy.dirtyCount()
+          + " changed since and are read again under the fence");
+      return copy;
+    } catch (InterruptedException e) {
+      closeQuietly(own);
+      throw e;
+    } catch (Exception e) {
+      // copyOnline closed its client itself; the fenced snapshot says what is wrong with the state, if anything is.
+      closeQuietly(own);
+      log.info("pre-copy of {} for {} not possible: {}", statePath, id, describe(e));
+      progress.progress("pre-copy not possible (" + describe(e) + "); the whole snapshot is taken under the fence");
+      return null;
+    }
+  }
+
+  /**
+   * Under the fence: re-reads what changed during the pre-copy. False (said why) when the pre-copy cannot be trusted
+   * and the whole snapshot must be taken under the fence instead.
+   */
+  private boolean finishPreCopyUnderFence(PreCopy copy, MarathonFence fence, String statePath,
+      ProgressListener progress) throws Exception {
+    try {
+      copy.finishUnderFence();
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      log.warn("pre-copy of {} discarded: {}", statePath, describe(e));
+      progress.progress("pre-copy discarded (" + describe(e) + "); snapshotting " + statePath + " under the fence");
+      return false;
+    }
+    if (copy.containsNode("/" + StateSnapshotter.MIGRATION_MARKER)) {
+      throw new StateUnavailableException("Marathon is migrating its storage (" + statePath + "/"
+          + StateSnapshotter.MIGRATION_MARKER + " exists); the state is not consistent until the migration "
+          + "finishes. Try again later.");
+    }
+    if (!fence.isHeld()) {
+      progress.progress("the fence was not held throughout the pre-copy's last reads; snapshotting " + statePath
+          + " under the fence");
+      return false; // the full snapshot under the fence fails as it should on a lost fence
+    }
+    progress.progress("state at the fence point known: " + copy.rereadZnodes() + " znodes re-read after the "
+        + "pre-copy of " + copy.copiedZnodes());
+    return true;
+  }
+
+  private Manifest writePreCopy(PreCopy copy, ManifestInfo info, ProgressListener progress) throws IOException {
+    progress.progress("writing archive " + info.id() + " (the pre-copy with the nodes read under the fence)");
+    try (ArchiveWriter writer = store.create(info.id())) {
+      copy.writeTo(writer);
+      return writer.commit(info);
+    }
+  }
+
+  private static void closeQuietly(CuratorFramework client) {
+    if (client != null) {
+      client.close();
+    }
   }
 
   /** An attempt that died between committing the archive and reporting it left a complete archive: use it. */
@@ -459,14 +603,14 @@ public final class BackupService implements AutoCloseable {
    * session is gone. Any other failure, or a lost session, is thrown (the caller rolls back).
    */
   private void writeAndVerifyUnderFence(CuratorFramework zk, MarathonFence fence, String statePath, String archiveId,
-      FenceToken token, ProgressListener progress) throws Exception {
+      RestoreJournal.Entry entry, FenceToken token, ProgressListener progress) throws Exception {
     for (int attempt = 1; ; attempt++) {
       Exception failure;
       boolean connectionTrouble;
       boolean sessionLost;
       try (ZkConnectionWatch watch = ZkConnectionWatch.start(zk)) {
         try {
-          writeAndVerify(zk, statePath, archiveId, token);
+          writeAndVerify(zk, statePath, archiveId, entry, token);
           return;
         } catch (InterruptedException e) {
           if (!watch.sessionLost()) {
@@ -496,24 +640,40 @@ public final class BackupService implements AutoCloseable {
     }
   }
 
-  private void writeAndVerify(CuratorFramework zk, String statePath, String archiveId, FenceToken token)
-      throws Exception {
+  /**
+   * One guarded write of an archive over Marathon's state (see {@link StorageVersionGuard}): the sentinel and the
+   * journal first, then the tree, verified; then the real storage version in the final batch, verified too. Until that
+   * batch commits every Marathon refuses the state.
+   */
+  private void writeAndVerify(CuratorFramework zk, String statePath, String archiveId, RestoreJournal.Entry entry,
+      FenceToken token) throws Exception {
+    ZooKeeper raw = zk.getZookeeperClient().getZooKeeper();
+    RestoreJournal journal = new RestoreJournal(config.zookeeper().path());
+    StorageVersionGuard guard = new StorageVersionGuard(journal.record(raw, entry));
     RestoreSummary written;
     try (ArchiveReader reader = store.open(archiveId)) {
-      written = new StateRestorer(zk).restore(statePath, reader.nodes(), token);
+      written = new StateRestorer(zk).restore(statePath, reader.nodes(), token, guard);
     }
     try (ArchiveReader reader = store.open(archiveId)) {
-      Optional<String> difference = new StateVerifier(zk).compare(statePath, reader.nodes(), written);
+      Optional<String> difference = new StateVerifier(zk).compare(statePath, guard.expectedWhileGuarded(reader.nodes()),
+          written);
       if (difference.isPresent()) {
         throw new OperationFailedException("restored state differs from archive " + archiveId + ": "
             + difference.get());
       }
     }
+    guard.commit(raw, token, journal.clear(raw));
+    Optional<String> version = guard.verifyCommitted(raw);
+    if (version.isPresent()) {
+      throw new OperationFailedException("restored state differs from archive " + archiveId + ": " + version.get());
+    }
   }
 
   private OperationFailedException rollBack(CuratorFramework zk, ZkTarget target, MarathonFence fence,
-      FenceToken token, String safetyId, Throwable failure, ProgressListener progress) throws InterruptedException {
+      FenceToken token, String backupId, String safetyId, Throwable failure, ProgressListener progress)
+      throws InterruptedException {
     String reason = failure instanceof OperationFailedException ? failure.getMessage() : describe(failure);
+    RestoreJournal.Entry entry = new RestoreJournal.Entry(backupId, safetyId, true, reason);
     if (Thread.interrupted()) {
       // Whatever stopped the write may have left the flag set; the state is half written, so the rollback runs
       // anyway. A new interruption during it still stops it (the next operator process then resumes the restore).
@@ -533,11 +693,11 @@ public final class BackupService implements AutoCloseable {
     for (int attempt = 1; ; attempt++) {
       try {
         if (attempt == 1 && fence.isHeld()) {
-          writeAndVerify(zk, target.statePath(), safetyId, token);
+          writeAndVerify(zk, target.statePath(), safetyId, entry, token);
         } else {
           fence.close(); // a fence in doubt is no fence: leave the election before joining it again
           try (MarathonFence retaken = acquireFence(zk, marathonClient(), progress)) {
-            writeAndVerify(zk, target.statePath(), safetyId,
+            writeAndVerify(zk, target.statePath(), safetyId, entry,
                 new FenceToken(retaken.latchNodePath(), retaken.latchNodeVersion()));
             releaseQuietly(retaken, progress);
           }
@@ -608,6 +768,37 @@ public final class BackupService implements AutoCloseable {
     }
   }
 
+  /**
+   * Marathon's state holds the restore sentinel: no Marathon runs on it until a restore finishes. {@code backupId}
+   * and {@code safetySnapshotId} name the unfinished restore from its journal (null when none says).
+   */
+  public record Guarded(String backupId, String safetySnapshotId, boolean rollback) {
+    public boolean known() {
+      return safetySnapshotId != null;
+    }
+
+    /** What a user must do when no Restore object is left to finish it. */
+    public String instructions() {
+      return known()
+          ? "apply a Restore of backup " + backupId + " (finish the restore) or of " + safetySnapshotId
+              + " (the state before it); either clears the sentinel"
+          : "apply a Restore of a named backup (kubectl backup restore <id>); it clears the sentinel";
+    }
+  }
+
+  /** Whether Marathon's state holds the storage-version sentinel of an unfinished restore (reads ZooKeeper). */
+  public Optional<Guarded> guarded() throws Exception {
+    CuratorFramework zk = zookeeper();
+    ZooKeeper raw = zk.getZookeeperClient().getZooKeeper();
+    if (StorageVersionGuard.read(raw, config.zookeeper().statePath()).filter(StorageVersion::isSentinel).isEmpty()) {
+      return Optional.empty();
+    }
+    Optional<RestoreJournal.Entry> entry = new RestoreJournal(config.zookeeper().path()).read(raw);
+    return Optional.of(new Guarded(entry.map(RestoreJournal.Entry::backupId).orElse(null),
+        entry.map(RestoreJournal.Entry::safetySnapshotId).orElse(null),
+        entry.map(RestoreJournal.Entry::rollback).orElse(false)));
+  }
+
   public Optional<Manifest> archive(String id) throws IOException {
     return store.manifest(id);
   }
@@ -675,45 +866,6 @@ public final class BackupService implements AutoCloseable {
     if (zookeeper != null) {
       zookeeper.close();
       zookeeper = null;
-    }
-  }
-
-  /** A ZooKeeper mutex beside Marathon's state: one backup or restore per Marathon, across operator replicas. */
-  private static final class OperationLock implements AutoCloseable {
-    private final InterProcessSemaphoreMutex mutex;
-    private final CuratorFramework zk;
-    /** The lock's lease is ephemeral: it lives and dies with this session. */
-    private final long session;
-
-    private OperationLock(InterProcessSemaphoreMutex mutex, CuratorFramework zk) throws Exception {
-      this.mutex = mutex;
-      this.zk = zk;
-      this.session = zk.getZookeeperClient().getZooKeeper().getSessionId();
-    }
-
-    static OperationLock acquire(CuratorFramework zk, String path, ProgressListener progress) throws Exception {
-      ServerFeatures.requireSupported(zk); // before the lock: on 3.4 it could only fail less clearly
-      InterProcessSemaphoreMutex mutex = new InterProcessSemaphoreMutex(zk, path);
-      if (!mutex.acquire(0, TimeUnit.MILLISECONDS)) {
-        progress.progress("waiting for another operator's backup or restore of this Marathon to finish (lock "
-            + path + ")");
-        mutex.acquire();
-      }
-      return new OperationLock(mutex, zk);
-    }
-
-    @Override
-    public void close() {
-      try {
-        if (zk.getZookeeperClient().getZooKeeper().getSessionId() != session) {
-          // Nothing to release (and no quorum to release it with, most likely): the lease went with the session.
-          log.warn("operation lock not released: the ZooKeeper session that held it is gone, and its lease with it");
-          return;
-        }
-        mutex.release();
-      } catch (Exception e) {
-        log.warn("could not release operation lock: {}", describe(e));
-      }
     }
   }
 }

@@ -7,11 +7,18 @@ import java.time.Duration;
  *
  * @param warning what went wrong after the state was restored and verified (Marathon did not elect a leader in
  *     time), or null
+ * @param storageVersionNote what the status should say about Marathon's storage version (Marathon migrates an older
+ *     one; a change allowed by spec.allowStorageVersionChange), or null
  */
 public record RestoreOutcome(String backupId, long znodes, String safetySnapshotId, Duration marathonLeaderless,
-                             String warning) {
+                             String warning, String storageVersionNote) {
 
   public RestoreOutcome(String backupId, long znodes, String safetySnapshotId, Duration marathonLeaderless) {
-    this(backupId, znodes, safetySnapshotId, marathonLeaderless, null);
+    this(backupId, znodes, safetySnapshotId, marathonLeaderless, null, null);
+  }
+
+  public RestoreOutcome(String backupId, long znodes, String safetySnapshotId, Duration marathonLeaderless,
+      String warning) {
+    this(backupId, znodes, safetySnapshotId, marathonLeaderless, warning, null);
   }
 }

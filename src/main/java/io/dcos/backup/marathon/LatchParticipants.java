@@ -1,5 +1,6 @@
 package io.dcos.backup.marathon;
 
+import io.dcos.backup.zookeeper.ProtectedEphemeralNode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -10,7 +11,8 @@ import org.apache.zookeeper.KeeperException;
 /** Reads a Curator {@code LeaderLatch}'s participants in election order, as Curator and Marathon order them. */
 final class LatchParticipants {
 
-  private static final String LOCK_NAME = "latch-";
+  /** What Curator's LeaderLatch names its nodes before the sequence number. */
+  static final String NODE_NAME = "latch-";
 
   record Participant(String path, long sequence, String data) {}
 
@@ -43,14 +45,6 @@ final class LatchParticipants {
   }
 
   static long sequenceOf(String nodeName) {
-    int i = nodeName.lastIndexOf(LOCK_NAME);
-    if (i < 0) {
-      return -1;
-    }
-    try {
-      return Long.parseLong(nodeName.substring(i + LOCK_NAME.length()));
-    } catch (NumberFormatException e) {
-      return -1;
-    }
+    return ProtectedEphemeralNode.sequenceOf(nodeName, NODE_NAME);
   }
 }

@@ -10,7 +10,6 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.function.Consumer;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.framework.state.ConnectionStateListener;
 import org.apache.zookeeper.KeeperException;
@@ -21,9 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A Marathon restart that provably stops every Marathon from writing to ZooKeeper.
  *
- * <p>The operator joins Marathon's own leader election (a Curator {@link LeaderLatch} on
- * {@code <zk>/leader-curator}) and asks each Marathon that is ahead of it to abdicate. A Marathon that abdicates
- * exits, and when it restarts it queues behind the operator. Only participants that joined before the operator
+ * <p>The operator joins Marathon's own leader election (a Curator {@code LeaderLatch} on
+ * {@code <zk>/leader-curator}) with a node of the latch's own shape ({@link ElectionParticipant}) and asks each
+ * Marathon that is ahead of it to abdicate. A Marathon that abdicates exits, and when it restarts it queues behind the operator. Only participants that joined before the operator
  * can ever be ahead of it (sequence numbers only grow), so at most that many abdications are needed, and once the
  * operator leads the latch no Marathon is leader: none writes to {@code <zk>/state}. The operator's latch node is
  * ephemeral: if the operator dies the fence goes with its ZooKeeper session and Marathon elects a leader again.
@@ -34,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * <p>The fence lives as long as the operator's ZooKeeper session, not its connection: a dropped connection
  * (SUSPENDED, e.g. the server it talked to died) leaves the ephemeral latch node in place, so no Marathon can lead
  * while the client reconnects to another server. Only a LOST session (or the latch node gone) loses the fence. Build
- * the client with {@code SessionConnectionStateErrorPolicy} so the latch itself agrees (see {@code ZkConnector}).
+ * the client with {@code SessionConnectionStateErrorPolicy} (see {@code ZkConnector}).
  */
 public final class MarathonFence implements AutoCloseable {
 
@@ -47,7 +46,7 @@ public final class MarathonFence implements AutoCloseable {
   private final MarathonClient marathon;
   private final FenceOptions options;
   private final Consumer<String> progress;
-  private final LeaderLatch latch;
+  private final ElectionParticipant participant;
   private final Instant started = Instant.now();
 
   private volatile String ourPath;
@@ -70,7 +69,7 @@ public final class MarathonFence implements AutoCloseable {
     this.marathon = marathon;
     this.options = options;
     this.progress = progress;
-    this.latch = new LeaderLatch(zk, latchPath, ID_PREFIX + UUID.randomUUID(), LeaderLatch.CloseMode.SILENT);
+    this.participant = new ElectionParticipant(zk, latchPath, ID_PREFIX + UUID.randomUUID());
   }
 
   /**
@@ -108,23 +107,18 @@ public final class MarathonFence implements AutoCloseable {
   private void take() throws MarathonException, FenceException, InterruptedException {
     long deadline = System.nanoTime() + options.acquireTimeout().toNanos();
     try {
-      latch.start();
+      participant.start();
+    } catch (KeeperException.NoAuthException e) {
+      throw new FenceException("could not join Marathon's leader election at " + latchPath + ": the operator's "
+          + "ZooKeeper identity may not create nodes there (with Marathon's digest ACLs it must authenticate as "
+          + "Marathon's user or super)", e);
+    } catch (InterruptedException e) {
+      throw e;
     } catch (Exception e) {
-      throw new FenceException("could not join Marathon's leader election at " + latchPath + ": " + e, e);
+      throw new FenceException("could not join Marathon's leader election at " + latchPath + ": " + e
+          + " (is ZooKeeper reachable?)", e);
     }
-    // LeaderLatch creates its node in the background and only logs a failure (e.g. NoAuth on an ACL'd
-    // /marathon): bound this wait separately so the message can say what is likely wrong.
-    long joinDeadline = Math.min(deadline, System.nanoTime() + options.abdicationTimeout().toNanos());
-    while (latch.getOurPath() == null) {
-      if (System.nanoTime() - joinDeadline >= 0) {
-        throw new FenceException("could not join Marathon's leader election at " + latchPath + " within "
-            + human(Duration.ofNanos(Math.min(options.abdicationTimeout().toNanos(), options.acquireTimeout().toNanos())))
-            + ": is ZooKeeper reachable, and may the operator's ZooKeeper identity create nodes there "
-            + "(with Marathon's digest ACLs it must authenticate as Marathon's user or super)?");
-      }
-      Thread.sleep(pollMillis());
-    }
-    String path = latch.getOurPath();
+    String path = participant.ourPath();
     long ourSeq = LatchParticipants.sequenceOf(path.substring(path.lastIndexOf('/') + 1));
     List<Participant> initial = participants();
     // Nobody can join ahead of us later, so this many abdications is all it can take.
@@ -133,15 +127,18 @@ public final class MarathonFence implements AutoCloseable {
     progress.accept("Joined Marathon's leader election at " + latchPath + " (" + maxAbdications
         + " Marathon participant(s) ahead)");
 
-    while (!latch.hasLeadership()) {
+    while (true) {
       checkDeadline(deadline, "taking over Marathon's leader election");
-      if (latch.getState() != LeaderLatch.State.STARTED || !exists(path)) {
+      if (participant.state() != ElectionParticipant.State.STARTED || !exists(path)) {
         throw new FenceException("lost the ZooKeeper session or latch node " + path
             + " while taking over Marathon's leader election");
       }
       List<Participant> ps = participants();
-      if (ps.isEmpty() || ps.get(0).path().equals(path)) {
-        Thread.sleep(pollMillis()); // our turn: Curator tells the latch in a moment
+      if (!ps.isEmpty() && ps.get(0).path().equals(path)) {
+        break; // first in the election: no Marathon can be leader
+      }
+      if (ps.isEmpty()) {
+        Thread.sleep(pollMillis()); // our node is there (checked above): a listing that raced with it
         continue;
       }
       Participant leader = ps.get(0);
@@ -166,7 +163,7 @@ public final class MarathonFence implements AutoCloseable {
     } catch (Exception e) {
       throw new FenceException("could not read the fence's latch node " + path + ": " + e, e);
     }
-    if (stat == null || !latch.hasLeadership()) {
+    if (stat == null || !leads()) {
       throw new FenceException("lost the fence's latch node " + path + " right after taking it");
     }
     ourPath = path;
@@ -394,13 +391,7 @@ public final class MarathonFence implements AutoCloseable {
     }
     closed = true;
     zk.getConnectionStateListenable().removeListener(connectionListener);
-    try {
-      if (latch.getState() == LeaderLatch.State.STARTED) {
-        latch.close();
-      }
-    } catch (Exception e) {
-      LOG.warn("leaving Marathon's leader election at {} failed: {}", latchPath, e.toString());
-    }
+    participant.close();
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -429,6 +420,17 @@ public final class MarathonFence implements AutoCloseable {
   private List<Participant> participants() throws FenceException {
     try {
       return LatchParticipants.list(zk, latchPath);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new FenceException("interrupted while reading " + latchPath, e);
+    } catch (Exception e) {
+      throw new FenceException("could not read Marathon's leader election at " + latchPath + ": " + e, e);
+    }
+  }
+
+  private boolean leads() throws FenceException {
+    try {
+      return participant.leads();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new FenceException("interrupted while reading " + latchPath, e);

@@ -2,6 +2,7 @@ package io.dcos.backup.operator;
 
 import io.dcos.backup.engine.BackupService;
 import io.dcos.backup.reconciler.ArchiveRecovery;
+import io.dcos.backup.reconciler.MarathonGuardWatch;
 import io.dcos.backup.reconciler.BackupReconciler;
 import io.dcos.backup.reconciler.BackupScheduleReconciler;
 import io.dcos.backup.reconciler.EventRecorder;
@@ -123,6 +124,8 @@ public final class OperatorRuntime implements AutoCloseable {
       queue.close();
       throw e;
     }
+    // Lives as long as the process (daemon thread): a guarded Marathon stays loud until the process ends.
+    MarathonGuardWatch.start(client, service, events, metrics, Duration.ofSeconds(10));
     ArchiveRecovery recovery = options.recoveryNamespace()
         .map(namespace -> ArchiveRecovery.start(client, service.store(), namespace, options.recoveryInterval(),
             options.clock()))

@@ -159,7 +159,7 @@ public final class ArchiveRecovery implements AutoCloseable {
         Boolean.TRUE, null,
         Conditions.lifecycle(null, Conditions.Stage.READY, "RecoveredFromStore", message, generation,
             clock.instant()),
-        generation);
+        generation, null, manifest.storageVersion());
     Backup current = object;
     for (int attempt = 1; ; attempt++) {
       current.setStatus(status);

@@ -337,6 +337,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
         .withStart(Times.precise(operation.startedAt()))
         .completionTime(Times.precise(operation.finishedAt()))
         .marathonVersion(manifest.marathonVersion())
+        .storageVersion(manifest.storageVersion())
         .location(outcome.location().toString())
         .figures(manifest.znodes(), manifest.bytes(), manifest.sha256())
         .leaderless(seconds(outcome.marathonLeaderless()))
@@ -373,7 +374,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
         status.startTime(), status.completionTime(), status.message(), status.marathonVersion(), status.location(),
         status.znodes(), status.bytes(), status.sha256(), status.marathonLeaderlessSeconds(),
         status.recoveredFromStore(), restoreRecords, status.conditions(), status.observedGeneration(),
-        status.consistency());
+        status.consistency(), status.storageVersion());
   }
 
   private List<Restore> restoresFor(Backup backup) {
@@ -436,6 +437,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     private List<RestoreRecord> restores;
     private List<Condition> conditions;
     private String consistency;
+    private String storageVersion;
 
     StatusBuilder(BackupStatus base, Long generation, Clock clock) {
       this.base = base;
@@ -457,6 +459,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
         restores = base.restores();
         conditions = base.conditions();
         consistency = base.consistency();
+        storageVersion = base.storageVersion();
       }
     }
 
@@ -471,6 +474,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     StatusBuilder leaderless(double value) { leaderless = value; return this; }
     StatusBuilder restores(List<RestoreRecord> value) { restores = value; return this; }
     StatusBuilder consistency(String value) { consistency = value; return this; }
+    StatusBuilder storageVersion(String value) { storageVersion = value; return this; }
 
     StatusBuilder figures(long znodeCount, long byteCount, String digest) {
       znodes = znodeCount;
@@ -497,7 +501,8 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     BackupStatus build() {
       return new BackupStatus(id, phase, phase == null ? null : ComponentStatus.marathon(phase), timestamp,
           startTime, completionTime, message, marathonVersion, location, znodes, bytes, sha256, leaderless,
-          base == null ? null : base.recoveredFromStore(), restores, conditions, generation, consistency);
+          base == null ? null : base.recoveredFromStore(), restores, conditions, generation, consistency,
+          storageVersion);
     }
   }
 }

@@ -20,6 +20,7 @@ public final class OperationMetrics {
   private final AtomicLong lastRestoreSuccess = new AtomicLong();
   private final AtomicLong lastArchiveBytes = new AtomicLong();
   private final AtomicLong lastArchiveZnodes = new AtomicLong();
+  private final AtomicLong marathonGuarded = new AtomicLong();
   private final DistributionSummary leaderless;
   private final java.util.Map<String, ScheduleGauges> schedules = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -33,6 +34,11 @@ public final class OperationMetrics {
     registry.gauge(PREFIX + "restore_last_successful_timestamp_seconds", lastRestoreSuccess, AtomicLong::get);
     registry.gauge(PREFIX + "backup_archive_bytes", lastArchiveBytes, AtomicLong::get);
     registry.gauge(PREFIX + "backup_archive_znodes", lastArchiveZnodes, AtomicLong::get);
+    // 1 while Marathon's state holds the restore sentinel: every Marathon refuses it, on purpose, until a restore
+    // finishes. Alert on it: it is an outage until the unfinished restore is finished or a backup is restored.
+    io.micrometer.core.instrument.Gauge.builder(PREFIX + "marathon_guarded", marathonGuarded, AtomicLong::get)
+        .description("1 while Marathon's state holds the restore's storage-version sentinel (Marathon cannot run)")
+        .register(registry);
     leaderless = DistributionSummary.builder(PREFIX + "marathon_leaderless_seconds")
         .description("How long Marathon had no elected leader because of a backup or restore")
         .baseUnit("seconds")
@@ -44,6 +50,11 @@ public final class OperationMetrics {
         counter(kind, outcome);
       }
     }
+  }
+
+  /** Whether Marathon's state holds the restore sentinel now. */
+  public void marathonGuarded(boolean guarded) {
+    marathonGuarded.set(guarded ? 1 : 0);
   }
 
   public static OperationMetrics discarding() {

@@ -112,9 +112,12 @@ public final class RestoreReconciler implements Reconciler<Restore> {
       String backupId = current.backupId();
       String safetyId = current.safetySnapshotId();
       ResourceID resourceId = ResourceID.fromResource(restore);
+      BackupService.RestoreOptions options = new BackupService.RestoreOptions(
+          restore.getSpec() != null && restore.getSpec().allowsStorageVersionChange());
+      announceResume(restore, safetyId);
       operation = queue.submit(key, "Restore " + restore.getMetadata().getNamespace() + "/"
               + restore.getMetadata().getName() + " (of " + backupId + ")",
-          progress -> service.restore(backupId, safetyId, progress),
+          progress -> service.restore(backupId, safetyId, options, progress),
           () -> operationEvents.propagateEvent(resourceId));
     }
     RestoreStatus next = switch (operation.state()) {
@@ -125,6 +128,21 @@ public final class RestoreReconciler implements Reconciler<Restore> {
           BackupReconciler.failureMessage(operation.failure())), operation);
     };
     return patchIfChanged(context, restore, current, next, next.phase().isTerminal() ? null : BackupReconciler.POLL_WHILE_RUNNING);
+  }
+
+  /** A Restore whose sentinel is in Marathon's state was interrupted (the operator died): say that it resumes. */
+  private void announceResume(Restore restore, String safetyId) {
+    try {
+      service.guarded().filter(g -> safetyId.equals(g.safetySnapshotId())).ifPresent(g -> {
+        String message = "resuming " + (g.rollback() ? "the rollback to " + safetyId : "the restore of " + g.backupId())
+            + " after the operator stopped during it; until it ends Marathon's state holds the storage-version "
+            + "sentinel, so no Marathon runs on the half-written state";
+        log.warn("restore {}/{}: {}", restore.getMetadata().getNamespace(), restore.getMetadata().getName(), message);
+        events.warning(restore, "Resuming", message);
+      });
+    } catch (Exception e) {
+      log.debug("could not read Marathon's storage version: {}", BackupReconciler.failureMessage(e));
+    }
   }
 
   /** Checks the backup, then records what will be restored and where the live state will be saved first. */
@@ -226,7 +244,8 @@ public final class RestoreReconciler implements Reconciler<Restore> {
     String message = "restored " + outcome.znodes() + " znodes of " + outcome.backupId()
         + " and verified them; " + (outcome.warning() == null
             ? "Marathon had no leader for " + leaderless + " s"
-            : "but " + outcome.warning());
+            : "but " + outcome.warning())
+        + (outcome.storageVersionNote() == null ? "" : "; " + outcome.storageVersionNote());
     return new RestoreStatus(Phase.STATUS_READY, ComponentStatus.marathon(Phase.STATUS_READY), current.backupId(),
         current.startTime(), Times.format(clock.instant()), message, outcome.znodes(), current.safetySnapshotId(),
         leaderless,
@@ -263,6 +282,9 @@ public final class RestoreReconciler implements Reconciler<Restore> {
       case STATUS_RESTORING -> events.normal(restore, "Restoring", after.message());
       case STATUS_READY -> {
         events.normal(restore, "Restored", after.message());
+        if (after.message() != null && after.message().contains("allowed by spec.allowStorageVersionChange")) {
+          events.warning(restore, "StorageVersionChangeAllowed", after.message());
+        }
         metrics.restoreSucceeded(Times.between(after.startTime(), after.completionTime()),
             Duration.ofMillis(Math.round(after.marathonLeaderlessSeconds() * 1000)), clock.instant());
       }

@@ -1,12 +1,15 @@
 package io.dcos.backup.sandbox;
 
+import io.dcos.backup.bench.ZooKeeperProcess;
 import io.dcos.backup.engine.BackupService;
 import io.dcos.backup.engine.TargetConfig;
 import io.dcos.backup.marathon.FenceOptions;
 import io.dcos.backup.marathon.MarathonCredentials;
 import io.dcos.backup.marathon.TlsTrust;
 import io.dcos.backup.operator.OperatorRuntime;
+import io.dcos.backup.release.ReleaseJars;
 import io.dcos.backup.sandbox.kubeapi.EmbeddedKubeApi;
+import io.dcos.backup.simulator.Election;
 import io.dcos.backup.simulator.MarathonSimulator;
 import io.dcos.backup.simulator.SimulatorOptions;
 import io.dcos.backup.zookeeper.ZkTarget;
@@ -28,7 +31,8 @@ import org.apache.curator.test.TestingServer;
 /**
  * The one embedded test world — a real ZooKeeper server, a Marathon simulator, Fabric8's mock API server with the
  * CRDs, and the operator — shared by the sandbox, the tests and the benchmarks. Either ZooKeeper and Marathon may be
- * external instead (a staging Marathon tried without a Kubernetes cluster).
+ * external instead (a staging Marathon tried without a Kubernetes cluster). The ZooKeeper server may be a given
+ * release in a process of its own, and the simulator may elect with Marathon's own election code.
  */
 public final class EmbeddedWorld implements AutoCloseable {
   /** Short: tests and the sandbox stop with operations they no longer care about. */
@@ -40,15 +44,17 @@ public final class EmbeddedWorld implements AutoCloseable {
       "META-INF/fabric8/backupschedules.backup.dcos.io-v1.yml");
 
   private final TestingServer zookeeperServer;
+  private final ZooKeeperProcess zookeeperProcess;
   private final MarathonSimulator simulator;
   private final EmbeddedKubeApi kubeApi;
   private final BackupService service;
   private final Builder settings;
   private OperatorRuntime operator;
 
-  private EmbeddedWorld(TestingServer zookeeperServer, MarathonSimulator simulator, EmbeddedKubeApi kubeApi,
-      BackupService service, Builder settings) {
+  private EmbeddedWorld(TestingServer zookeeperServer, ZooKeeperProcess zookeeperProcess, MarathonSimulator simulator,
+      EmbeddedKubeApi kubeApi, BackupService service, Builder settings) {
     this.zookeeperServer = zookeeperServer;
+    this.zookeeperProcess = zookeeperProcess;
     this.simulator = simulator;
     this.kubeApi = kubeApi;
     this.service = service;
@@ -73,6 +79,9 @@ public final class EmbeddedWorld implements AutoCloseable {
     private boolean withOperator = true;
     private boolean withKubernetes = true;
     private int apiPort;
+    private String zookeeperRelease;
+    private Election election;
+    private ReleaseJars releaseJars;
 
     public Builder marathonInstances(int count) { marathonInstances = count; return this; }
     public Builder simulatorOptions(SimulatorOptions options) { simulatorOptions = options; return this; }
@@ -93,6 +102,26 @@ public final class EmbeddedWorld implements AutoCloseable {
     /** Without Kubernetes: only ZooKeeper, Marathon and the engine (engine tests, benchmarks). */
     public Builder withKubernetes(boolean value) { withKubernetes = value; return this; }
     public Builder apiPort(int port) { apiPort = port; return this; }
+    /** A server process of this ZooKeeper release (e.g. {@code 3.4.14}) instead of the in-process server. */
+    public Builder zookeeperRelease(String version) { zookeeperRelease = version; return this; }
+    /** How the simulator elects; default: in-process, or Curator 4.0.1 on a 3.4 server (Curator 5 cannot create). */
+    public Builder election(Election value) { election = value; return this; }
+    /** Where old releases' jars are resolved and cached (default: the user's cache directory). */
+    public Builder releaseJars(ReleaseJars jars) { releaseJars = jars; return this; }
+
+    /** The election the simulator will use, or why the combination cannot work. */
+    public Election effectiveElection() {
+      boolean zk34 = zookeeperRelease != null && zookeeperRelease.startsWith("3.4.");
+      if (election == null) {
+        return zk34 ? Election.CURATOR_4_0_1 : Election.IN_PROCESS;
+      }
+      if (zk34 && election == Election.IN_PROCESS) {
+        throw new IllegalArgumentException("the in-process election cannot run on ZooKeeper " + zookeeperRelease
+            + ": Curator 5's LeaderLatch creates its node with create2, which a 3.4 server does not know; use "
+            + Election.CURATOR_4_0_1.cliName());
+      }
+      return election;
+    }
 
     public EmbeddedWorld start() throws Exception {
       return EmbeddedWorld.start(this);
@@ -101,13 +130,20 @@ public final class EmbeddedWorld implements AutoCloseable {
 
   private static EmbeddedWorld start(Builder settings) throws Exception {
     TestingServer zookeeperServer = null;
+    ZooKeeperProcess zookeeperProcess = null;
     MarathonSimulator simulator = null;
     EmbeddedKubeApi kubeApi = null;
     BackupService service = null;
     try {
+      Election election = settings.effectiveElection();
+      ReleaseJars jars = settings.releaseJars != null ? settings.releaseJars : ReleaseJars.inUserCache();
       ZkTarget zookeeper;
       if (settings.externalZookeeper != null) {
         zookeeper = ZkTarget.parse(settings.externalZookeeper);
+      } else if (settings.zookeeperRelease != null) {
+        zookeeperProcess = ZooKeeperProcess.start(jars.zooKeeperServer(settings.zookeeperRelease), "512m",
+            Duration.ofSeconds(60));
+        zookeeper = ZkTarget.parse("zk://" + zookeeperProcess.connectString() + "/marathon");
       } else {
         zookeeperServer = new TestingServer(true);
         zookeeper = ZkTarget.parse("zk://" + zookeeperServer.getConnectString() + "/marathon");
@@ -121,7 +157,7 @@ public final class EmbeddedWorld implements AutoCloseable {
         marathonUrl = settings.externalMarathon;
       } else {
         simulator = MarathonSimulator.start(zookeeper.connectString(), zookeeper.path(), settings.marathonInstances,
-            settings.simulatorOptions);
+            settings.simulatorOptions, election, jars);
         marathonUrl = settings.marathonEntry != null ? settings.marathonEntry : simulator.anyUrl();
       }
       Path backupDirectory = settings.backupDirectory != null ? settings.backupDirectory
@@ -131,7 +167,7 @@ public final class EmbeddedWorld implements AutoCloseable {
       if (settings.withKubernetes) {
         kubeApi = EmbeddedKubeApi.start(crds(), settings.apiPort);
       }
-      EmbeddedWorld world = new EmbeddedWorld(zookeeperServer, simulator, kubeApi, service, settings);
+      EmbeddedWorld world = new EmbeddedWorld(zookeeperServer, zookeeperProcess, simulator, kubeApi, service, settings);
       if (settings.withKubernetes && settings.withOperator) {
         world.startOperator();
       }
@@ -141,6 +177,7 @@ public final class EmbeddedWorld implements AutoCloseable {
       closeQuietly(kubeApi);
       closeQuietly(simulator);
       closeQuietly(zookeeperServer);
+      closeQuietly(zookeeperProcess);
       throw e;
     }
   }
@@ -206,6 +243,11 @@ public final class EmbeddedWorld implements AutoCloseable {
     return Optional.ofNullable(simulator);
   }
 
+  /** The release of the ZooKeeper server process this world started, if it started one. */
+  public Optional<String> zookeeperServerVersion() {
+    return Optional.ofNullable(zookeeperProcess).map(ZooKeeperProcess::version);
+  }
+
   public boolean usesEmbeddedMarathon() {
     return simulator != null;
   }
@@ -225,6 +267,7 @@ public final class EmbeddedWorld implements AutoCloseable {
     closeQuietly(kubeApi);
     closeQuietly(simulator);
     closeQuietly(zookeeperServer);
+    closeQuietly(zookeeperProcess);
   }
 
   private static void closeQuietly(AutoCloseable closeable) {

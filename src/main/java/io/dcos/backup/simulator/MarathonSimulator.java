@@ -1,5 +1,7 @@
 package io.dcos.backup.simulator;
 
+import io.dcos.backup.release.ElectionPeerStack;
+import io.dcos.backup.release.ReleaseJars;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -12,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.curator.framework.CuratorFramework;
 
 /**
  * A Marathon simulator, faithful to Marathon's ZooKeeper behaviour as far as backup and restore can tell:
@@ -19,11 +22,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ul>
  *   <li>N instances on loopback ports, each an independent "process" with its own ZooKeeper session, HTTP
  *       server and Curator {@code LeaderLatch} participant on {@code <zk>/leader-curator} (id and node data
- *       {@code host:port}).</li>
+ *       {@code host:port}): Curator 5.9 in this JVM, or Marathon's own Curator 4.0.1 in a child JVM
+ *       ({@link Election}).</li>
  *   <li>An elected instance loads its apps from {@code <zk>/state} (root group {@code group/<b>/root}, apps at
  *       {@code apps/<b>/<id>/<version>}) before it answers {@code elected: true}, and creates the base layout
- *       ({@code internal:storage:version}, {@code framework-id/b/id}, root group) when the state is empty.
- *       <b>Node data is JSON where Marathon writes protobuf</b>; paths, buckets and version names are Marathon's.</li>
+ *       ({@code framework-id/b/id}, root group) when the state is empty.
+ *       <b>Node data is JSON where Marathon writes protobuf</b>, except {@code internal:storage:version}; paths,
+ *       buckets and version names are Marathon's.</li>
+ *   <li>On election, before loading, as Marathon's migration does: {@code runtime-configuration} is stored back
+ *       reset, then {@code internal:storage:version} (protobuf, as Marathon) is checked: a version newer than
+ *       Marathon 1.10's target or older than 1.6.0 is refused, and the instance exits (restarted after
+ *       {@code restartDelay}); a missing one is a fresh install (the target version is written).</li>
  *   <li>The leader writes instance updates ({@code instance/<b>/<instanceId>}) every {@code writeInterval}.</li>
  *   <li>{@code DELETE /v2/leader}: stops writing at once, answers 200, exits after {@code exitDelay} (HTTP down,
  *       memory lost, ZooKeeper session closed) and restarts after {@code restartDelay} with a new latch node.
@@ -42,11 +51,53 @@ public final class MarathonSimulator implements AutoCloseable {
   final AtomicInteger elections = new AtomicInteger();
   volatile boolean closed;
   private final List<SimulatedMarathon> instances = new ArrayList<>();
+  /** Set for {@link Election#CURATOR_4_0_1}. */
+  private final ElectionPeerStack peerStack;
+  private final List<WonElection> electionLog = java.util.Collections.synchronizedList(new ArrayList<>());
+  private volatile ElectionProbe probe;
 
-  private MarathonSimulator(String zkConnect, String zkPath, SimulatorOptions options) {
+  /**
+   * One election won: refused (Marathon's storage check failed; {@code refusal} says why) or led on the state it
+   * loaded ({@code fingerprint}, from the {@link ElectionProbe}, null without one).
+   */
+  public record WonElection(int instance, java.time.Instant at, String refusal, String fingerprint) {
+    public boolean refused() {
+      return refusal != null;
+    }
+  }
+
+  /** Describes the state an instance loaded, read with that instance's own session before it answers elected. */
+  @FunctionalInterface
+  public interface ElectionProbe {
+    String fingerprint(org.apache.curator.framework.CuratorFramework zk, String statePath) throws Exception;
+  }
+
+  /** Tests: what each later election loaded. */
+  public void probeElections(ElectionProbe p) {
+    this.probe = p;
+  }
+
+  /** Every election won since the start, in order. */
+  public List<WonElection> electionLog() {
+    synchronized (electionLog) {
+      return List.copyOf(electionLog);
+    }
+  }
+
+  String probe(org.apache.curator.framework.CuratorFramework zk, String statePath) throws Exception {
+    ElectionProbe p = probe;
+    return p == null ? null : p.fingerprint(zk, statePath);
+  }
+
+  void recordElection(int instance, String refusal, String fingerprint) {
+    electionLog.add(new WonElection(instance, java.time.Instant.now(), refusal, fingerprint));
+  }
+
+  private MarathonSimulator(String zkConnect, String zkPath, SimulatorOptions options, ElectionPeerStack peerStack) {
     this.zkConnect = zkConnect;
     this.zkPath = zkPath;
     this.options = options;
+    this.peerStack = peerStack;
     AtomicInteger n = new AtomicInteger();
     this.sched = Executors.newScheduledThreadPool(6, r -> {
       Thread t = new Thread(r, "marathon-sim-" + n.incrementAndGet());
@@ -65,8 +116,21 @@ public final class MarathonSimulator implements AutoCloseable {
    */
   public static MarathonSimulator start(String zkConnectString, String zkPath, int instances,
                                         SimulatorOptions options) throws Exception {
+    return start(zkConnectString, zkPath, instances, options, Election.IN_PROCESS, null);
+  }
+
+  /**
+   * As above, electing with {@code election}; {@code jars} (for {@link Election#CURATOR_4_0_1}) is where Marathon's
+   * election stack is resolved and its peer compiled, the first time.
+   */
+  public static MarathonSimulator start(String zkConnectString, String zkPath, int instances,
+                                        SimulatorOptions options, Election election, ReleaseJars jars)
+      throws Exception {
     Objects.requireNonNull(zkConnectString, "zkConnectString");
     Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(election, "election");
+    ElectionPeerStack peerStack = election == Election.CURATOR_4_0_1
+        ? ElectionPeerStack.curator401(Objects.requireNonNull(jars, "jars")) : null;
     if (instances < 1) {
       throw new IllegalArgumentException("instances must be >= 1");
     }
@@ -77,7 +141,7 @@ public final class MarathonSimulator implements AutoCloseable {
     while (path.length() > 1 && path.endsWith("/")) {
       path = path.substring(0, path.length() - 1);
     }
-    MarathonSimulator sim = new MarathonSimulator(zkConnectString, path, options);
+    MarathonSimulator sim = new MarathonSimulator(zkConnectString, path, options, peerStack);
     try {
       for (int i = 0; i < instances; i++) {
         SimulatedMarathon m = new SimulatedMarathon(sim, i, freePort());
@@ -89,6 +153,18 @@ public final class MarathonSimulator implements AutoCloseable {
       sim.close();
       throw e;
     }
+  }
+
+  /** A lifetime's election participant; {@code zk} is that lifetime's session. */
+  LatchParticipant participant(CuratorFramework zk, String hostPort) {
+    String latchPath = zkPath + "/leader-curator";
+    return peerStack == null ? new InProcessLatch(zk, latchPath, hostPort, sched)
+        : new PeerLatch(peerStack, zk, zkConnect, latchPath, hostPort, options.zkDigest(), sched);
+  }
+
+  /** Which code the instances elect with. */
+  public Election election() {
+    return peerStack == null ? Election.IN_PROCESS : Election.CURATOR_4_0_1;
   }
 
   private static int freePort() throws Exception {

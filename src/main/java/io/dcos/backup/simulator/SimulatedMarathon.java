@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
+import io.dcos.backup.zookeeper.StorageVersion;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
@@ -43,10 +44,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.api.ACLProvider;
-import org.apache.curator.framework.recipes.leader.LeaderLatch;
-import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
-import org.apache.curator.framework.recipes.leader.Participant;
 import org.apache.curator.retry.ExponentialBackoffRetry;
+import io.dcos.backup.zookeeper.PortableWrites;
+import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.ACL;
@@ -63,6 +63,8 @@ final class SimulatedMarathon {
   private static final Logger LOG = LoggerFactory.getLogger(SimulatedMarathon.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   static final String VERSION = "1.10.17-sim";
+  /** Marathon 1.10's migration target ({@code StorageVersions(110, 100)}). */
+  static final StorageVersion TARGET_STORAGE_VERSION = new StorageVersion(110, 100, 0, StorageVersion.PERSISTENCE_STORE);
   private static final int MAX_VERSIONS = 50;
   private static final Set<String> NOT_FORWARDED =
       Set.of("host", "connection", "content-length", "expect", "upgrade", "date", "transfer-encoding");
@@ -157,7 +159,7 @@ final class SimulatedMarathon {
     private CuratorFramework zk;
     private volatile HttpServer http;
     private ExecutorService httpExec;
-    private LeaderLatch latch;
+    private volatile LatchParticipant latch;
     private ScheduledFuture<?> writer;
 
     void start() throws Exception {
@@ -193,8 +195,8 @@ final class SimulatedMarathon {
       http.createContext("/", this::handle);
       http.setExecutor(httpExec);
       http.start();
-      latch = new LeaderLatch(zk, sim.zkPath + "/leader-curator", hostPort, LeaderLatch.CloseMode.SILENT);
-      latch.addListener(new LeaderLatchListener() {
+      latch = sim.participant(zk, hostPort);
+      latch.start(new LatchParticipant.Events() {
         @Override
         public void isLeader() {
           onElected();
@@ -206,8 +208,12 @@ final class SimulatedMarathon {
             exit("lost leadership", true);
           }
         }
-      }, sim.sched);
-      latch.start();
+
+        @Override
+        public void gone(String why) {
+          exit(why, true);
+        }
+      });
     }
 
     private HttpServer bind() throws IOException, InterruptedException {
@@ -240,12 +246,24 @@ final class SimulatedMarathon {
       everElected = true;
       loading = true;
       writeLock.lock();
+      String fingerprint;
       try {
         if (exited) {
           return;
         }
+        resetRuntimeConfiguration();
+        Optional<String> refusal = migrateStorage();
+        if (refusal.isPresent()) {
+          // Marathon: MigrationFailedException ends leadership and the process; its supervisor restarts it.
+          LOG.warn("marathon {}: storage migration failed: {}", hostPort, refusal.get());
+          sim.recordElection(index, refusal.get(), null);
+          writeLock.unlock();
+          exit("storage migration failed: " + refusal.get(), true);
+          return;
+        }
         ensureLayout();
         load();
+        fingerprint = sim.probe(zk, statePath);
       } catch (Exception e) {
         LOG.warn("marathon {} failed to load its state: {}", hostPort, e.toString());
         writeLock.unlock();
@@ -263,6 +281,7 @@ final class SimulatedMarathon {
       elected = true;
       loading = false;
       sim.elections.incrementAndGet();
+      sim.recordElection(index, null, fingerprint);
       LOG.info("marathon {} elected ({} apps loaded)", hostPort, apps.size());
       long wi = sim.options.writeInterval().toMillis();
       writer = sim.sched.scheduleWithFixedDelay(this::writeInstances, wi, wi, TimeUnit.MILLISECONDS);
@@ -290,11 +309,7 @@ final class SimulatedMarathon {
         httpExec.shutdownNow();
       }
       if (latch != null) {
-        try {
-          latch.close();
-        } catch (Exception ignored) {
-          // the session close below removes the node anyway
-        }
+        latch.close();
       }
       if (zk != null) {
         zk.close();
@@ -311,12 +326,49 @@ final class SimulatedMarathon {
 
     // --- state in ZooKeeper ------------------------------------------------------------------------------
 
-    private void ensureLayout() throws Exception {
-      String storage = statePath + "/internal:storage:version";
-      if (zk.checkExists().forPath(storage) == null) {
-        createOrSet(storage, JSON.writeValueAsBytes(Map.of("major", 1, "minor", 10, "patch", 17,
-            "format", "PERSISTENCE_STORE")));
+    /**
+     * Marathon's migrateAsync starts by reading runtime-configuration and storing it back reset to no backup and no
+     * restore, before the storage version is even looked at: an instance elected on a state it then refuses has still
+     * written this one node.
+     */
+    private void resetRuntimeConfiguration() throws Exception {
+      createOrSet(node(statePath, "runtime-configuration", "id"), "{}".getBytes(UTF_8));
+    }
+
+    /**
+     * Marathon's migrateStorage: a stored version older than the minimum or newer than this build's target is
+     * refused (the election fails); a missing one means a fresh install (this build's version is written); an older
+     * supported one is migrated (here: only the version is rewritten). Returns why the state was refused.
+     */
+    private Optional<String> migrateStorage() throws Exception {
+      String path = statePath + "/" + StorageVersion.NODE;
+      byte[] data = getOrNull(path);
+      if (data == null) {
+        LOG.info("marathon {}: no migration necessary, no version stored", hostPort);
+        createOrSet(path, TARGET_STORAGE_VERSION.toNodeData());
+        return Optional.empty();
       }
+      Optional<StorageVersion> stored = StorageVersion.fromNodeData(data);
+      if (stored.isEmpty()) {
+        return Optional.of("Migration Failed: " + path + " is not a StorageVersion");
+      }
+      StorageVersion v = stored.get();
+      if (v.isOlderThan(StorageVersion.MIN_SUPPORTED)) {
+        return Optional.of("Migration from versions < " + StorageVersion.MIN_SUPPORTED + " are not supported. Your "
+            + "version: " + v);
+      }
+      if (v.isNewerThan(TARGET_STORAGE_VERSION)) {
+        return Optional.of("Migration from " + v + " is not supported as it is newer than " + TARGET_STORAGE_VERSION
+            + ".");
+      }
+      if (v.isOlderThan(TARGET_STORAGE_VERSION)) {
+        LOG.info("marathon {}: migrating storage from {} to {}", hostPort, v, TARGET_STORAGE_VERSION);
+        createOrSet(path, TARGET_STORAGE_VERSION.toNodeData());
+      }
+      return Optional.empty();
+    }
+
+    private void ensureLayout() throws Exception {
       String fw = node(statePath, "framework-id", "id");
       byte[] fwData = getOrNull(fw);
       if (fwData != null && fwData.length > 0) {
@@ -413,7 +465,7 @@ final class SimulatedMarathon {
       byte[] bytes = JSON.writeValueAsBytes(g);
       String root = node(statePath, "group", "root");
       createOrSet(root, bytes);
-      zk.create().creatingParentsIfNeeded().forPath(root + "/" + version, bytes);
+      createWithParents(root + "/" + version, bytes);
       pruneVersions(root);
     }
 
@@ -443,15 +495,19 @@ final class SimulatedMarathon {
     }
 
     private void createOrSet(String path, byte[] data) throws Exception {
-      try {
-        zk.setData().forPath(path, data);
-      } catch (KeeperException.NoNodeException e) {
-        try {
-          zk.create().creatingParentsIfNeeded().forPath(path, data);
-        } catch (KeeperException.NodeExistsException raced) {
-          zk.setData().forPath(path, data);
-        }
-      }
+      PortableWrites.createOrSetData(zk.getZookeeperClient().getZooKeeper(), path, data,
+          createAcl());
+    }
+
+    /** As Marathon: with ZooKeeper credentials its nodes are its own (CREATOR_ALL), otherwise open. */
+    private List<ACL> createAcl() {
+      return sim.options.zkDigest().isPresent() ? ZooDefs.Ids.CREATOR_ALL_ACL : ZooDefs.Ids.OPEN_ACL_UNSAFE;
+    }
+
+    /** Marathon 1.5–1.11 runs Curator in its ZooKeeper 3.4 mode: plain creates, which every server knows. */
+    private void createWithParents(String path, byte[] data) throws Exception {
+      PortableWrites.createWithParents(zk.getZookeeperClient().getZooKeeper(), path, data,
+          createAcl(), CreateMode.PERSISTENT);
     }
 
     // --- HTTP --------------------------------------------------------------------------------------------
@@ -504,15 +560,8 @@ final class SimulatedMarathon {
     }
 
     private Optional<String> leaderHostPort() {
-      if (!zk.getZookeeperClient().isConnected()) {
-        return Optional.empty(); // Marathon does not know a leader without ZooKeeper; never block a request on it
-      }
-      try {
-        Participant p = latch.getLeader();
-        return p.isLeader() && !p.getId().isEmpty() ? Optional.of(p.getId()) : Optional.empty();
-      } catch (Exception e) {
-        return Optional.empty();
-      }
+      LatchParticipant l = latch;
+      return l == null ? Optional.empty() : l.leaderHostPort();
     }
 
     private void proxy(HttpExchange ex, String leader) throws Exception {
@@ -728,7 +777,7 @@ final class SimulatedMarathon {
         byte[] bytes = JSON.writeValueAsBytes(app);
         String appNode = node(statePath, "apps", safeId(id));
         createOrSet(appNode, bytes);
-        zk.create().creatingParentsIfNeeded().forPath(appNode + "/" + version, bytes);
+        createWithParents(appNode + "/" + version, bytes);
         synchronized (apps) {
           apps.put(id, app);
           instanceIds.put(id, safeId(id) + ".marathon-" + UUID.randomUUID());

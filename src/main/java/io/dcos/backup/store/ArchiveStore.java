@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.dcos.backup.zookeeper.StorageVersion;
 import io.dcos.backup.zookeeper.ZNode;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -342,6 +343,7 @@ public final class ArchiveStore {
     private final OutputStream fileOut;
     private final NodeCodec.Encoder encoder;
     private Path tarTemp;
+    private String storageVersion = Manifest.NO_STORAGE_VERSION;
     private boolean committed;
     private boolean closed;
 
@@ -365,6 +367,10 @@ public final class ArchiveStore {
             : "closed"));
       }
       encoder.write(node);
+      if (node.relativePath().equals("/" + StorageVersion.NODE)) {
+        storageVersion = StorageVersion.fromNodeData(node.data()).map(StorageVersion::toString)
+            .orElse("unreadable");
+      }
     }
 
     @Override
@@ -380,7 +386,7 @@ public final class ArchiveStore {
       fileOut.close();
       Manifest m = new Manifest(Manifest.CURRENT_FORMAT, id, info.label(), info.created(), info.sourceHosts(),
           info.zkPath(), info.marathonVersion(), encoder.count, encoder.dataBytes,
-          HexFormat.of().formatHex(sha.digest()));
+          HexFormat.of().formatHex(sha.digest()), storageVersion);
       byte[] json = JSON.writeValueAsBytes(m);
       long nodesSize = Files.size(nodesTemp);
       tarTemp = newTempFile(id, "tar");

@@ -18,13 +18,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Which op codes the server knows: {@code create2} (3.5; every create Curator 5 makes, its recipes included) and the
- * 3.6 ones this package uses, read-only multi() and persistent recursive watches.
+ * Which op codes the server knows, asked by sending them: {@code create2} (3.5) and the 3.6 ones this package uses
+ * when it can, read-only multi() and persistent recursive watches. Without them (3.4, 3.5) the walk reads node by
+ * node and online snapshots fall back to the fence; the operator's own writes never need them (see
+ * {@link PortableWrites}).
  *
  * <p>A server that does not know an op code answers UNIMPLEMENTED and then closes the connection (a 3.4 server also
- * gets its reply order wrong: "Xid out of order"). On the operator's own session that disconnect would suspend
- * Curator's recipes — and the Marathon fence gives itself up on a suspended connection. So the question is asked once
- * per connect string (cached for ten minutes) on a throw-away session of its own.
+ * gets its reply order wrong: "Xid out of order"). On the operator's own session that disconnect would cost the
+ * fence its connection. So the question is asked once per connect string (cached for ten minutes) on a throw-away
+ * session of its own.
  */
 public final class ServerFeatures {
   private static final Logger LOG = LoggerFactory.getLogger(ServerFeatures.class);
@@ -43,19 +45,6 @@ public final class ServerFeatures {
     return generation(client) == Generation.V3_6_OR_LATER;
   }
 
-  /**
-   * Refuses a ZooKeeper 3.4 server before anything is written to it: Curator 5 creates every node, its lock and
-   * leader latch included, with {@code create2}, which 3.4 does not know.
-   */
-  public static void requireSupported(CuratorFramework client) throws Exception {
-    if (generation(client) == Generation.V3_4) {
-      throw new StateUnavailableException("ZooKeeper at " + client.getZookeeperClient().getCurrentConnectionString()
-          + " is a 3.4 server, which this operator does not support: its ZooKeeper client and Curator create nodes "
-          + "with op code create2 (new in 3.5), which a 3.4 server answers with UNIMPLEMENTED; upgrade ZooKeeper to "
-          + "3.5 or later (nothing was read or written)");
-    }
-  }
-
   static Generation generation(CuratorFramework client) throws Exception {
     String connectString = client.getZookeeperClient().getCurrentConnectionString();
     Answer cached = CACHE.get(connectString);
@@ -64,9 +53,10 @@ public final class ServerFeatures {
     }
     Generation generation = probe(connectString);
     CACHE.put(connectString, new Answer(generation, System.nanoTime()));
-    if (generation == Generation.V3_5) {
-      LOG.info("ZooKeeper at {} predates 3.6 (no read-only multi, no persistent watches): reading node by node, "
-          + "and online snapshots cannot be proven consistent", connectString);
+    if (generation != Generation.V3_6_OR_LATER) {
+      LOG.info("ZooKeeper at {} speaks {} (no read-only multi, no persistent watches): reading node by node, "
+          + "and online snapshots cannot be proven consistent", connectString,
+          generation == Generation.V3_4 ? "3.4" : "3.5");
     }
     return generation;
   }

@@ -28,6 +28,11 @@ import org.slf4j.LoggerFactory;
  * the root, children first; set the root's data and ACL; create the archived nodes, parents first. Siblings of the
  * root are never touched. Every batch carries the fence check, so once the fence is lost every later batch fails as
  * a whole. Batches in flight when an earlier one fails still run (they were sent), but they carry the same check.
+ *
+ * <p>With a {@link StorageVersionGuard} (every write of Marathon's state), a first batch of its own comes before all
+ * of that: the sentinel storage version, which every Marathon refuses, and the caller's journal. It is sent alone and
+ * must commit before anything else is written (the root's ACL included). The archived version node is then held back
+ * for the guard's final batch; the sentinel is neither deleted nor overwritten by the tree's batches.
  */
 public final class StateRestorer {
   private static final Logger LOG = LoggerFactory.getLogger(StateRestorer.class);
@@ -63,6 +68,15 @@ public final class StateRestorer {
    * @throws IllegalArgumentException if the stream does not start with the root, or the fence lies in the subtree
    */
   public RestoreSummary restore(String rootPath, Iterator<ZNode> nodes, FenceToken fence) throws Exception {
+    return restore(rootPath, nodes, fence, null);
+  }
+
+  /**
+   * As {@link #restore(String, Iterator, FenceToken)}, guarded: see {@link StorageVersionGuard}. The caller verifies
+   * the tree against {@link StorageVersionGuard#expectedWhileGuarded(Iterator)}, then commits the guard.
+   */
+  public RestoreSummary restore(String rootPath, Iterator<ZNode> nodes, FenceToken fence, StorageVersionGuard guard)
+      throws Exception {
     ZkPaths.validateRoot(rootPath);
     if (fence != null && ZkPaths.isAtOrBelow(fence.path(), rootPath)) {
       throw new IllegalArgumentException("fence node " + fence.path() + " lies inside the restored subtree "
@@ -83,6 +97,31 @@ public final class StateRestorer {
     pipe.checkFenceNow();
 
     boolean rootExists = zk.exists(rootPath, false) != null;
+    String versionPath = null;
+    if (guard != null) {
+      List<Op> first = new ArrayList<>();
+      if (fence != null) {
+        first.add(Op.check(fence.path(), fence.version()));
+      }
+      if (!rootExists) {
+        for (String ancestor : missingAncestors(zk, rootPath)) {
+          first.add(Op.create(ancestor, null, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT));
+        }
+        if (root.acl().isEmpty()) {
+          throw new IllegalArgumentException("node " + rootPath + " has an empty ACL list; ZooKeeper refuses that");
+        }
+        first.add(Op.create(rootPath, root.data(), root.acl(), CreateMode.PERSISTENT));
+      }
+      first.addAll(guard.sentinelOps(zk, rootPath, root.acl()));
+      pipe.commitAlone(first);
+      versionPath = guard.versionPath();
+      org.apache.zookeeper.data.Stat sentinel = zk.exists(versionPath, false);
+      if (sentinel != null) {
+        pipe.zxids.add(sentinel.getCzxid());
+      }
+      LOG.info("restore of {}: storage version sentinel {} written; every Marathon refuses this state until the "
+          + "restore's final batch", rootPath, StorageVersion.SENTINEL);
+    }
     if (rootExists) {
       // multi() has no setACL op, so this one write cannot carry the fence; the fence was checked just above and the
       // root's ACL almost never differs from the archived one, in which case nothing is written here.
@@ -92,6 +131,9 @@ public final class StateRestorer {
       List<String> existing = listDescendants(zk, rootPath);
       for (int i = existing.size() - 1; i >= 0; i--) {
         String p = existing.get(i);
+        if (p.equals(versionPath)) {
+          continue; // the sentinel: replaced by the guard's final batch only
+        }
         pipe.add(Op.delete(p, -1), bytes(p) + OP_OVERHEAD_BYTES, 0, 1, 0);
       }
       pipe.rootPresent = true;
@@ -101,6 +143,10 @@ public final class StateRestorer {
       } else {
         pipe.writeAlone(() -> zk.setData(rootPath, root.data(), -1).getMzxid(), rootPath, len(root.data()));
       }
+    } else if (guard != null) {
+      pipe.rootPresent = true; // created in the guard's batch
+      pipe.written++;
+      pipe.dataBytes += len(root.data());
     } else {
       for (String ancestor : missingAncestors(zk, rootPath)) {
         pipe.add(Op.create(ancestor, null, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT),
@@ -113,6 +159,10 @@ public final class StateRestorer {
       ZNode n = nodes.next();
       if (n.relativePath().isEmpty()) {
         throw new IllegalArgumentException("the node stream contains the root twice");
+      }
+      if (guard != null && n.relativePath().equals(StorageVersionGuard.relativePath())) {
+        guard.holdBack(n);
+        continue;
       }
       addCreate(pipe, n.absolutePath(rootPath), n);
       pipe.throwIfFailed();
@@ -133,9 +183,9 @@ public final class StateRestorer {
       pipe.add(Op.create(path, n.data(), n.acl(), CreateMode.PERSISTENT), size, 1, 0, len(n.data()));
     } else {
       pipe.writeAlone(() -> {
-        org.apache.zookeeper.data.Stat stat = new org.apache.zookeeper.data.Stat();
-        pipe.zk.create(path, n.data(), n.acl(), CreateMode.PERSISTENT, stat);
-        return stat.getCzxid();
+        // The plain create (not create2, unknown to 3.4) returns no Stat: the create's zxid is the node's czxid.
+        PortableWrites.create(pipe.zk, path, n.data(), n.acl(), CreateMode.PERSISTENT);
+        return pipe.zk.exists(path, false).getCzxid();
       }, path, len(n.data()));
     }
   }
@@ -269,6 +319,28 @@ public final class StateRestorer {
 
     private int fenceOps() {
       return fence == null ? 0 : 1;
+    }
+
+    /** One synchronous fenced multi, before the pipeline sends anything; counts as one batch. */
+    void commitAlone(List<Op> ops) throws Exception {
+      batches++;
+      try {
+        zk.multi(ops);
+      } catch (KeeperException e) {
+        List<OpResult> results = e.getResults();
+        if (results != null) {
+          for (int i = 0; i < results.size(); i++) {
+            if (results.get(i) instanceof OpResult.ErrorResult r && r.getErr() != Code.OK.intValue()
+                && r.getErr() != Code.RUNTIMEINCONSISTENCY.intValue()) {
+              if (fence != null && i == 0) {
+                throw fenceLost(Code.get(r.getErr()));
+              }
+              throw KeeperException.create(Code.get(r.getErr()), ops.get(i).getPath());
+            }
+          }
+        }
+        throw e;
+      }
     }
 
     void checkFenceNow() throws Exception {

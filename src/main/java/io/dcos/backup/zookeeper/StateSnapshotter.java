@@ -2,6 +2,7 @@ package io.dcos.backup.zookeeper;
 
 import java.time.Duration;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.ZooKeeper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,21 +41,36 @@ public final class StateSnapshotter {
    * any node below rootPath was created, deleted or had its data changed while the walk ran (or the connection
    * dropped, so changes could have been missed). The sink has then received an inconsistent stream: discard it.
    *
-   * <p>How: a persistent recursive watch (ZooKeeper 3.6+) is set on rootPath before the walk. ZooKeeper delivers a
-   * watch event before any read reply that reflects the change, so if no event has arrived by the time the last
+   * <p>How, on ZooKeeper 3.6+: a persistent recursive watch is set on rootPath before the walk. ZooKeeper delivers
+   * a watch event before any read reply that reflects the change, so if no event has arrived by the time the last
    * reply has, every node was read in the state it had when the walk began. This costs two requests, not a second
-   * pass over the tree. ACL changes fire no watch events and are not detected. On servers without persistent watches
-   * (before 3.6) consistency cannot be proven: with {@code requireConsistent} that throws
-   * {@link ConsistencyUnprovableException} before anything is read; without, it is logged.
+   * pass over the tree. On servers without persistent watches (3.4, 3.5), which are read node by node anyway: a
+   * write beside rootPath marks a zxid before the walk, and every Stat read with a node's content must show the node
+   * unchanged since (see {@link ZxidMark} for why that proves the walk is the tree at the mark). ACL changes are seen
+   * by neither. If the mark cannot be written (no permission beside rootPath), consistency cannot be proven: with
+   * {@code requireConsistent} that throws {@link ConsistencyUnprovableException} before anything is read; without,
+   * it is logged.
    */
   public SnapshotSummary snapshot(String rootPath, ZNodeSink sink, boolean requireConsistent) throws Exception {
     ZkPaths.validateRoot(rootPath);
     long start = System.nanoTime();
     ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
-    ChangeWatch watch = ChangeWatch.start(zk, rootPath, ServerFeatures.modern(client));
-    if (requireConsistent && !watch.active()) {
+    boolean modern = ServerFeatures.modern(client);
+    ChangeWatch watch = ChangeWatch.start(zk, rootPath, modern);
+    ZxidMark mark = null;
+    String unprovable = null;
+    if (!watch.active()) {
+      try {
+        mark = ZxidMark.write(zk, rootPath);
+      } catch (KeeperException e) {
+        unprovable = "this ZooKeeper server has no persistent recursive watches (3.6+), and the zxid mark "
+            + ZxidMark.pathFor(rootPath) + " that proves a walk on older servers could not be written (" + e.getMessage()
+            + ")";
+      }
+    }
+    if (requireConsistent && unprovable != null) {
       throw new ConsistencyUnprovableException("cannot prove that " + rootPath + " stays unchanged while it is read: "
-          + "this ZooKeeper server has no persistent recursive watches (they need ZooKeeper 3.6 or later)");
+          + unprovable);
     }
     try {
       ZkPaths.sync(zk, rootPath);
@@ -66,6 +82,9 @@ public final class StateSnapshotter {
       checkNoMigration(zk, marker);
       long[] counts = new long[2];
       TreeReader reader = new TreeReader(client, limits);
+      if (mark != null) {
+        reader.requireUnchangedSince(mark);
+      }
       reader.walk(rootPath, (path, data, acl, stat) -> {
         if (path.equals(marker)) {
           throw migrationInProgress(marker);
@@ -77,11 +96,13 @@ public final class StateSnapshotter {
       // A migration that started while we walked leaves a mix of old and new formats in what we read.
       checkNoMigration(zk, marker);
       Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-      String change = watch.firstChange();
+      String change = watch.active() ? watch.firstChange() : reader.firstChange();
+      String proof = watch.active() ? "watch" : mark != null ? "zxid mark 0x" + Long.toHexString(mark.zxid()) : null;
       LOG.info("snapshot of {}: {} znodes, {} data bytes, {} ephemerals skipped, {} vanished, {} requests, "
               + "multi-read={}, consistency={}, {} ms", rootPath, counts[0], counts[1], reader.ephemeralsSkipped(),
           reader.vanished(), reader.requests(), reader.usedMultiRead(),
-          !watch.active() ? "unchecked" : change == null ? "ok" : "changed: " + change, elapsed.toMillis());
+          proof == null ? "unchecked" : (change == null ? "ok" : "changed: " + change) + " (" + proof + ")",
+          elapsed.toMillis());
       if (change != null) {
         String message = "the state under " + rootPath + " changed while it was being read (" + change
             + "); the snapshot may mix old and new state";

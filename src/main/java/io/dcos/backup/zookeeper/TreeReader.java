@@ -13,6 +13,7 @@ import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.KeeperException.Code;
 import org.apache.zookeeper.Op;
 import org.apache.zookeeper.OpResult;
+import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Stat;
@@ -55,6 +56,11 @@ final class TreeReader {
   private long ephemeralsSkipped;
   private long vanished;
   private long requests;
+  /** When set, every Stat of the walk must show its node unchanged since the mark (see {@link ZxidMark}). */
+  private ZxidMark unchangedSince;
+  private String firstChange;
+  /** When set, every node's data and children are read with this one-shot watch (see {@link #watchEveryRead}). */
+  private Watcher readWatcher;
 
   TreeReader(CuratorFramework client, Limits limits) {
     this.client = client;
@@ -69,6 +75,36 @@ final class TreeReader {
   long requests() { return requests; }
 
   boolean usedMultiRead() { return multiRead; }
+
+  /**
+   * Checks the walk against a mark: afterwards {@link #firstChange()} says whether it read the tree as it was at the
+   * mark. Reads node by node (a read-only multi's getChildren result carries no Stat to check).
+   */
+  TreeReader requireUnchangedSince(ZxidMark mark) {
+    this.unchangedSince = mark;
+    this.multiRead = false;
+    return this;
+  }
+
+  /**
+   * Reads every node's data and children with {@code watcher} as a one-shot watch, set by the read itself: from the
+   * moment a node is read, any change to its data, its existence or its children list is told to the watcher. Reads
+   * node by node, every node's children included (a leaf's child watch is what tells of its first child).
+   */
+  TreeReader watchEveryRead(Watcher watcher) {
+    this.readWatcher = watcher;
+    this.multiRead = false;
+    return this;
+  }
+
+  /** The first change seen against the mark, or null: then the walk is the tree at the mark. */
+  String firstChange() { return firstChange; }
+
+  private void checkUnchanged(String path, Stat stat) {
+    if (unchangedSince != null && firstChange == null) {
+      unchangedSince.changeAt(path, stat).ifPresent(change -> firstChange = change);
+    }
+  }
 
   private static final class Node {
     final String path;
@@ -95,8 +131,8 @@ final class TreeReader {
 
   private record AclDone(Node node, int rc, List<ACL> acl, Stat stat) {}
   private record MultiDone(List<Node> batch, long bytes, int rc, List<OpResult> results) {}
-  private record DataDone(Node node, long bytes, int rc, byte[] data) {}
-  private record ChildrenDone(Node node, long bytes, int rc, List<String> children) {}
+  private record DataDone(Node node, long bytes, int rc, byte[] data, Stat stat) {}
+  private record ChildrenDone(Node node, long bytes, int rc, List<String> children, Stat stat) {}
 
   private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
   private final ArrayDeque<Node> toStat = new ArrayDeque<>(); // used as a stack: depth-first keeps it small
@@ -190,15 +226,17 @@ final class TreeReader {
     readsInFlight++;
     replyBytesInFlight += dataBytes;
     requests++;
-    zk.getData(n.path, false, (rc, path, ctx, data, stat) -> events.add(new DataDone(n, dataBytes, rc, data)), null);
-    if (n.wantsChildren()) {
+    zk.getData(n.path, readWatcher,
+        (rc, path, ctx, data, stat) -> events.add(new DataDone(n, dataBytes, rc, data, stat)), null);
+    if (n.wantsChildren() || readWatcher != null) {
       long childBytes = (long) n.stat.getNumChildren() * EST_CHILD_NAME_BYTES;
       n.pendingCalls = 2;
       readsInFlight++;
       replyBytesInFlight += childBytes;
       requests++;
-      zk.getChildren(n.path, false,
-          (rc, path, ctx, children) -> events.add(new ChildrenDone(n, childBytes, rc, children)), null);
+      // getChildren2 (with the Stat; every server generation knows it): the Stat proves what the list is as of when.
+      zk.getChildren(n.path, readWatcher,
+          (rc, path, ctx, children, stat) -> events.add(new ChildrenDone(n, childBytes, rc, children, stat)), null);
     }
   }
 
@@ -214,6 +252,7 @@ final class TreeReader {
           ephemeralsSkipped++;
           return;
         }
+        checkUnchanged(n.path, n.stat);
         n.lone = n.stat.getDataLength() > limits.loneDataBytes() || n.stat.getNumChildren() > limits.loneChildren();
         toRead.add(n);
       } else if (code == Code.CONNECTIONLOSS && retryAfterConnectionLoss(n)) {
@@ -233,6 +272,7 @@ final class TreeReader {
       Code code = Code.get(d.rc());
       if (code == Code.OK) {
         n.data = d.data();
+        checkUnchanged(n.path, d.stat());
       } else {
         singleFailed(n, code, root);
       }
@@ -244,6 +284,7 @@ final class TreeReader {
       Code code = Code.get(c.rc());
       if (code == Code.OK) {
         n.children = c.children();
+        checkUnchanged(n.path, c.stat());
       } else {
         singleFailed(n, code, root);
       }
@@ -351,6 +392,9 @@ final class TreeReader {
         }
         // Deleted while we walked: it is not part of the state any more.
         vanished++;
+        if (unchangedSince != null && firstChange == null) {
+          firstChange = n.path + " was deleted after the walk began";
+        }
         LOG.debug("{} vanished during the walk", n.path);
       }
       case NOAUTH -> throw new StateUnavailableException("not allowed to read ZooKeeper node " + n.path

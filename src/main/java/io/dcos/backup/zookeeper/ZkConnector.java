@@ -39,6 +39,9 @@ public final class ZkConnector {
         .connectionTimeoutMs((int) connectTimeout.toMillis())
         .retryPolicy(new ExponentialBackoffRetry(250, 5, 5_000))
         .connectionStateErrorPolicy(new SessionConnectionStateErrorPolicy())
+        // The ensemble tracker reads /zookeeper/config (3.5+) and rewrites the connect string from it: the operator
+        // keeps the hosts of Marathon's --zk value, as Marathon does, on every server generation.
+        .ensembleTracker(false)
         .zkClientConfig(config);
     target.digestCredentials().ifPresent(c -> builder.authorization("digest", c.getBytes(StandardCharsets.UTF_8)));
     CuratorFramework client = builder.build();

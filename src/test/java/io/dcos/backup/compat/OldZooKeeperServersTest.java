@@ -16,13 +16,23 @@ import io.dcos.backup.marathon.MarathonCredentials;
 import io.dcos.backup.sandbox.EmbeddedWorld;
 import io.dcos.backup.simulator.SimulatorOptions;
 import io.dcos.backup.zookeeper.ZkTarget;
+import io.dcos.backup.release.ReleaseJars;
+import io.dcos.backup.simulator.Election;
+import io.dcos.backup.zookeeper.ZkConnector;
+import java.util.ArrayList;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.data.ACL;
+import org.apache.zookeeper.data.Stat;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -37,112 +47,124 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Backup, restore and the fence against real ZooKeeper server releases, each in its own JVM from its Maven Central
- * jars (resolved with `mvn dependency:build-classpath` into target/zk-servers the first time; needs Maven Central).
- * 3.4.14 is refused, quickly and with a message that says why: Curator 5 creates every node with op code create2 (new
- * in 3.5), so neither the fence nor the lock can be taken (see README, "Old ZooKeeper servers").
+ * jars (resolved with `mvn dependency:build-classpath` into target/release-jars the first time; needs Maven Central).
  * Tagged "compat" (downloads, child JVMs) so it can be run alone: mvn test -Dgroups=compat. It is part of mvn verify.
  */
 @Tag("compat")
-class OldZooKeeperServersTest {
+public class OldZooKeeperServersTest {
 
-  @ParameterizedTest
-  @ValueSource(strings = {"3.5.10", "3.9.5"})
-  void backupRestoreAndFenceWork(String version) throws Exception {
+  private static final String MARATHON_USER = "dcos_marathon:secret";
+
+  /**
+   * The whole round trip on each server generation DC/OS and its successors ran, with three Marathons electing with
+   * Marathon's own Curator 4.0.1 on a ZooKeeper 3.4.14 client, and DC/OS strict-mode digest ACLs: backup, damage,
+   * a restore that fails and rolls back exactly, a restore that brings back every node's data and ACL, a Marathon
+   * leading after each. (The fence's "no write while held" is FenceAgainstMarathonElectionTest's.)
+   */
+  @ParameterizedTest(name = "ZooKeeper {0}")
+  @ValueSource(strings = {"3.4.14", "3.5.10", "3.9.5"})
+  void backupRestoreAndRollbackWithMarathonsOwnElection(String version) throws Exception {
     try (ZooKeeperProcess server = ZooKeeperProcess.start(serverClasspath(version), "512m", Duration.ofSeconds(60));
          EmbeddedWorld world = EmbeddedWorld.builder()
              .externalZookeeper("zk://" + server.connectString() + "/marathon")
-             .marathonInstances(2)
-             .simulatorOptions(new SimulatorOptions(Duration.ofMillis(200), Duration.ofMillis(100),
-                 Duration.ofMillis(100), Optional.empty(), Optional.empty()))
-             .fenceOptions(new FenceOptions(Duration.ofSeconds(20), Duration.ofSeconds(60), Duration.ofSeconds(60),
+             .zookeeperCredentials(MARATHON_USER)
+             .marathonInstances(3)
+             .election(Election.CURATOR_4_0_1)
+             .releaseJars(ReleaseJars.underTarget())
+             // No instance updates: the state changes only when the test says, so it can be compared byte for byte.
+             .simulatorOptions(SimulatorOptions.defaults().withRestartDelay(Duration.ofMillis(300))
+                 .withExitDelay(Duration.ofMillis(300)).withWriteInterval(Duration.ofHours(1))
+                 .withZkDigest(MARATHON_USER))
+             .fenceOptions(new FenceOptions(Duration.ofSeconds(30), Duration.ofSeconds(90), Duration.ofSeconds(90),
                  Duration.ofMillis(50)))
              .backupDirectory(Files.createTempDirectory("compat-" + version))
              .withKubernetes(false)
-             .start()) {
+             .start();
+         CuratorFramework zk = ZkConnector.connect(ZkTarget.parse("zk://" + MARATHON_USER + "@"
+             + server.connectString() + "/marathon"), Duration.ofSeconds(15), Duration.ofSeconds(15))) {
       assertThat(server.version()).isEqualTo(version);
       awaitLeader(world);
       for (int i = 0; i < 3; i++) {
         apps(world, "POST", "/v2/apps", "{\"id\":\"/compat/app-" + i + "\",\"cmd\":\"sleep 1\",\"instances\":1}");
       }
+      Map<String, String> original = tree(zk, "/marathon/state");
+      assertThat(original.values()).allMatch(v -> v.contains("'digest,'dcos_marathon:"), "every node CREATOR_ALL");
 
       BackupOutcome backup = world.service().backup("compat-" + UUID.randomUUID(), "compat", ProgressListener.NONE);
       assertThat(backup.consistency()).isEqualTo(BackupOutcome.Consistency.FENCED);
-      assertThat(backup.abdications()).isPositive();
-      assertThat(backup.manifest().znodes()).isGreaterThan(10);
-
-      // Online needs persistent recursive watches (3.6+): on 3.5 it falls back to the fence by itself.
+      assertThat(backup.abdications()).as("standbys moved behind the operator: only the leader abdicates")
+          .isEqualTo(1);
       awaitLeader(world);
-      BackupOutcome online = world.service().backup("compat-online-" + UUID.randomUUID(), "compat",
-          new BackupOptions(true, 2, Duration.ofMillis(50)), ProgressListener.NONE);
-      assertThat(online.consistency()).isIn(version.startsWith("3.5")
-          ? List.of(BackupOutcome.Consistency.FENCED_FALLBACK)
-          : List.of(BackupOutcome.Consistency.ONLINE, BackupOutcome.Consistency.FENCED_FALLBACK));
+      assertThat(tree(zk, "/marathon/state")).as("a backup changes nothing but runtime-configuration's zxids")
+          .isEqualTo(original);
 
+      // A second backup holds a node the operator may not create children under: restoring it fails near the end.
+      String trap = "/marathon/state/compat-trap";
+      zk.getZookeeperClient().getZooKeeper().create(trap, new byte[] {1}, ZooDefs.Ids.CREATOR_ALL_ACL,
+          CreateMode.PERSISTENT);
+      zk.getZookeeperClient().getZooKeeper().create(trap + "/child", new byte[] {2}, ZooDefs.Ids.CREATOR_ALL_ACL,
+          CreateMode.PERSISTENT);
+      ACL all = zk.getZookeeperClient().getZooKeeper().getACL(trap, new Stat()).get(0);
+      zk.getZookeeperClient().getZooKeeper().setACL(trap, new ArrayList<>(List.of(new ACL(
+          ZooDefs.Perms.ALL & ~ZooDefs.Perms.CREATE, all.getId()))), -1);
+      BackupOutcome trapped = world.service().backup("compat-trap-" + UUID.randomUUID(), "compat",
+          ProgressListener.NONE);
       awaitLeader(world);
+
+      // Damage: an app deleted through Marathon, the trap and part of the state deleted behind its back.
       apps(world, "DELETE", "/v2/apps/compat/app-1", null);
-      assertThat(apps(world, "GET", "/v2/apps", null)).doesNotContain("/compat/app-1");
+      zk.delete().deletingChildrenIfNeeded().forPath(trap);
+      String appVersion = original.keySet().stream().filter(p -> p.startsWith("/apps/") && p.contains("app-2/"))
+          .findFirst().orElseThrow();
+      zk.delete().forPath("/marathon/state" + appVersion);
+      awaitLeader(world);
+      Map<String, String> damaged = tree(zk, "/marathon/state");
+      assertThat(damaged).isNotEqualTo(original);
+
+      assertThatThrownBy(() -> world.service().restore(trapped.manifest().id(), "pre-restore-" + UUID.randomUUID(),
+          ProgressListener.NONE))
+          .isInstanceOf(OperationFailedException.class).hasMessageContaining("rolled back");
+      awaitLeader(world);
+      assertThat(tree(zk, "/marathon/state")).as("rolled back: exactly the state before the failed restore")
+          .isEqualTo(damaged);
+
       RestoreOutcome restore = world.service().restore(backup.manifest().id(), "pre-restore-" + UUID.randomUUID(),
           ProgressListener.NONE);
       assertThat(restore.znodes()).isEqualTo(backup.manifest().znodes());
       awaitLeader(world);
+      assertThat(tree(zk, "/marathon/state")).as("restored: every node's data and ACL as backed up")
+          .isEqualTo(original);
       assertThat(apps(world, "GET", "/v2/apps", null)).contains("/compat/app-1");
     }
   }
 
-  @Test
-  void zooKeeper34IsRefusedWithAClearMessageAndNothingWritten() throws Exception {
-    try (ZooKeeperProcess server = ZooKeeperProcess.start(serverClasspath("3.4.14"), "256m", Duration.ofSeconds(60));
-         BackupService service = new BackupService(TargetConfig.of(
-             ZkTarget.parse("zk://" + server.connectString() + "/marathon"),
-             URI.create("http://127.0.0.1:9"), MarathonCredentials.none(), Files.createTempDirectory("compat-3.4")))) {
-      assertThat(server.version()).isEqualTo("3.4.14");
-      long start = System.nanoTime();
-      assertThatThrownBy(() -> service.backup("compat-" + UUID.randomUUID(), "compat", ProgressListener.NONE))
-          .isInstanceOf(OperationFailedException.class)
-          .hasMessageContaining("is a 3.4 server, which this operator does not support")
-          .hasMessageContaining("create2");
-      assertThatThrownBy(() -> service.restore("compat-" + UUID.randomUUID(), "pre-restore-" + UUID.randomUUID(),
-          ProgressListener.NONE))
-          .isInstanceOf(OperationFailedException.class)
-          .hasMessageContaining("3.4 server");
-      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
-      assertThat(service.store().list()).isEmpty();
-      // Nothing was written: only ZooKeeper's own node exists (plain reads of the 3.9 client work on 3.4).
-      CountDownLatch connected = new CountDownLatch(1);
-      ZooKeeper plain = new ZooKeeper(server.connectString(), 10_000, e -> connected.countDown());
-      try {
-        assertThat(connected.await(10, TimeUnit.SECONDS)).isTrue();
-        assertThat(plain.getChildren("/", false)).containsExactly("zookeeper");
-      } finally {
-        plain.close();
+  /**
+   * Path → data and ACL of every node below {@code root}, read with plain calls independent of the operator's code.
+   * {@code runtime-configuration} is left out: Marathon rewrites it on every election (to the same value).
+   */
+  private static Map<String, String> tree(CuratorFramework zk, String root) throws Exception {
+    Map<String, String> out = new TreeMap<>();
+    ZooKeeper raw = zk.getZookeeperClient().getZooKeeper();
+    java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(List.of(root));
+    while (!todo.isEmpty()) {
+      String path = todo.pop();
+      Stat stat = new Stat();
+      byte[] data = raw.getData(path, false, stat);
+      List<ACL> acl = raw.getACL(path, new Stat());
+      String rel = path.substring(root.length());
+      if (!rel.startsWith("/runtime-configuration")) {
+        out.put(rel, java.util.HexFormat.of().formatHex(data == null ? new byte[0] : data) + " " + acl);
+      }
+      for (String child : raw.getChildren(path, false)) {
+        todo.push(path + "/" + child);
       }
     }
+    return out;
   }
 
-  /** The server's jars and their dependencies, resolved by Maven once and cached under target/zk-servers. */
-  static String serverClasspath(String version) throws IOException, InterruptedException {
-    if (version.equals(org.apache.zookeeper.Version.getFullVersion().split("[- ]")[0])) {
-      return ZooKeeperProcess.ownClasspath();
-    }
-    Path dir = Path.of("target", "zk-servers", version).toAbsolutePath();
-    Path classpath = dir.resolve("classpath.txt");
-    if (!Files.exists(classpath)) {
-      Files.createDirectories(dir);
-      Files.writeString(dir.resolve("pom.xml"), """
-          <project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
-            <groupId>compat</groupId><artifactId>zookeeper-server</artifactId><version>1</version>
-            <dependencies><dependency><groupId>org.apache.zookeeper</groupId><artifactId>zookeeper</artifactId>
-              <version>%s</version></dependency></dependencies>
-          </project>""".formatted(version));
-      Process mvn = new ProcessBuilder("mvn", "-q", "-B", "dependency:build-classpath",
-          "-Dmdep.outputFile=" + classpath)
-          .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("mvn.log").toFile()).start();
-      if (!mvn.waitFor(10, TimeUnit.MINUTES) || mvn.exitValue() != 0 || !Files.exists(classpath)) {
-        throw new IOException("could not resolve ZooKeeper " + version + " from Maven Central: "
-            + Files.readString(dir.resolve("mvn.log")));
-      }
-    }
-    return Files.readString(classpath).trim();
+  /** The server's jars and their dependencies, resolved by Maven once and cached under target/release-jars. */
+  public static String serverClasspath(String version) throws IOException, InterruptedException {
+    return ReleaseJars.underTarget().zooKeeperServer(version);
   }
 
   private static void awaitLeader(EmbeddedWorld world) throws InterruptedException {

@@ -103,7 +103,8 @@ class OperatorCrashTest {
 
     List<String> report = new ArrayList<>();
     String backupOfA = null;
-    List<String> backupStages = List.of("restarting Marathon", "snapshotting", "waiting for Marathon to elect");
+    // The pre-copy while Marathon runs, the fence, the release (the pre-copy's archive is written after it).
+    List<String> backupStages = List.of("copying ", "restarting Marathon", "waiting for Marathon to elect");
     for (int i = 0; i < backupStages.size(); i++) {
       String name = "killed-" + i;
       client.resource(CrashSupport.backup(ns, name, "crash-" + i)).create();

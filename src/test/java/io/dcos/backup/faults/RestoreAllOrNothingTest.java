@@ -168,7 +168,8 @@ class RestoreAllOrNothingTest {
 
   @Test
   void verificationMismatchRollsBack() throws Exception {
-    // After the last write batch, the verifier syncs before it reads: change a node behind the operator's back first.
+    // After the last batch of the tree (the final batch, which writes the real storage version, waits for the
+    // verification), the verifier syncs before it reads: change a node behind the operator's back first.
     AtomicInteger written = new AtomicInteger();
     AtomicBoolean fired = new AtomicBoolean();
     String victim = FaultWorld.STATE + "/pods/3/shared-3";
@@ -177,7 +178,7 @@ class RestoreAllOrNothingTest {
     world.setRule(r -> {
       if (r.isFencedWriteBatch()) {
         written.incrementAndGet();
-      } else if (r.type() == ZkFaultProxy.OP_SYNC && written.get() >= batches.size()
+      } else if (r.type() == ZkFaultProxy.OP_SYNC && written.get() >= batches.size() - 1
           && fired.compareAndSet(false, true)) {
         world.admin.setData().forPath(victim, "rogue".getBytes());
       }

@@ -1,0 +1,448 @@
+package io.dcos.backup.zookeeper;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.NavigableSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.RetryLoop;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.state.ConnectionState;
+import org.apache.zookeeper.AddWatchMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.KeeperException.Code;
+import org.apache.zookeeper.WatchedEvent;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.data.ACL;
+import org.apache.zookeeper.data.Stat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A snapshot taken the way live migration copies memory: most of it while Marathon runs, the rest under the fence.
+ *
+ * <ol>
+ *   <li>{@link #copyOnline}: walk the tree into a scratch copy while tracking every change from the moment a node is
+ *       read. On ZooKeeper 3.6+ a persistent recursive watch, set before the walk, tells of every node created,
+ *       deleted or written below the root. On 3.4 and 3.5 the walk reads each node's data and children with one-shot
+ *       watches, so a node's data watch tells of a write or its deletion, and its child watch of a child created or
+ *       deleted. Changed paths go to a dirty set; {@link #refreshOnline} re-reads them (re-arming their watches)
+ *       while the set shrinks.</li>
+ *   <li>{@link #finishUnderFence}, once no Marathon can write: make sure every change made before now has been told
+ *       ({@link #settle}), re-read the dirty set, and repeat until a settle finds nothing new.</li>
+ *   <li>{@link #writeTo}: the copy with the re-read nodes replaced, the deleted ones left out and the new ones added.</li>
+ * </ol>
+ *
+ * <p>Why no change can be missed. Let F be the last {@link #settle} under the fence, the one that found the dirty set
+ * empty; no Marathon writes after it, so F is the state the archive must hold. A settle returns only after every
+ * watch event of every change committed before it has been handled: its {@code sync()} brings this session's server
+ * up to date with the leader, and ZooKeeper delivers a watch event before the reply of any later request of the
+ * session, on the same event thread that then runs the settle's own callback. Now take any node N of the tree at F.
+ * <ul>
+ *   <li>N was last read at t (by the walk or a re-read), and from t on a watch was in place on it: set by that very
+ *       read, or the persistent one set before the walk. Had N's data, existence or children changed in (t, F], its
+ *       watch would have fired before F, N would be dirty, and the settle at F would not have found the set empty.
+ *       So N at F is N as read at t.</li>
+ *   <li>N did not exist when its parent P was last read: then P's children changed after that read, P's watch fired,
+ *       P was re-read, its children listed again, and N's subtree read (with watches) as new.</li>
+ *   <li>N was deleted and re-created after it was read: the deletion fired its watch (a persistent watch fires for
+ *       both), so N was re-read after the re-creation.</li>
+ *   <li>A node of the copy that no longer exists at F was deleted after it was read: its watch fired, the re-read
+ *       answered NONODE, and it (with what was below it) is left out.</li>
+ *   <li>A dropped connection: the client re-registers one-shot watches when it reconnects and the server fires those
+ *       whose node changed meanwhile, so nothing is lost within the session. A persistent watch's events while
+ *       disconnected are not replayed: on 3.6+ a dropped connection, and on any server an expired session (watches
+ *       gone), make the pre-copy {@link #lostReason() lost}, and the caller takes the full snapshot under the fence
+ *       instead.</li>
+ * </ul>
+ * ACL changes fire no watch and are not seen (Marathon never changes ACLs), as for every snapshot here.
+ *
+ * <p>It uses a ZooKeeper session of its own, closed at the end: the one-shot watches of hundreds of thousands of
+ * nodes that never change go with it instead of lingering in the operator's long-lived session.
+ */
+public final class PreCopy implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(PreCopy.class);
+  private static final int READS_IN_FLIGHT = 300;
+  private static final int ROUNDS_UNDER_FENCE = 5;
+  private static final long READ_TIMEOUT_SECONDS = 60;
+
+  private final CuratorFramework client;
+  private final String root;
+  private final NodeSpool spool;
+  private final boolean persistentWatch;
+  private final Set<String> dirty = ConcurrentHashMap.newKeySet();
+  private final Watcher watcher = this::onEvent;
+  /** Relative paths of the nodes in the spool, sorted so that a node's descendants form one range. */
+  private final NavigableSet<String> copied = new TreeSet<>();
+  /** Re-read nodes by relative path: a value, or empty for a node that no longer exists. */
+  private final NavigableMap<String, Optional<ZNode>> overlay = new TreeMap<>();
+  private volatile String lost;
+  private long reread;
+
+  private PreCopy(CuratorFramework client, String root, NodeSpool spool, boolean persistentWatch) {
+    this.client = client;
+    this.root = root;
+    this.spool = spool;
+    this.persistentWatch = persistentWatch;
+  }
+
+  /**
+   * The online pass: walks {@code rootPath} into {@code spoolFile} on a session of its own (the client is closed with
+   * this object), tracking changes.
+   */
+  public static PreCopy copyOnline(CuratorFramework ownClient, String rootPath, Path spoolFile) throws Exception {
+    return copyOnline(ownClient, rootPath, spoolFile, ServerFeatures.modern(ownClient));
+  }
+
+  /** @param persistentWatch the 3.6+ way; false: one-shot watches set by the reads, as on 3.4 and 3.5 */
+  static PreCopy copyOnline(CuratorFramework ownClient, String rootPath, Path spoolFile, boolean persistentWatch)
+      throws Exception {
+    ZkPaths.validateRoot(rootPath);
+    PreCopy copy = new PreCopy(ownClient, rootPath, new NodeSpool(spoolFile), persistentWatch);
+    try {
+      copy.walkOnline();
+      return copy;
+    } catch (Exception | Error e) {
+      copy.close();
+      throw e;
+    }
+  }
+
+  private void walkOnline() throws Exception {
+    client.getConnectionStateListenable().addListener((c, state) -> {
+      if (state == ConnectionState.LOST) {
+        lost = "the pre-copy's ZooKeeper session was lost: its watches are gone";
+      } else if (persistentWatch && state == ConnectionState.SUSPENDED) {
+        lost = "the pre-copy's ZooKeeper connection dropped: events of a persistent watch are not replayed";
+      }
+    });
+    boolean exists = RetryLoop.callWithRetry(client.getZookeeperClient(), () -> {
+      ZooKeeper zk = zk();
+      ZkPaths.sync(zk, root);
+      return zk.exists(root, false) != null;
+    });
+    if (!exists) {
+      throw new StateUnavailableException("ZooKeeper node " + root
+          + " does not exist: there is no Marathon state to back up (is Marathon using another --zk path?)");
+    }
+    TreeReader reader = new TreeReader(client, TreeReader.Limits.DEFAULT);
+    if (persistentWatch) {
+      RetryLoop.callWithRetry(client.getZookeeperClient(), () -> {
+        zk().addWatch(root, watcher, AddWatchMode.PERSISTENT_RECURSIVE);
+        return null;
+      });
+    } else {
+      reader.watchEveryRead(watcher);
+    }
+    reader.walk(root, (path, data, acl, stat) -> {
+      String rel = ZkPaths.relative(root, path);
+      spool.accept(new ZNode(rel, data, acl));
+      copied.add(rel);
+    });
+    LOG.info("pre-copy of {}: {} znodes read while Marathon runs ({} watch), {} changed since", root, copied.size(),
+        persistentWatch ? "persistent recursive" : "one-shot", dirty.size());
+  }
+
+  private void onEvent(WatchedEvent event) {
+    if (event.getType() == Watcher.Event.EventType.None) {
+      Watcher.Event.KeeperState state = event.getState();
+      if (state == Watcher.Event.KeeperState.Expired || state == Watcher.Event.KeeperState.Closed) {
+        lost = "the pre-copy's ZooKeeper session " + state.name().toLowerCase() + ": its watches are gone";
+      } else if (persistentWatch && state == Watcher.Event.KeeperState.Disconnected) {
+        lost = "the pre-copy's ZooKeeper connection dropped: events of a persistent watch are not replayed";
+      }
+      return;
+    }
+    if (event.getPath() != null && ZkPaths.isAtOrBelow(event.getPath(), root)) {
+      dirty.add(event.getPath());
+    }
+  }
+
+  /** Why the change tracking can no longer be trusted, or null. */
+  public String lostReason() {
+    return lost;
+  }
+
+  /** How many nodes changed after being read and are not yet re-read. */
+  public int dirtyCount() {
+    return dirty.size();
+  }
+
+  /** Whether the tree as now known (copy plus re-reads) has a node at {@code relativePath}. */
+  public boolean containsNode(String relativePath) {
+    Optional<ZNode> entry = overlay.get(relativePath);
+    if (entry != null) {
+      return entry.isPresent() && !deletedAtOrAbove(relativePath);
+    }
+    return copied.contains(relativePath) && !deletedAtOrAbove(relativePath);
+  }
+
+  public long copiedZnodes() {
+    return copied.size();
+  }
+
+  /** Nodes re-read so far, online and under the fence. */
+  public long rereadZnodes() {
+    return reread;
+  }
+
+  /**
+   * Online rounds: re-reads the dirty set while it shrinks, at most {@code maxRounds} times, so that less is left to
+   * re-read under the fence.
+   */
+  public void refreshOnline(int maxRounds) throws Exception {
+    for (int round = 1; round <= maxRounds && lost == null; round++) {
+      int before = dirty.size();
+      if (before == 0) {
+        return;
+      }
+      refresh();
+      LOG.info("pre-copy round {}: {} re-read, {} changed again", round, before, dirty.size());
+      if (dirty.size() >= before) {
+        return; // not shrinking: Marathon writes as fast as we read
+      }
+    }
+  }
+
+  /**
+   * Under the fence: settles and re-reads until a settle finds nothing new, so that the copy plus the re-read nodes
+   * is the tree as it is now.
+   *
+   * @throws StateChangedException if the tree kept changing for {@value #ROUNDS_UNDER_FENCE} rounds although every
+   *     Marathon is fenced
+   * @throws ConsistencyUnprovableException if the change tracking was lost
+   */
+  public void finishUnderFence() throws Exception {
+    for (int round = 1; ; round++) {
+      settle();
+      throwIfLost();
+      if (dirty.isEmpty()) {
+        return;
+      }
+      if (round > ROUNDS_UNDER_FENCE) {
+        throw new StateChangedException(root + " kept changing while every Marathon was fenced (" + dirty.size()
+            + " nodes still changing after " + ROUNDS_UNDER_FENCE + " rounds, e.g. " + dirty.iterator().next() + ")");
+      }
+      int count = dirty.size();
+      refresh();
+      LOG.info("pre-copy under the fence, round {}: {} re-read", round, count);
+    }
+  }
+
+  private void throwIfLost() throws ConsistencyUnprovableException {
+    if (lost != null) {
+      throw new ConsistencyUnprovableException(lost);
+    }
+  }
+
+  /**
+   * Returns once every watch event of a change committed before this call has been handled: the sync brings this
+   * session's server up to date with the leader, and the read's callback runs on the event thread after every event
+   * delivered before its reply.
+   */
+  private void settle() throws Exception {
+    ZooKeeper zk = zk();
+    ZkPaths.sync(zk, root);
+    CompletableFuture<Integer> done = new CompletableFuture<>();
+    zk.exists(root, false, (rc, path, ctx, stat) -> done.complete(rc), null);
+    done.get(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+  }
+
+  /** Re-reads the dirty paths (parents first) into the overlay; a changed children list is diffed against the copy. */
+  private void refresh() throws Exception {
+    List<String> paths = new ArrayList<>(dirty);
+    dirty.removeAll(paths);
+    paths.sort(null);
+    Map<String, NodeRead> reads = readNodes(paths);
+    for (String path : paths) {
+      NodeRead read = reads.get(path);
+      String rel = ZkPaths.relative(root, path);
+      reread++;
+      if (read == null || TreeReader.isEphemeral(read.stat())) {
+        overlay.put(rel, Optional.empty());
+        continue;
+      }
+      overlay.put(rel, Optional.of(new ZNode(rel, read.data(), read.acl())));
+      Set<String> now = new HashSet<>(read.children());
+      for (String child : childrenOf(rel)) {
+        if (!now.remove(child)) {
+          overlay.put(childPath(rel, child), Optional.empty());
+        }
+      }
+      for (String created : new TreeSet<>(now)) {
+        readSubtree(ZkPaths.child(path, created));
+      }
+    }
+  }
+
+  /** The children the copy plus the overlay has for {@code rel} now. */
+  private Set<String> childrenOf(String rel) {
+    Set<String> names = new TreeSet<>();
+    String prefix = rel + "/";
+    for (String p : copied.subSet(prefix, true, rel + "0", false)) {
+      String rest = p.substring(prefix.length());
+      if (!rest.contains("/")) {
+        names.add(rest);
+      }
+    }
+    for (Map.Entry<String, Optional<ZNode>> e : overlay.subMap(prefix, true, rel + "0", false).entrySet()) {
+      String rest = e.getKey().substring(prefix.length());
+      if (!rest.contains("/")) {
+        if (e.getValue().isPresent()) {
+          names.add(rest);
+        } else {
+          names.remove(rest);
+        }
+      }
+    }
+    return names;
+  }
+
+  private static String childPath(String rel, String child) {
+    return rel + "/" + child;
+  }
+
+  /** Reads a subtree created after its parent was read, arming watches on it as the online walk did. */
+  private void readSubtree(String path) throws Exception {
+    TreeReader reader = new TreeReader(client, TreeReader.Limits.DEFAULT);
+    if (!persistentWatch) {
+      reader.watchEveryRead(watcher);
+    }
+    try {
+      reader.walk(path, (p, data, acl, stat) -> {
+        String rel = ZkPaths.relative(root, p);
+        overlay.put(rel, Optional.of(new ZNode(rel, data, acl)));
+        reread++;
+      });
+    } catch (StateUnavailableException gone) {
+      // deleted again before we read it: its parent's watch has told of that
+      LOG.debug("new node {} vanished before it was read: {}", path, gone.getMessage());
+    }
+  }
+
+  private record NodeRead(byte[] data, List<ACL> acl, List<String> children, Stat stat) {}
+
+  /** Pipelined reads of data, ACL and children (watched) of each path; a path missing from the result is gone. */
+  private Map<String, NodeRead> readNodes(List<String> paths) throws Exception {
+    Map<String, NodeRead> out = new ConcurrentHashMap<>();
+    Semaphore inFlight = new Semaphore(READS_IN_FLIGHT);
+    List<CompletableFuture<Void>> all = new ArrayList<>();
+    ZooKeeper zk = zk();
+    Watcher armed = persistentWatch ? null : watcher;
+    for (String path : paths) {
+      inFlight.acquire();
+      CompletableFuture<List<ACL>> acl = new CompletableFuture<>();
+      CompletableFuture<byte[]> data = new CompletableFuture<>();
+      CompletableFuture<Stat> stat = new CompletableFuture<>();
+      CompletableFuture<List<String>> children = new CompletableFuture<>();
+      zk.getACL(path, new Stat(), (rc, p, ctx, a, s) -> complete(acl, rc, a, p), null);
+      zk.getData(path, armed, (rc, p, ctx, d, s) -> {
+        complete(data, rc, d, p);
+        complete(stat, rc, s, p);
+      }, null);
+      zk.getChildren(path, armed, (rc, p, ctx, c, s) -> complete(children, rc, c, p), null);
+      CompletableFuture<Void> node = CompletableFuture.allOf(acl, data, stat, children).handle((ok, failure) -> {
+        inFlight.release();
+        if (failure == null) {
+          out.put(path, new NodeRead(data.join(), acl.join(), children.join(), stat.join()));
+          return null;
+        }
+        Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof KeeperException.NoNodeException) {
+          return null; // gone: left out of the result
+        }
+        throw new java.util.concurrent.CompletionException(cause);
+      });
+      all.add(node);
+    }
+    try {
+      CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable cause = e.getCause() instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+          ? c.getCause() : e.getCause();
+      if (cause instanceof Exception ex) {
+        throw ex;
+      }
+      throw e;
+    }
+    return out;
+  }
+
+  private static <T> void complete(CompletableFuture<T> future, int rc, T value, String path) {
+    if (rc == Code.OK.intValue()) {
+      future.complete(value);
+    } else {
+      future.completeExceptionally(KeeperException.create(Code.get(rc), path));
+    }
+  }
+
+  /**
+   * Streams the tree as of {@link #finishUnderFence()} to {@code sink}, root first and parents before children: the
+   * copy, with re-read nodes in place of their copies and deleted subtrees left out, then the nodes created since.
+   */
+  public SnapshotSummary writeTo(ZNodeSink sink) throws IOException {
+    long start = System.nanoTime();
+    long znodes = 0;
+    long bytes = 0;
+    Iterator<ZNode> nodes = spool.readBack();
+    while (nodes.hasNext()) {
+      ZNode copy = nodes.next();
+      if (deletedAtOrAbove(copy.relativePath())) {
+        continue;
+      }
+      Optional<ZNode> fresher = overlay.get(copy.relativePath());
+      ZNode node = fresher != null ? fresher.orElseThrow() : copy;
+      sink.accept(node);
+      znodes++;
+      bytes += node.data() == null ? 0 : node.data().length;
+    }
+    for (Map.Entry<String, Optional<ZNode>> e : overlay.entrySet()) {
+      if (e.getValue().isPresent() && !copied.contains(e.getKey()) && !deletedAtOrAbove(e.getKey())) {
+        sink.accept(e.getValue().get());
+        znodes++;
+        bytes += e.getValue().get().data() == null ? 0 : e.getValue().get().data().length;
+      }
+    }
+    return new SnapshotSummary(znodes, bytes, Duration.ofNanos(System.nanoTime() - start));
+  }
+
+  private boolean deletedAtOrAbove(String rel) {
+    for (String p = rel; ; p = p.substring(0, p.lastIndexOf('/'))) {
+      Optional<ZNode> entry = overlay.get(p);
+      if (entry != null && entry.isEmpty()) {
+        return true;
+      }
+      if (p.isEmpty()) {
+        return false;
+      }
+    }
+  }
+
+  private ZooKeeper zk() throws Exception {
+    return client.getZookeeperClient().getZooKeeper();
+  }
+
+  /** Closes the pre-copy's own session (its watches go with it) and deletes the scratch copy. */
+  @Override
+  public void close() throws IOException {
+    try {
+      client.close();
+    } finally {
+      spool.close();
+    }
+  }
+}

@@ -78,14 +78,17 @@ public final class OperatorRuntime implements AutoCloseable {
   private final PrometheusMeterRegistry registry;
 
   private final ArchiveRecovery recovery;
+  /** Keeps a guarded Marathon loud for as long as this operator runs. */
+  private final MarathonGuardWatch guardWatch;
 
   private OperatorRuntime(Operator operator, OperationQueue queue, ManagementServer management,
-      PrometheusMeterRegistry registry, ArchiveRecovery recovery) {
+      PrometheusMeterRegistry registry, ArchiveRecovery recovery, MarathonGuardWatch guardWatch) {
     this.operator = operator;
     this.queue = queue;
     this.management = management;
     this.registry = registry;
     this.recovery = recovery;
+    this.guardWatch = guardWatch;
   }
 
   public static OperatorRuntime start(KubernetesClient client, BackupService service, Options options)
@@ -124,13 +127,12 @@ public final class OperatorRuntime implements AutoCloseable {
       queue.close();
       throw e;
     }
-    // Lives as long as the process (daemon thread): a guarded Marathon stays loud until the process ends.
-    MarathonGuardWatch.start(client, service, events, metrics, Duration.ofSeconds(10));
+    MarathonGuardWatch guardWatch = MarathonGuardWatch.start(client, service, events, metrics, Duration.ofSeconds(10));
     ArchiveRecovery recovery = options.recoveryNamespace()
         .map(namespace -> ArchiveRecovery.start(client, service.store(), namespace, options.recoveryInterval(),
             options.clock()))
         .orElse(null);
-    return new OperatorRuntime(operator, queue, management, registry, recovery);
+    return new OperatorRuntime(operator, queue, management, registry, recovery, guardWatch);
   }
 
   /** The one queue backups and restores wait in; tests hold it to keep an operation "running". */
@@ -165,6 +167,7 @@ public final class OperatorRuntime implements AutoCloseable {
    * operation's last status is still written and the leader-election lease is held until it is done.
    */
   public void close(Duration grace) {
+    guardWatch.close();
     if (recovery != null) {
       recovery.close();
     }

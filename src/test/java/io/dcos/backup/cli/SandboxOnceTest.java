@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dcos.backup.sandbox.EmbeddedWorld;
 import io.dcos.backup.sandbox.SharedWorld;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -14,42 +11,15 @@ import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.ZooKeeper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The README's first command, in-process: the whole demo must go as expected and exit 0. */
 class SandboxOnceTest {
-
-  /** Exit code, stdout and stderr of one in-process run of the jar's command line. */
-  private record Run(int exitCode, String out, String err) {
-    @Override
-    public String toString() {
-      return "exit " + exitCode + "\n--- stdout\n" + out + "--- stderr\n" + err;
-    }
-  }
-
-  private static Run main(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream originalOut = System.out;
-    PrintStream originalErr = System.err;
-    int exitCode;
-    try (PrintStream teeOut = new PrintStream(new TeeStream(originalOut, out), true, StandardCharsets.UTF_8);
-         PrintStream teeErr = new PrintStream(new TeeStream(originalErr, err), true, StandardCharsets.UTF_8)) {
-      System.setOut(teeOut);
-      System.setErr(teeErr);
-      exitCode = new CommandLine(new Main()).execute(args);
-    } finally {
-      System.setOut(originalOut);
-      System.setErr(originalErr);
-    }
-    return new Run(exitCode, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-  }
 
   @Test
   void theDemoRunsToTheEndAndExitsZero(@TempDir Path dir) throws Exception {
     Path kubeconfig = dir.resolve("kubeconfig");
     Path backups = dir.resolve("backups");
-    Run run = main("sandbox", "--once", "--kubeconfig", kubeconfig.toString(),
+    CommandRun run = CommandRun.of("sandbox", "--once", "--kubeconfig", kubeconfig.toString(),
         "--backup-dir", backups.toString(), "--timeout", "120");
     String output = run.out();
     assertThat(run.exitCode()).as(run.toString()).isZero();
@@ -73,7 +43,7 @@ class SandboxOnceTest {
   @Test
   void zkWithoutMarathonIsRefusedBeforeAnythingStarts(@TempDir Path dir) throws Exception {
     try (TestingServer users = new TestingServer(true)) {
-      Run run = main("sandbox", "--once", "--zk", "zk://" + users.getConnectString() + "/marathon",
+      CommandRun run = CommandRun.of("sandbox", "--once", "--zk", "zk://" + users.getConnectString() + "/marathon",
           "--kubeconfig", dir.resolve("kubeconfig").toString(), "--backup-dir", dir.resolve("backups").toString());
       assertThat(run.exitCode()).as(run.toString()).isNotZero();
       assertThat(run.err().lines().toList()).as(run.toString()).singleElement().asString()
@@ -92,7 +62,7 @@ class SandboxOnceTest {
 
   @Test
   void marathonWithoutZkIsRefused(@TempDir Path dir) {
-    Run run = main("sandbox", "--once", "--marathon", "http://127.0.0.1:1",
+    CommandRun run = CommandRun.of("sandbox", "--once", "--marathon", "http://127.0.0.1:1",
         "--kubeconfig", dir.resolve("kubeconfig").toString(), "--backup-dir", dir.resolve("backups").toString());
     assertThat(run.exitCode()).as(run.toString()).isNotZero();
     assertThat(run.err().lines().toList()).as(run.toString()).singleElement().asString()
@@ -108,7 +78,7 @@ class SandboxOnceTest {
       Path kubeconfig = dir.resolve("kubeconfig");
       Path backups = dir.resolve("backups");
       String zkUrl = "zk://" + staging.zookeeper().connectString() + staging.zookeeper().path();
-      Run run = main("sandbox", "--once", "--zk", zkUrl, "--marathon", staging.marathonUrl().toString(),
+      CommandRun run = CommandRun.of("sandbox", "--once", "--zk", zkUrl, "--marathon", staging.marathonUrl().toString(),
           "--kubeconfig", kubeconfig.toString(), "--backup-dir", backups.toString(), "--timeout", "120");
       assertThat(run.exitCode()).as(run.toString()).isZero();
       assertThat(run.out())
@@ -122,28 +92,6 @@ class SandboxOnceTest {
             .anyMatch(name -> name.startsWith("before-upgrade-"))
             .noneMatch(name -> name.startsWith("pre-restore-"));
       }
-    }
-  }
-
-  private static final class TeeStream extends java.io.OutputStream {
-    private final java.io.OutputStream first;
-    private final java.io.OutputStream second;
-
-    TeeStream(java.io.OutputStream first, java.io.OutputStream second) {
-      this.first = first;
-      this.second = second;
-    }
-
-    @Override
-    public void write(int b) throws java.io.IOException {
-      first.write(b);
-      second.write(b);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws java.io.IOException {
-      first.write(b, off, len);
-      second.write(b, off, len);
     }
   }
 }

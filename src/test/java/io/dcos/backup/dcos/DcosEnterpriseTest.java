@@ -1,5 +1,6 @@
 package io.dcos.backup.dcos;
 
+import io.dcos.backup.reconciler.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -109,7 +110,7 @@ class DcosEnterpriseTest {
   @Test
   void aScheduleWhoseTokenExpiresBetweenRunsKeepsSucceeding() throws Exception {
     String ns = ApiObjects.createNamespace(client, "dcos-schedule");
-    TestClock clock = new TestClock(Instant.now().truncatedTo(ChronoUnit.MINUTES).plusSeconds(30));
+    MutableClock clock = new MutableClock(Instant.now().truncatedTo(ChronoUnit.MINUTES).plusSeconds(30));
     try (OperatorRuntime operator = operator(ns, world.service(), clock)) {
       BackupSchedule schedule = new BackupSchedule();
       schedule.getMetadata().setName("every-minute");
@@ -240,7 +241,7 @@ class DcosEnterpriseTest {
   }
 
   /** Moves the clock past the schedule's next fire time and waits for that many of its Backups to be ready. */
-  private static void tick(String ns, TestClock clock, int readyBackups) {
+  private static void tick(String ns, MutableClock clock, int readyBackups) {
     await().atMost(ApiObjects.OPERATION_TIMEOUT).until(() -> {
       BackupSchedule s = client.resources(BackupSchedule.class).inNamespace(ns).withName("every-minute").get();
       return s.getStatus() != null && s.getStatus().nextScheduleTime() != null

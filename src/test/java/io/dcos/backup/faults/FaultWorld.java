@@ -279,6 +279,9 @@ final class FaultWorld implements AutoCloseable {
     ZooKeeper zk = admin.getZookeeperClient().getZooKeeper();
     List<String> out = new ArrayList<>();
     for (Node n : readTree(zk, STATE)) {
+      if (n.path().startsWith("/runtime-configuration")) {
+        continue; // Marathon itself stores it back (reset) on every election, as its migration does
+      }
       Stat st = zk.exists(STATE + n.path(), false);
       out.add(n.path() + " " + st.getMzxid() + " " + st.getPzxid() + " " + st.getAversion());
     }

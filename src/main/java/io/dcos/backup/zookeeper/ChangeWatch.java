@@ -27,14 +27,13 @@ final class ChangeWatch implements Watcher {
   static ChangeWatch start(ZooKeeper zk, String root, boolean modern) throws Exception {
     ChangeWatch w = new ChangeWatch(zk, root);
     if (!modern) {
-      LOG.info("ZooKeeper server has no persistent watches; cannot check that {} stays unchanged while read", root);
-      return w;
+      return w; // the caller proves the walk another way (ZxidMark)
     }
     try {
       zk.addWatch(root, w, AddWatchMode.PERSISTENT_RECURSIVE);
       w.active = true;
     } catch (KeeperException.UnimplementedException e) {
-      LOG.info("ZooKeeper server has no persistent watches; cannot check that {} stays unchanged while read", root);
+      LOG.info("ZooKeeper server has no persistent watches; {} is proven unchanged with a zxid mark instead", root);
     }
     return w;
   }

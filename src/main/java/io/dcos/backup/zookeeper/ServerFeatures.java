@@ -55,7 +55,7 @@ public final class ServerFeatures {
     CACHE.put(connectString, new Answer(generation, System.nanoTime()));
     if (generation != Generation.V3_6_OR_LATER) {
       LOG.info("ZooKeeper at {} speaks {} (no read-only multi, no persistent watches): reading node by node, "
-          + "and online snapshots cannot be proven consistent", connectString,
+          + "proving snapshots with a zxid mark and tracking changes with one-shot watches", connectString,
           generation == Generation.V3_4 ? "3.4" : "3.5");
     }
     return generation;

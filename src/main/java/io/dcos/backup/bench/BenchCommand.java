@@ -5,6 +5,7 @@ import static org.apache.zookeeper.ZooDefs.Ids.OPEN_ACL_UNSAFE;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dcos.backup.bench.MarathonTree.Scale;
+import io.dcos.backup.simulator.Election;
 import io.dcos.backup.store.ArchiveReader;
 import io.dcos.backup.store.ArchiveStore;
 import io.dcos.backup.store.ArchiveWriter;
@@ -85,6 +86,11 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--in-flight", description = "Outstanding requests of the pipelined baseline. Default: "
       + "${DEFAULT-VALUE}", defaultValue = "1000")
   int inFlight;
+
+  @Option(names = "--leaderless-rounds", description = "Fenced backups of each kind (pre-copy, whole snapshot under "
+      + "the fence) whose Marathon leaderless time is measured, with 3 simulated Marathons on the same tree; 0 skips "
+      + "them. Default: ${DEFAULT-VALUE}", defaultValue = "2")
+  int leaderlessRounds;
 
   PrintStream out = System.out;
 
@@ -314,6 +320,22 @@ public final class BenchCommand implements Callable<Integer> {
           + "requests; jute.maxbuffer %,d: %s%n", largestWrite, writeRequests, JUTE_MAXBUFFER,
           underLimit ? "every batch under it" : "EXCEEDED");
 
+      LeaderlessBench.Result leaderless = null;
+      if (leaderlessRounds > 0) {
+        Election election = version.startsWith("3.4") ? Election.CURATOR_4_0_1 : Election.IN_PROCESS;
+        leaderless = LeaderlessBench.run(zk, connectString, base, tree, work.resolve("leaderless"), leaderlessRounds,
+            election);
+        out.printf(Locale.ROOT, "%nMarathon leaderless during a fenced operation (3 simulated Marathons, %s "
+            + "election, the tree in their state; median of %d):%n", election == Election.CURATOR_4_0_1
+            ? "Curator 4.0.1" : "in-process", leaderlessRounds);
+        out.printf(Locale.ROOT, "  backup, whole snapshot under the fence   %6.2f s  %s%n",
+            seconds(leaderless.medianWhole()), secondsList(leaderless.whole()));
+        out.printf(Locale.ROOT, "  backup, pre-copy then a fenced delta     %6.2f s  %s  (%.2f of the whole)%n",
+            seconds(leaderless.medianPreCopy()), secondsList(leaderless.preCopy()),
+            seconds(leaderless.medianPreCopy()) / seconds(leaderless.medianWhole()));
+        out.printf(Locale.ROOT, "  restore, the whole tree written fenced   %6.2f s%n", seconds(leaderless.restore()));
+      }
+
       Map<String, Object> json = new LinkedHashMap<>();
       json.put("scale", s.name().toLowerCase(Locale.ROOT));
       json.put("znodes", znodes);
@@ -343,6 +365,13 @@ public final class BenchCommand implements Callable<Integer> {
       json.put("largest_write_request_bytes", largestWrite);
       json.put("jute_maxbuffer", JUTE_MAXBUFFER);
       json.put("writes_under_jute_maxbuffer", underLimit);
+      if (leaderless != null) {
+        json.put("leaderless_backup_whole_s", round(seconds(leaderless.medianWhole())));
+        json.put("leaderless_backup_precopy_s", round(seconds(leaderless.medianPreCopy())));
+        json.put("leaderless_precopy_vs_whole",
+            round(seconds(leaderless.medianPreCopy()) / seconds(leaderless.medianWhole())));
+        json.put("leaderless_restore_s", round(seconds(leaderless.restore())));
+      }
       out.println(new ObjectMapper().writeValueAsString(json));
       Baselines.deleteTree(zk, base);
       return underLimit ? 0 : 1;
@@ -398,6 +427,14 @@ public final class BenchCommand implements Callable<Integer> {
     if (!ok) {
       throw new IllegalStateException(message);
     }
+  }
+
+  private static String secondsList(List<Duration> runs) {
+    return runs.stream().map(d -> String.format(Locale.ROOT, "%.2f", seconds(d))).toList().toString();
+  }
+
+  private static double seconds(Duration d) {
+    return d.toNanos() / 1e9;
   }
 
   private static double round(double v) {

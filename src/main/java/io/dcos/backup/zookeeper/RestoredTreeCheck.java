@@ -46,7 +46,6 @@ final class RestoredTreeCheck {
   private static final int ACLS_IN_FLIGHT = 500;
   private static final int STAT_BYTES = 100;
   private static final long STALL_TIMEOUT_SECONDS = 120;
-  private static final int MAX_CONNECTION_RETRIES = 3;
 
   private final CuratorFramework client;
   private final String root;
@@ -63,6 +62,7 @@ final class RestoredTreeCheck {
   private boolean multiRead = true;
   private long aclsRead;
   private long checked;
+  private ConnectionEpochs epochs;
 
   RestoredTreeCheck(CuratorFramework client, String root, Set<Long> ours) {
     this.client = client;
@@ -73,7 +73,7 @@ final class RestoredTreeCheck {
   private static final class Read {
     final ZNode expected;
     final String path;
-    int connectionRetries;
+    final ConnectionEpochs.Request connection = new ConnectionEpochs.Request();
 
     Read(ZNode expected, String path) {
       this.expected = expected;
@@ -90,6 +90,15 @@ final class RestoredTreeCheck {
   private record AclDone(Read read, int rc, List<ACL> acl) {}
 
   Optional<String> run(Iterator<ZNode> expected) throws Exception {
+    try (ConnectionEpochs watching = ConnectionEpochs.watch(client)) {
+      epochs = watching;
+      return compare(expected);
+    } finally {
+      epochs = null;
+    }
+  }
+
+  private Optional<String> compare(Iterator<ZNode> expected) throws Exception {
     ZooKeeper zk = zk();
     multiRead = ServerFeatures.modern(client);
     ZkPaths.sync(zk, root);
@@ -188,6 +197,7 @@ final class RestoredTreeCheck {
   private void issueMulti(List<Read> batch) throws Exception {
     List<Op> ops = new ArrayList<>(batch.size());
     for (Read r : batch) {
+      epochs.sent(r.connection);
       ops.add(Op.getData(r.path));
     }
     readsInFlight++;
@@ -196,6 +206,7 @@ final class RestoredTreeCheck {
 
   private void issueSingle(Read r) throws Exception {
     readsInFlight++;
+    epochs.sent(r.connection);
     zk().getData(r.path, false, (rc, path, ctx, data, stat) -> events.add(new DataDone(r, rc, data, stat)), null);
   }
 
@@ -207,9 +218,7 @@ final class RestoredTreeCheck {
         if (code == Code.UNIMPLEMENTED || code == Code.BADARGUMENTS || code == Code.MARSHALLINGERROR) {
           LOG.info("ZooKeeper server has no read-only multi (rc={}); verifying node by node", code);
           multiRead = false;
-        } else if (code == Code.CONNECTIONLOSS) {
-          client.getZookeeperClient().blockUntilConnectedOrTimedOut();
-        } else {
+        } else if (code != Code.CONNECTIONLOSS) {
           throw KeeperException.create(code, m.batch().get(0).path);
         }
         for (Read r : m.batch()) {
@@ -233,7 +242,6 @@ final class RestoredTreeCheck {
       if (code == Code.OK) {
         received(d.read(), d.data(), d.stat());
       } else if (code == Code.CONNECTIONLOSS) {
-        client.getZookeeperClient().blockUntilConnectedOrTimedOut();
         retryOrThrow(d.read(), code);
       } else {
         failed(d.read(), code);
@@ -246,8 +254,7 @@ final class RestoredTreeCheck {
         compareAcl(a.read(), a.acl());
       } else if (code == Code.NONODE) {
         note("node " + a.read().path + " vanished while it was verified");
-      } else if (code == Code.CONNECTIONLOSS && ++a.read().connectionRetries <= MAX_CONNECTION_RETRIES) {
-        client.getZookeeperClient().blockUntilConnectedOrTimedOut();
+      } else if (code == Code.CONNECTIONLOSS && epochs.retry(a.read().connection, a.read().path)) {
         issueAcl(a.read());
       } else {
         throw KeeperException.create(code, a.read().path);
@@ -256,7 +263,7 @@ final class RestoredTreeCheck {
   }
 
   private void retryOrThrow(Read r, Code code) throws Exception {
-    if (code == Code.CONNECTIONLOSS && ++r.connectionRetries > MAX_CONNECTION_RETRIES) {
+    if (code == Code.CONNECTIONLOSS && !epochs.retry(r.connection, r.path)) {
       throw KeeperException.create(code, r.path);
     }
     retry.add(r);
@@ -284,6 +291,7 @@ final class RestoredTreeCheck {
 
   private void issueAcl(Read r) throws Exception {
     aclsInFlight++;
+    epochs.sent(r.connection);
     zk().getACL(r.path, new Stat(), (rc, path, ctx, acl, stat) -> events.add(new AclDone(r, rc, acl)), null);
   }
 

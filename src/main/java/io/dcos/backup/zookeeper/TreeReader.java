@@ -47,7 +47,6 @@ final class TreeReader {
   /** Estimated reply bytes of one child name in a getChildren reply (length prefix + name). */
   private static final int EST_CHILD_NAME_BYTES = 4 + 96;
   private static final int STAT_AND_HEADER_BYTES = 100;
-  private static final int MAX_CONNECTION_RETRIES = 3;
   private static final long STALL_TIMEOUT_SECONDS = 120;
 
   private final CuratorFramework client;
@@ -113,9 +112,11 @@ final class TreeReader {
     byte[] data;
     List<String> children = List.of();
     int pendingCalls;
-    int connectionRetries;
+    final ConnectionEpochs.Request connection = new ConnectionEpochs.Request();
     boolean lone;
     boolean dropped;
+    /** Set once a call failed for good: the node is not re-queued. */
+    boolean failed;
 
     Node(String path) { this.path = path; }
 
@@ -140,9 +141,19 @@ final class TreeReader {
   private int aclInFlight;
   private int readsInFlight;
   private long replyBytesInFlight;
+  private ConnectionEpochs epochs;
 
   /** Walks root and all its persistent descendants. Ephemeral nodes are skipped (they cannot have children). */
   void walk(String root, Visitor visitor) throws Exception {
+    try (ConnectionEpochs watching = ConnectionEpochs.watch(client)) {
+      epochs = watching;
+      walkPipelined(root, visitor);
+    } finally {
+      epochs = null;
+    }
+  }
+
+  private void walkPipelined(String root, Visitor visitor) throws Exception {
     multiRead = multiRead && ServerFeatures.modern(client);
     toStat.push(new Node(root));
     while (true) {
@@ -176,6 +187,7 @@ final class TreeReader {
   private void issueAcl(Node n) throws Exception {
     aclInFlight++;
     requests++;
+    epochs.sent(n.connection);
     zk().getACL(n.path, new Stat(), (rc, path, ctx, acl, stat) -> events.add(new AclDone(n, rc, acl, stat)), null);
   }
 
@@ -204,6 +216,7 @@ final class TreeReader {
           break;
         }
         toRead.poll();
+        epochs.sent(n.connection);
         batch.add(n);
         bytes += b;
         ops.add(Op.getData(n.path));
@@ -222,6 +235,7 @@ final class TreeReader {
   private void issueSingles(Node n) throws Exception {
     ZooKeeper zk = zk();
     long dataBytes = STAT_AND_HEADER_BYTES + n.stat.getDataLength();
+    epochs.sent(n.connection);
     n.pendingCalls = 1;
     readsInFlight++;
     replyBytesInFlight += dataBytes;
@@ -255,8 +269,7 @@ final class TreeReader {
         checkUnchanged(n.path, n.stat);
         n.lone = n.stat.getDataLength() > limits.loneDataBytes() || n.stat.getNumChildren() > limits.loneChildren();
         toRead.add(n);
-      } else if (code == Code.CONNECTIONLOSS && retryAfterConnectionLoss(n)) {
-        awaitConnection();
+      } else if (code == Code.CONNECTIONLOSS && epochs.retry(n.connection, n.path)) {
         toStat.push(n);
       } else {
         failOrSkip(n, code, root);
@@ -301,9 +314,8 @@ final class TreeReader {
         multiRead = false;
       } else if (code == Code.CONNECTIONLOSS) {
         // Possibly our reply estimate was wrong and the reply hit the client's limit: retry node by node.
-        awaitConnection();
         for (Node n : m.batch()) {
-          if (!retryAfterConnectionLoss(n)) {
+          if (!epochs.retry(n.connection, n.path)) {
             throw KeeperException.create(code, n.path);
           }
           n.lone = true;
@@ -344,8 +356,7 @@ final class TreeReader {
 
   private void singleFailed(Node n, Code code, String root) throws Exception {
     if (code == Code.CONNECTIONLOSS) {
-      if (retryAfterConnectionLoss(n)) {
-        awaitConnection();
+      if (epochs.retry(n.connection, n.path)) {
         n.dropped = true; // finishCall re-queues it once its other call is answered
         return;
       }
@@ -356,32 +367,24 @@ final class TreeReader {
           + "-Djute.maxbuffer)");
     }
     failOrSkip(n, code, root);
-    n.dropped = true;
-    n.connectionRetries = Integer.MAX_VALUE;
+    n.failed = true;
   }
 
   private void finishCall(Node n, Visitor visitor) throws Exception {
     if (--n.pendingCalls > 0) {
       return;
     }
+    if (n.failed) {
+      return;
+    }
     if (n.dropped) {
-      if (n.connectionRetries <= MAX_CONNECTION_RETRIES) {
-        n.dropped = false;
-        n.data = null;
-        n.children = List.of();
-        toRead.addFirst(n);
-      }
+      n.dropped = false;
+      n.data = null;
+      n.children = List.of();
+      toRead.addFirst(n);
       return;
     }
     complete(n, visitor);
-  }
-
-  private boolean retryAfterConnectionLoss(Node n) {
-    return ++n.connectionRetries <= MAX_CONNECTION_RETRIES;
-  }
-
-  private void awaitConnection() throws InterruptedException {
-    client.getZookeeperClient().blockUntilConnectedOrTimedOut();
   }
 
   private void failOrSkip(Node n, Code code, String root) throws Exception {

@@ -42,6 +42,13 @@ class BenchSmokeTest {
     assertThat(json.get("peak_heap_mb").asLong()).isPositive()
         .isLessThanOrEqualTo(json.get("max_heap_mb").asLong());
     assertThat(json.get("verify_ok").asBoolean()).isTrue();
+    // Marathon's leaderless time, measured on 3 simulated Marathons with the tree in their state.
+    assertThat(output).contains("Marathon leaderless during a fenced operation")
+        .contains("backup, pre-copy then a fenced delta");
+    for (String figure : List.of("leaderless_backup_whole_s", "leaderless_backup_precopy_s", "leaderless_restore_s")) {
+      assertThat(json.get(figure)).as(figure).isNotNull();
+      assertThat(json.get(figure).asDouble()).as(figure).isPositive().isLessThan(60);
+    }
     assertThat(json.get("writes_under_jute_maxbuffer").asBoolean()).isTrue();
     assertThat(json.get("largest_write_request_bytes").asLong()).isPositive().isLessThanOrEqualTo(0xfffff);
   }

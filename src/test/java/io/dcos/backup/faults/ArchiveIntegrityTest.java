@@ -13,12 +13,10 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
-import org.apache.curator.test.TestingServer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Guarantee 3 of issue 3: a damaged archive is refused before the restore touches ZooKeeper or Marathon: no fence
@@ -29,32 +27,17 @@ import org.junit.jupiter.api.io.TempDir;
 class ArchiveIntegrityTest {
   private static final String ID = "good-backup";
 
-  @TempDir
-  static Path dir;
-  private TestingServer server;
-  private FaultWorld world;
+  @RegisterExtension
+  static final FaultWorld world = FaultWorld.perClass();
   private byte[] pristine;
   private int attempt;
 
   @BeforeAll
-  void startWorld() throws Exception {
-    Faults.quietLogs();
-    server = new TestingServer(true);
-    world = new FaultWorld(server.getConnectString(), List.of(server.getConnectString()), dir, Duration.ofSeconds(10));
+  void backUpATree() throws Exception {
     world.put(world.tree(2, 600, 3));
     world.service.backup(ID, "good", world.progress::add);
     world.put(world.tree(1, 500, 2));
     pristine = Files.readAllBytes(world.service.store().location(ID));
-  }
-
-  @AfterAll
-  void stopWorld() throws Exception {
-    if (world != null) {
-      world.close();
-    }
-    if (server != null) {
-      server.close();
-    }
   }
 
   private void assertRefusedUntouched(UnaryOperator<byte[]> damage, String expected) throws Exception {
@@ -77,7 +60,7 @@ class ArchiveIntegrityTest {
       assertThat(world.admin.getChildren().forPath("/marathon/leader-curator"))
           .as("no operator latch node left").hasSize(1);
       assertThat(world.service.archive(safetyId)).isEmpty();
-      try (Stream<Path> files = Files.list(dir)) {
+      try (Stream<Path> files = Files.list(world.backupDirectory())) {
         assertThat(files.map(p -> p.getFileName().toString())).noneMatch(f -> f.endsWith(".tmp"));
       }
     } finally {

@@ -18,16 +18,14 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.ZooKeeper;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Issue 3, item 8 at engine level: awkward but legal state round-trips; bad configuration fails clearly. */
@@ -35,26 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 class EngineBadInputTest {
   @TempDir
   static Path dir;
-  private TestingServer server;
-  private FaultWorld world;
-
-  @BeforeAll
-  void startWorld() throws Exception {
-    Faults.quietLogs();
-    server = new TestingServer(true);
-    world = new FaultWorld(server.getConnectString(), List.of(server.getConnectString()), dir.resolve("store"),
-        Duration.ofSeconds(10));
-  }
-
-  @AfterAll
-  void stopWorld() throws Exception {
-    if (world != null) {
-      world.close();
-    }
-    if (server != null) {
-      server.close();
-    }
-  }
+  @RegisterExtension
+  static final FaultWorld world = FaultWorld.perClass();
 
   /** The largest data a plain create of {@code path} is accepted with, found against the real server. */
   private int largestAcceptedData(String path) throws Exception {

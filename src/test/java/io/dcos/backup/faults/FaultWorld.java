@@ -9,19 +9,27 @@ import io.dcos.backup.marathon.MarathonCredentials;
 import io.dcos.backup.simulator.MarathonSimulator;
 import io.dcos.backup.simulator.SimulatorOptions;
 import io.dcos.backup.zookeeper.ZkTarget;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.TestingCluster;
+import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.Op;
 import org.apache.zookeeper.ZooDefs;
@@ -29,14 +37,24 @@ import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Id;
 import org.apache.zookeeper.data.Stat;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * ZooKeeper (one server or an ensemble, reached by the operator through {@link ZkFaultProxy}s), a one-instance
  * Marathon simulator that elects itself and then writes nothing (no apps), and a {@link BackupService} with short
  * fence timeouts. Trees are built and compared with plain ZooKeeper calls over a direct admin connection,
  * independent of the code under test.
+ *
+ * <p>A JUnit 5 extension: register it on a static field with {@link #perClass()} (one world for all of a class's
+ * tests, started before its {@code @BeforeAll} methods run) or with {@link #perTest()} / {@link #onEnsemble(int)} (a
+ * fresh world for each test). Its servers, temporary directory and clients are closed after the class or the test.
  */
-final class FaultWorld implements AutoCloseable {
+final class FaultWorld implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback,
+    AutoCloseable {
   static final String STATE = "/marathon/state";
   static final SimulatorOptions SIMULATOR = SimulatorOptions.defaults().withRestartDelay(Duration.ofMillis(200))
       .withExitDelay(Duration.ofMillis(100)).withWriteInterval(Duration.ofMillis(100));
@@ -49,21 +67,112 @@ final class FaultWorld implements AutoCloseable {
       List.of(new ACL(ZooDefs.Perms.READ, ZooDefs.Ids.ANYONE_ID_UNSAFE), new ACL(ZooDefs.Perms.ALL,
           new Id("ip", "127.0.0.1"))));
 
-  final String directConnect;
+  private final boolean perClass;
+  private final int servers;
+  private TestingServer server;
+  private TestingCluster cluster;
+  private final List<InstanceSpec> specs = new ArrayList<>();
+  private Path directory;
+
+  String directConnect;
   final List<ZkFaultProxy> proxies = new ArrayList<>();
-  final CuratorFramework admin;
-  final MarathonSimulator sim;
-  final BackupService service;
+  CuratorFramework admin;
+  MarathonSimulator sim;
+  BackupService service;
   final List<String> progress = new CopyOnWriteArrayList<>();
   /** The nodes the simulator created when it was first elected: every tree keeps them so Marathon can load. */
-  final List<Node> marathonLayout;
+  List<Node> marathonLayout;
 
   /** A node as the tests see it: path relative to STATE ("" = the state node), data, ACL. */
   record Node(String path, byte[] data, List<ACL> acl) {}
 
-  FaultWorld(String directConnect, List<String> proxiedServers, Path backupDir, Duration sessionTimeout)
-      throws Exception {
-    this.directConnect = directConnect;
+  private FaultWorld(boolean perClass, int servers) {
+    this.perClass = perClass;
+    this.servers = servers;
+  }
+
+  /** One in-process server and one world for all of a class's tests. */
+  static FaultWorld perClass() {
+    return new FaultWorld(true, 1);
+  }
+
+  /** One in-process server and a fresh world for each test. */
+  static FaultWorld perTest() {
+    return new FaultWorld(false, 1);
+  }
+
+  /** An in-process ensemble of {@code servers}, one proxy per server, and a fresh world for each test. */
+  static FaultWorld onEnsemble(int servers) {
+    return new FaultWorld(false, servers);
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    if (perClass) {
+      start();
+    }
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    if (perClass) {
+      close();
+    }
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) throws Exception {
+    if (!perClass) {
+      start();
+    }
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    if (!perClass) {
+      close();
+    }
+  }
+
+  /** The single server (its data directory holds the transaction log). */
+  TestingServer server() {
+    return Objects.requireNonNull(server, "this world runs on an ensemble");
+  }
+
+  TestingCluster cluster() {
+    return Objects.requireNonNull(cluster, "this world runs on one server");
+  }
+
+  /** Where the world's BackupService keeps its archives. */
+  Path backupDirectory() {
+    return directory.resolve("backups");
+  }
+
+  /** The ensemble's servers, in the order of {@link #proxies}. */
+  List<InstanceSpec> specs() {
+    return specs;
+  }
+
+  private void start() throws Exception {
+    Faults.quietLogs();
+    directory = Files.createTempDirectory("fault-world");
+    progress.clear();
+    proxies.clear();
+    specs.clear();
+    List<String> proxiedServers;
+    if (servers == 1) {
+      server = new TestingServer(true);
+      directConnect = server.getConnectString();
+      proxiedServers = List.of(directConnect);
+    } else {
+      cluster = new TestingCluster(servers);
+      cluster.start();
+      specs.addAll(cluster.getInstances());
+      directConnect = cluster.getConnectString();
+      proxiedServers = specs.stream().map(s -> "127.0.0.1:" + s.getPort()).toList();
+    }
+    Path backupDir = directory.resolve("backups");
+    Duration sessionTimeout = Duration.ofSeconds(10);
     org.apache.zookeeper.client.ZKClientConfig big = new org.apache.zookeeper.client.ZKClientConfig();
     big.setProperty(org.apache.zookeeper.client.ZKClientConfig.JUTE_MAXBUFFER, Integer.toString(64 << 20));
     admin = CuratorFrameworkFactory.builder().connectString(directConnect).sessionTimeoutMs(30_000)
@@ -335,11 +444,37 @@ final class FaultWorld implements AutoCloseable {
 
   @Override
   public void close() {
-    service.close();
-    sim.close();
+    closeQuietly(service);
+    closeQuietly(sim);
     for (ZkFaultProxy p : proxies) {
       p.close();
     }
-    admin.close();
+    closeQuietly(admin);
+    closeQuietly(server);
+    closeQuietly(cluster);
+    service = null;
+    sim = null;
+    admin = null;
+    server = null;
+    cluster = null;
+    if (directory != null) {
+      try (Stream<Path> files = Files.walk(directory)) {
+        files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      } catch (IOException e) {
+        // a temporary directory: what is left is the system's to clean
+      }
+      directory = null;
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      c.close();
+    } catch (Exception e) {
+      // Closing after a test: a failure here must not hide the test's own result.
+    }
   }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dcos.backup.engine.OperationFailedException;
 import io.dcos.backup.faults.ZkFaultProxy.Action;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -14,13 +13,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
-import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooKeeper;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Guarantee 2 of issue 3: the operator's ZooKeeper session expires in the middle of a restore (server-side, as when
@@ -31,27 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 class FenceTokenTest {
   private static final String BACKUP_ID = "backup-b";
 
-  @TempDir
-  Path dir;
-  private TestingServer server;
-  private FaultWorld world;
-
-  @BeforeEach
-  void startWorld() throws Exception {
-    Faults.quietLogs();
-    server = new TestingServer(true);
-    world = new FaultWorld(server.getConnectString(), List.of(server.getConnectString()), dir, Duration.ofSeconds(10));
-  }
-
-  @AfterEach
-  void stopWorld() throws Exception {
-    if (world != null) {
-      world.close();
-    }
-    if (server != null) {
-      server.close();
-    }
-  }
+  @RegisterExtension
+  static final FaultWorld world = FaultWorld.perTest();
 
   /** Closes the session server-side, with its id and password: what the server does when it expires it. */
   private void expire(ZkFaultProxy.Session session) throws Exception {
@@ -90,7 +67,7 @@ class FenceTokenTest {
     assertThat(world.liveFingerprint()).as("state after the rollback").isEqualTo(a).isNotEqualTo(b);
     world.awaitElected(Duration.ofSeconds(20));
 
-    List<TxnLog.Write> log = TxnLog.read(server.getTempDirectory());
+    List<TxnLog.Write> log = TxnLog.read(world.server().getTempDirectory());
     long expiry = log.stream().filter(w -> w.type() == TxnLog.CLOSE_SESSION && w.session() == expiredSession.get())
         .mapToLong(TxnLog.Write::zxid).min().orElseThrow(() -> new AssertionError("no closeSession in the log"));
     assertThat(log.stream().filter(w -> w.session() == expiredSession.get() && w.zxid() > expiry))

@@ -16,15 +16,13 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.apache.curator.test.TestingServer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Guarantee 1 of issue 3: a restore ends with {@code <zk>/state} exactly as before or exactly as the backup, byte for
@@ -35,10 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 class RestoreAllOrNothingTest {
   private static final String BACKUP_ID = "backup-b";
 
-  @TempDir
-  static Path dir;
-  private TestingServer server;
-  private FaultWorld world;
+  @RegisterExtension
+  static final FaultWorld world = FaultWorld.perClass();
   private List<FaultWorld.Node> treeA;
   private List<String> a;
   private List<String> b;
@@ -48,9 +44,6 @@ class RestoreAllOrNothingTest {
 
   @BeforeAll
   void startWorld() throws Exception {
-    Faults.quietLogs();
-    server = new TestingServer(true);
-    world = new FaultWorld(server.getConnectString(), List.of(server.getConnectString()), dir, Duration.ofSeconds(10));
     List<FaultWorld.Node> treeB = world.tree(2, 3000, 25);
     treeA = world.tree(1, 2500, 20);
     world.put(treeB);
@@ -68,16 +61,6 @@ class RestoreAllOrNothingTest {
     batches = world.proxy().seen().stream().filter(Request::isFencedWriteBatch).toList();
     assertThat(batches).as("enough batches for 'after k of n' to mean something").hasSizeGreaterThanOrEqualTo(10);
     assertThat(batches.get(0).writes(ZkFaultProxy.OP_DELETE)).isTrue();
-  }
-
-  @AfterAll
-  void stopWorld() throws Exception {
-    if (world != null) {
-      world.close();
-    }
-    if (server != null) {
-      server.close();
-    }
   }
 
   private void resetToA() throws Exception {
@@ -112,7 +95,7 @@ class RestoreAllOrNothingTest {
         .hasMessageContaining("rolled back to how it was before the restore (safety snapshot " + safetyId + ")");
     assertThat(world.liveFingerprint()).as("state after a failed restore").isEqualTo(a);
     assertThat(world.service.archive(safetyId)).isPresent();
-    try (Stream<Path> files = Files.list(dir)) {
+    try (Stream<Path> files = Files.list(world.backupDirectory())) {
       assertThat(files.map(p -> p.getFileName().toString())).noneMatch(f -> f.endsWith(".tmp"));
     }
     world.awaitElected(Duration.ofSeconds(20));

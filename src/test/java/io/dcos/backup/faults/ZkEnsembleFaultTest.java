@@ -18,12 +18,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.apache.curator.test.InstanceSpec;
-import org.apache.curator.test.TestingCluster;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 3, item 5: a 3-server ensemble; the server the operator is connected to is killed in the middle of a backup
@@ -33,44 +30,21 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Tag("slow")
 class ZkEnsembleFaultTest {
-  @TempDir
-  Path dir;
-  private TestingCluster cluster;
-  private FaultWorld world;
-  private final List<InstanceSpec> specs = new ArrayList<>();
-
-  @BeforeEach
-  void start() throws Exception {
-    Faults.quietLogs();
-    cluster = new TestingCluster(3);
-    cluster.start();
-    specs.addAll(cluster.getInstances());
-    world = new FaultWorld(cluster.getConnectString(), specs.stream().map(s -> "127.0.0.1:" + s.getPort()).toList(),
-        dir, Duration.ofSeconds(10));
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    if (world != null) {
-      world.close();
-    }
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
+  @RegisterExtension
+  static final FaultWorld world = FaultWorld.onEnsemble(3);
 
   /** Per proxy: when {@code trigger} first matches a request through it, kill its server (and more if asked). */
   private AtomicBoolean killOn(java.util.function.Predicate<ZkFaultProxy.Request> trigger, int servers) {
     AtomicBoolean fired = new AtomicBoolean();
     for (int i = 0; i < world.proxies.size(); i++) {
-      InstanceSpec mine = specs.get(i);
+      InstanceSpec mine = world.specs().get(i);
       world.proxies.get(i).setRule(r -> {
         if (trigger.test(r) && fired.compareAndSet(false, true)) {
-          cluster.killServer(mine);
+          world.cluster().killServer(mine);
           int more = servers - 1;
-          for (InstanceSpec other : specs) {
+          for (InstanceSpec other : world.specs()) {
             if (more > 0 && !other.equals(mine)) {
-              cluster.killServer(other);
+              world.cluster().killServer(other);
               more--;
             }
           }
@@ -168,13 +142,13 @@ class ZkEnsembleFaultTest {
     List<InstanceSpec> killed = new ArrayList<>();
     AtomicBoolean fired = new AtomicBoolean();
     for (int i = 0; i < world.proxies.size(); i++) {
-      InstanceSpec mine = specs.get(i);
+      InstanceSpec mine = world.specs().get(i);
       world.proxies.get(i).setRule(r -> {
         if (r.isFencedWriteBatch() && batches.incrementAndGet() == 4 && fired.compareAndSet(false, true)) {
-          cluster.killServer(mine);
+          world.cluster().killServer(mine);
           killed.add(mine);
-          InstanceSpec other = specs.stream().filter(s -> !s.equals(mine)).findFirst().orElseThrow();
-          cluster.killServer(other);
+          InstanceSpec other = world.specs().stream().filter(s -> !s.equals(mine)).findFirst().orElseThrow();
+          world.cluster().killServer(other);
           killed.add(other);
           // Quorum returns once the session has been lost, while the operator keeps trying to roll back.
           Thread t = new Thread(() -> {
@@ -186,7 +160,7 @@ class ZkEnsembleFaultTest {
               }
               Thread.sleep(downAfterFenceLost.toMillis());
               for (InstanceSpec s : killed) {
-                cluster.restartServer(s);
+                world.cluster().restartServer(s);
               }
             } catch (Exception e) {
               throw new IllegalStateException(e);
@@ -224,7 +198,7 @@ class ZkEnsembleFaultTest {
     assertThat(fired).isTrue();
     assertThat(took).as("time to fail with a 10 s session timeout").isLessThan(Duration.ofSeconds(45));
     assertThat(world.service.archive("no-quorum")).isEmpty();
-    try (Stream<Path> files = Files.list(dir)) {
+    try (Stream<Path> files = Files.list(world.backupDirectory())) {
       assertThat(files.map(p -> p.getFileName().toString())).noneMatch(f -> f.contains("no-quorum"));
     }
   }

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.ZooKeeper;
 
@@ -56,6 +57,30 @@ final class LeaderlessBench {
                     Election election) throws Exception {
     String marathon = base + "/leaderless/marathon";
     PortableWrites.createWithParents(zk, marathon, new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
+    try {
+      return measure(zk, connectString, marathon, tree, work, rounds, election);
+    } finally {
+      removeAfterMarathonsLeft(zk, base + "/leaderless");
+    }
+  }
+
+  /** Marathons closing their sessions remove their latch nodes while the tree is listed: try again. */
+  private static void removeAfterMarathonsLeft(ZooKeeper zk, String path) throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        Baselines.deleteTree(zk, path);
+        return;
+      } catch (KeeperException.NoNodeException | KeeperException.NotEmptyException e) {
+        if (attempt == 5) {
+          throw e;
+        }
+        Thread.sleep(200);
+      }
+    }
+  }
+
+  private static Result measure(ZooKeeper zk, String connectString, String marathon, MarathonTree tree, Path work,
+                                int rounds, Election election) throws Exception {
     try (MarathonSimulator sim = MarathonSimulator.start(connectString, marathon, 3, MARATHON, election,
         ReleaseJars.inUserCache())) {
       awaitLeader(sim);

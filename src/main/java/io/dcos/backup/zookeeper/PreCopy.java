@@ -255,11 +255,44 @@ public final class PreCopy implements AutoCloseable {
    * delivered before its reply.
    */
   private void settle() throws Exception {
-    ZooKeeper zk = zk();
-    ZkPaths.sync(zk, root);
-    CompletableFuture<Integer> done = new CompletableFuture<>();
-    zk.exists(root, false, (rc, path, ctx, stat) -> done.complete(rc), null);
-    done.get(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    // Only an answered read proves it: a connection lost first may have held events that come only on reconnection,
+    // with the watches registered again. So a lost settle is settled again on the next connection.
+    retryingOnConnectionLoss(root, () -> {
+      ZooKeeper zk = zk();
+      ZkPaths.sync(zk, root);
+      CompletableFuture<Integer> done = new CompletableFuture<>();
+      zk.exists(root, false, (rc, path, ctx, stat) -> done.complete(rc), null);
+      int rc = done.get(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      if (rc != Code.OK.intValue()) {
+        throw KeeperException.create(Code.get(rc), root);
+      }
+      return null;
+    });
+  }
+
+  private interface ZkWork<T> {
+    T run() throws Exception;
+  }
+
+  /**
+   * Runs {@code work} again after a lost connection, once the client has connected again within the session (the
+   * watches set so far are registered again with it; an expired session makes the pre-copy lost instead).
+   */
+  private <T> T retryingOnConnectionLoss(String path, ZkWork<T> work) throws Exception {
+    try (ConnectionEpochs epochs = ConnectionEpochs.watch(client)) {
+      ConnectionEpochs.Request request = new ConnectionEpochs.Request();
+      while (true) {
+        epochs.sent(request);
+        try {
+          return work.run();
+        } catch (KeeperException.ConnectionLossException e) {
+          if (!epochs.retry(request, path)) {
+            throw e;
+          }
+          throwIfLost();
+        }
+      }
+    }
   }
 
   /** Re-reads the dirty paths (parents first) into the overlay; a changed children list is diffed against the copy. */
@@ -267,7 +300,7 @@ public final class PreCopy implements AutoCloseable {
     List<String> paths = new ArrayList<>(dirty);
     dirty.removeAll(paths);
     paths.sort(null);
-    Map<String, NodeRead> reads = readNodes(paths);
+    Map<String, NodeRead> reads = retryingOnConnectionLoss(root, () -> readNodes(paths));
     for (String path : paths) {
       NodeRead read = reads.get(path);
       String rel = ZkPaths.relative(root, path);

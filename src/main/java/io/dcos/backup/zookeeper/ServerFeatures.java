@@ -61,7 +61,21 @@ public final class ServerFeatures {
     return generation;
   }
 
+  /** A connection lost mid-probe (a server of the ensemble died) is asked again, on a new connection. */
   private static Generation probe(String connectString) throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return probeOnce(connectString);
+      } catch (IOException e) {
+        if (attempt == 3) {
+          throw e;
+        }
+        LOG.info("asking ZooKeeper at {} which requests it supports again: {}", connectString, e.getMessage());
+      }
+    }
+  }
+
+  private static Generation probeOnce(String connectString) throws Exception {
     CountDownLatch connected = new CountDownLatch(1);
     ZooKeeper probe = new ZooKeeper(connectString, 10_000, event -> {
       if (event.getState() == Watcher.Event.KeeperState.SyncConnected) {

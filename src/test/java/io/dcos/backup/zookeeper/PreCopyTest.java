@@ -116,6 +116,66 @@ class PreCopyTest {
     }
   }
 
+  /**
+   * The pre-copy's session moved to another server between the online pass and the fence, while the writer goes on:
+   * a second handle connects to another server with the session's id and password, as a client that reconnects
+   * elsewhere does, then goes silent. The pre-copy's own client loses its connection when its server learns the
+   * session is owned elsewhere, reconnects and takes the session back. With one-shot watches (registered again on
+   * reconnection, with the zxid last seen) the result is still exactly the tree at the fence point; a persistent
+   * watch ends exact too, or says it is lost — never a wrong copy.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void aSessionMovedToAnotherServerDuringThePreCopy(boolean persistentWatch) throws Exception {
+    try (TestingCluster cluster = new TestingCluster(3)) {
+      cluster.start();
+      try (CuratorFramework setup = ZkTestSupport.connect(cluster.getConnectString(), null)) {
+        Map<String, byte[]> tree = buildTree(setup, new Random(9), 1_500);
+        ZooKeeper thief = null;
+        try (CuratorFramework own = ZkTestSupport.connect(cluster.getConnectString(), null);
+             RandomWriter writer = new RandomWriter(setup.getZookeeperClient().getZooKeeper(), tree, new Random(10))) {
+          ZooKeeper ownZk = own.getZookeeperClient().getZooKeeper();
+          InstanceSpec home = cluster.findConnectionInstance(ownZk);
+          InstanceSpec away = cluster.getInstances().stream().filter(i -> !i.equals(home)).findFirst().orElseThrow();
+          writer.start();
+          try (PreCopy copy = PreCopy.copyOnline(own, ROOT, dir.resolve("spool-moved-" + persistentWatch),
+              persistentWatch)) {
+            writer.awaitWrites(100);
+            java.util.concurrent.CountDownLatch moved = new java.util.concurrent.CountDownLatch(1);
+            thief = new ZooKeeper("127.0.0.1:" + away.getPort(), 30_000, e -> {
+              if (e.getState() == org.apache.zookeeper.Watcher.Event.KeeperState.SyncConnected) {
+                moved.countDown();
+              }
+            }, ownZk.getSessionId(), ownZk.getSessionPasswd());
+            assertThat(moved.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("the session moved").isTrue();
+            // The second handle goes silent without closing the session (no closeSession is sent): the session moved
+            // once. The pre-copy's client, told by its server that the session is owned elsewhere, reconnects and
+            // takes it back, registering its watches again.
+            thief.getTestable().injectSessionExpiration();
+            try {
+              writer.awaitWrites(300);
+              copy.refreshOnline(3);
+              writer.stopAndJoin();
+              copy.finishUnderFence();
+            } catch (ConsistencyUnprovableException e) {
+              assertThat(persistentWatch).as("one-shot watches survive a moved session: %s", e).isTrue();
+              assertThat(e).hasMessageContaining("persistent watch");
+              return;
+            }
+            Map<String, byte[]> result = written(copy);
+            assertThat(copy.rereadZnodes()).as("nodes re-read after the move").isPositive();
+            assertThat(result).as("pre-copy against the live tree").isEqualTo(live(setup));
+            assertThat(writer.possible()).as("pre-copy against the writer's log").contains(result);
+          }
+        } finally {
+          if (thief != null) {
+            thief.close(); // after the pre-copy's own client closed the session
+          }
+        }
+      }
+    }
+  }
+
   private void runAgainstRandomWriter(String connectString, boolean persistentWatch, long seed) throws Exception {
     try (CuratorFramework setup = ZkTestSupport.connect(connectString, null);
          CuratorFramework own = ZkTestSupport.connect(connectString, null)) {

@@ -21,6 +21,12 @@ public record BackupOutcome(Manifest manifest, Path location, Duration marathonL
     this(manifest, location, marathonLeaderless, abdications, consistency, null);
   }
 
+  /** The same outcome with {@code note} added to its warning. */
+  public BackupOutcome withWarning(String note) {
+    return new BackupOutcome(manifest, location, marathonLeaderless, abdications, consistency,
+        warning == null ? note : warning + "; " + note);
+  }
+
   /** How the snapshot was made consistent; {@link #statusName()} is what `status.consistency` shows. */
   public enum Consistency {
     /** Marathon was restarted (fenced) so that no leader wrote while the state was read. */

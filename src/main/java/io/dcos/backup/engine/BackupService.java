@@ -2,6 +2,7 @@ package io.dcos.backup.engine;
 
 import io.dcos.backup.marathon.FenceException;
 import io.dcos.backup.marathon.MarathonClient;
+import io.dcos.backup.marathon.RuntimeConfiguration;
 import io.dcos.backup.marathon.MarathonException;
 import io.dcos.backup.marathon.MarathonFence;
 import io.dcos.backup.marathon.MarathonInfo;
@@ -23,6 +24,7 @@ import io.dcos.backup.zookeeper.StateVerifier;
 import io.dcos.backup.zookeeper.StorageVersion;
 import io.dcos.backup.zookeeper.StorageVersionGuard;
 import io.dcos.backup.zookeeper.ZkConnector;
+import io.dcos.backup.zookeeper.ZNode;
 import io.dcos.backup.zookeeper.ZkTarget;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
@@ -120,7 +122,13 @@ public final class BackupService implements AutoCloseable {
         throw new OperationFailedException(failed.message());
       }
       try {
-        return backupLocked(zk, target, id, label, options, progress);
+        // Read before the fence: the leader elected after it stores the node back reset.
+        Optional<String> builtIn = RuntimeConfiguration.live(zk.getZookeeperClient().getZooKeeper(),
+            target.statePath()).pendingAction();
+        BackupOutcome outcome = backupLocked(zk, target, id, label, options, progress);
+        return builtIn.map(action -> outcome.withWarning("the state's runtime-configuration asks Marathon's next "
+            + "leader to run " + action + " (Marathon's built-in backup): a restore of this backup makes Marathon run "
+            + "it again")).orElse(outcome);
       } catch (OperationFailedException e) {
         journal.record(id, new OutcomeJournal.Outcome.Failed(e.getMessage()));
         throw e;
@@ -251,6 +259,10 @@ public final class BackupService implements AutoCloseable {
     try {
       progress.progress("verifying archive " + backupId);
       Manifest manifest = store.verify(backupId);
+      Optional<String> builtIn;
+      try (ArchiveReader reader = store.open(backupId)) {
+        builtIn = RuntimeConfiguration.among(reader.nodes(), ZNode::relativePath, ZNode::data).pendingAction();
+      }
       ZooKeeper raw = zk.getZookeeperClient().getZooKeeper();
       RestoreJournal journal = new RestoreJournal(target.path());
       Optional<StorageVersion> live = StorageVersionGuard.read(raw, target.statePath());
@@ -306,8 +318,10 @@ public final class BackupService implements AutoCloseable {
         }
         progress.progress("waiting for Marathon to elect a leader and load the restored state");
         Released released = releaseAfterSuccess(fence, "restored state", progress);
+        String builtInNote = builtIn.map(action -> "the backup's runtime-configuration asks Marathon's next leader to "
+            + "run " + action + " (Marathon's built-in backup and restore): the leader elected now does that").orElse(null);
         return new RestoreOutcome(backupId, manifest.znodes(), safetyId, released.leaderless(), released.warning(),
-            versionNote);
+            joinNotes(versionNote, builtInNote));
       }
     } catch (StateUnavailableException e) {
       throw new OperationFailedException("Marathon state cannot be restored now: " + e.getMessage(), e);
@@ -740,6 +754,10 @@ public final class BackupService implements AutoCloseable {
   }
 
   private record Released(Duration leaderless, String warning) {}
+
+  private static String joinNotes(String first, String second) {
+    return first == null ? second : second == null ? first : first + "; " + second;
+  }
 
   /**
    * Releases the fence after the operation succeeded. Marathon not electing a leader within the recovery timeout

@@ -158,6 +158,9 @@ public final class OperatorRuntime implements AutoCloseable {
         .map(namespace -> ArchiveRecovery.start(client, service.store(), locations, namespace,
             options.recoveryInterval(), options.clock()))
         .orElse(null);
+    if (recovery != null) {
+      locations.onBecameAvailable(recovery::scanSoon);
+    }
     return new OperatorRuntime(operator, queue, management, registry, recovery, guardWatch, locations);
   }
 

@@ -80,6 +80,15 @@ public final class ArchiveRecovery implements AutoCloseable {
     return recovery;
   }
 
+  /** A scan as soon as the recovery thread is free (a storage location just became Available). */
+  public void scanSoon() {
+    try {
+      executor.execute(this::scanQuietly);
+    } catch (java.util.concurrent.RejectedExecutionException stopped) {
+      // closing
+    }
+  }
+
   private void scanQuietly() {
     try {
       List<String> recovered = scan();

@@ -68,6 +68,12 @@ public final class BackupStorageLocationReconciler implements Reconciler<BackupS
         log.info("storage location {} is Available: {}", name, message);
       }
     }
+    object.setStatus(new BackupStorageLocationStatus(phase, message, Times.format(clock.instant()), where,
+        object.getMetadata().getGeneration()));
+    context.getClient().resource(object).updateStatus();
+    if ((before == null || before.phase() != phase) && phase == LocationPhase.Available) {
+      locations.becameAvailable();
+    }
     available.computeIfAbsent(name, n -> {
       AtomicInteger value = new AtomicInteger();
       if (registry != null) {
@@ -78,9 +84,6 @@ public final class BackupStorageLocationReconciler implements Reconciler<BackupS
       }
       return value;
     }).set(phase == LocationPhase.Available ? 1 : 0);
-    object.setStatus(new BackupStorageLocationStatus(phase, message, Times.format(clock.instant()), where,
-        object.getMetadata().getGeneration()));
-    context.getClient().resource(object).updateStatus();
     return UpdateControl.<BackupStorageLocation>noUpdate().rescheduleAfter(interval);
   }
 }

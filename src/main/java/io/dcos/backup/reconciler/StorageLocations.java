@@ -39,6 +39,7 @@ public final class StorageLocations implements AutoCloseable {
   private final ArchiveLocation backupDirectory;
   /** Built locations by name, with the versions of the object and Secrets they were built from. */
   private final Map<String, Built> built = new ConcurrentHashMap<>();
+  private volatile Runnable becameAvailable;
 
   private record Built(String fingerprint, ArchiveLocation location) {}
 
@@ -136,23 +137,42 @@ public final class StorageLocations implements AutoCloseable {
     return new Resolved(name, open(found));
   }
 
-  /** Every location object, for archive recovery: those the last check found Available, ReadOnly ones included. */
+  /**
+   * For archive recovery: every location its last check found Available, ReadOnly ones included, and those not
+   * checked yet if they pass a check now (recovery at start must not wait for the first periodic check).
+   */
   public List<Resolved> available() {
     if (client == null || namespace == null) {
       return List.of();
     }
     return list().stream()
-        .filter(l -> l.getStatus() != null
-            && l.getStatus().phase() == BackupStorageLocationStatus.LocationPhase.Available)
+        .filter(l -> l.getStatus() == null || l.getStatus().phase() == null
+            || l.getStatus().phase() == BackupStorageLocationStatus.LocationPhase.Available)
         .flatMap(l -> {
           try {
-            return java.util.stream.Stream.of(new Resolved(l.getMetadata().getName(), open(l)));
+            ArchiveLocation location = open(l);
+            if (l.getStatus() == null || l.getStatus().phase() == null) {
+              location.check();
+            }
+            return java.util.stream.Stream.of(new Resolved(l.getMetadata().getName(), location));
           } catch (IOException | RuntimeException e) {
             log.warn("storage location {} skipped: {}", l.getMetadata().getName(), e.getMessage());
             return java.util.stream.Stream.empty();
           }
         })
         .toList();
+  }
+
+  /** Called (by the location check) when a location becomes Available: archive recovery then scans at once. */
+  public void onBecameAvailable(Runnable listener) {
+    becameAvailable = listener;
+  }
+
+  void becameAvailable() {
+    Runnable listener = becameAvailable;
+    if (listener != null) {
+      listener.run();
+    }
   }
 
   private List<BackupStorageLocation> list() {

@@ -88,6 +88,8 @@ public final class S3Location implements ArchiveLocation {
   private final Settings settings;
   private final String prefix;
   private final S3Client s3;
+  /** Whether the store takes x-amz-checksum-sha256; learnt from its first refusal. */
+  private volatile boolean additionalChecksums = true;
 
   public S3Location(Settings settings) {
     this.settings = settings;
@@ -210,22 +212,8 @@ public final class S3Location implements ArchiveLocation {
       throw new IOException("s3://" + settings.bucket() + "/" + key + " already exists with other content");
     }
     abortUnfinishedUploads(key);
-    String uploadId;
-    try {
-      CreateMultipartUploadRequest.Builder create = CreateMultipartUploadRequest.builder()
-          .bucket(settings.bucket()).key(key).contentType("application/x-tar")
-          .checksumAlgorithm(ChecksumAlgorithm.SHA256)
-          .metadata(Map.of(SHA_METADATA, sha));
-      if (settings.serverSideEncryption() != null) {
-        create.serverSideEncryption(ServerSideEncryption.fromValue(settings.serverSideEncryption()));
-        if (settings.kmsKeyId() != null) {
-          create.ssekmsKeyId(settings.kmsKeyId());
-        }
-      }
-      uploadId = s3.createMultipartUpload(create.build()).uploadId();
-    } catch (SdkException e) {
-      throw failure("cannot start the upload of " + id + " to " + where(), e);
-    }
+    String uploadId = createUpload(id, key, sha);
+    boolean withChecksums = additionalChecksums;
     boolean completed = false;
     try {
       List<CompletedPart> parts = new ArrayList<>();
@@ -236,13 +224,13 @@ public final class S3Location implements ArchiveLocation {
           if (n == 0 && number > 1) {
             break;
           }
-          MessageDigest partDigest = sha256();
-          partDigest.update(buffer, 0, n);
-          String partSha = Base64.getEncoder().encodeToString(partDigest.digest());
           final int length = n;
           final int partNumber = number;
+          // SHA-256 where the store takes additional checksums; otherwise Content-MD5, which every S3 store checks.
+          String partSha = withChecksums ? digest("SHA-256", buffer, n) : null;
+          String partMd5 = withChecksums ? null : digest("MD5", buffer, n);
           var response = s3.uploadPart(p -> p.bucket(settings.bucket()).key(key).uploadId(uploadId)
-                  .partNumber(partNumber).contentLength((long) length).checksumSHA256(partSha),
+                  .partNumber(partNumber).contentLength((long) length).checksumSHA256(partSha).contentMD5(partMd5),
               RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buffer, 0, length), length,
                   "application/octet-stream"));
           parts.add(CompletedPart.builder().partNumber(partNumber).eTag(response.eTag())
@@ -265,6 +253,50 @@ public final class S3Location implements ArchiveLocation {
       if (!completed) {
         abortQuietly(key, uploadId);
       }
+    }
+  }
+
+  /**
+   * Starts the multipart upload, asking for SHA-256 part checksums; a store that does not implement additional
+   * checksums (501 NotImplemented: s3proxy, older MinIO and Ceph) gets one without, and every later upload too.
+   */
+  private String createUpload(String id, String key, String sha) throws IOException {
+    for (boolean checksums = additionalChecksums; ; checksums = false) {
+      CreateMultipartUploadRequest.Builder create = CreateMultipartUploadRequest.builder()
+          .bucket(settings.bucket()).key(key).contentType("application/x-tar")
+          .metadata(Map.of(SHA_METADATA, sha));
+      if (checksums) {
+        create.checksumAlgorithm(ChecksumAlgorithm.SHA256);
+      }
+      if (settings.serverSideEncryption() != null) {
+        create.serverSideEncryption(ServerSideEncryption.fromValue(settings.serverSideEncryption()));
+        if (settings.kmsKeyId() != null) {
+          create.ssekmsKeyId(settings.kmsKeyId());
+        }
+      }
+      try {
+        return s3.createMultipartUpload(create.build()).uploadId();
+      } catch (S3Exception e) {
+        if (checksums && e.statusCode() == 501) {
+          LOG.info("{} does not implement additional checksums ({}); parts are sent with Content-MD5", where(),
+              describe(e));
+          additionalChecksums = false;
+          continue;
+        }
+        throw failure("cannot start the upload of " + id + " to " + where(), e);
+      } catch (SdkException e) {
+        throw failure("cannot start the upload of " + id + " to " + where(), e);
+      }
+    }
+  }
+
+  private static String digest(String algorithm, byte[] buffer, int length) {
+    try {
+      MessageDigest digest = MessageDigest.getInstance(algorithm);
+      digest.update(buffer, 0, length);
+      return Base64.getEncoder().encodeToString(digest.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 

@@ -41,13 +41,13 @@ public final class LocatedArchives {
           + "written to it");
     }
     try {
+      location.check();
       Optional<Manifest> there = location.manifest(id);
       if (there.isPresent()) {
         progress.progress("archive " + id + " is already in " + location.describe(id));
         service.deleteArchive(id);
         return new BackupOutcome(there.get(), null, Duration.ZERO, 0);
       }
-      location.check();
     } catch (IOException e) {
       throw new OperationFailedException("storage location " + location.name() + " is unavailable: "
           + e.getMessage(), e);

@@ -511,12 +511,15 @@ public final class S3Location implements ArchiveLocation {
     }
     if (e instanceof SdkClientException) {
       Throwable root = e;
-      while (root.getCause() != null && root.getCause() != root) {
-        root = root.getCause();
+      boolean tls = false;
+      for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        tls |= t instanceof javax.net.ssl.SSLException || t instanceof java.security.cert.CertificateException
+            || t instanceof java.security.cert.CertPathBuilderException
+            || t instanceof java.security.cert.CertPathValidatorException;
+        root = t;
       }
       String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-      if (root instanceof javax.net.ssl.SSLException || root instanceof java.security.cert.CertificateException
-          || message.contains("PKIX")) {
+      if (tls) {
         return "the endpoint's TLS certificate is not trusted (check caBundleSecret): " + message;
       }
       return "cannot reach the store: " + message;

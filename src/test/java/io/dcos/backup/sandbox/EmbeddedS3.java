@@ -65,6 +65,28 @@ public final class EmbeddedS3 implements AutoCloseable {
     return new EmbeddedS3(proxy, context, URI.create("http://127.0.0.1:" + proxy.getPort()));
   }
 
+  /**
+   * A second S3 server over the same buckets, speaking only HTTPS with {@code serverContext}'s certificate: for the
+   * certificate checks. The caller closes it.
+   */
+  public S3Proxy startTls(javax.net.ssl.SSLContext serverContext) throws Exception {
+    S3Proxy tls = S3Proxy.builder()
+        .blobStore(context.getBlobStore())
+        .secureEndpoint(URI.create("https://127.0.0.1:0"))
+        .sslContext(serverContext)
+        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+        .build();
+    tls.start();
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (!"STARTED".equals(tls.getState())) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("s3proxy (TLS) did not start: " + tls.getState());
+      }
+      Thread.sleep(10);
+    }
+    return tls;
+  }
+
   public URI endpoint() {
     return endpoint;
   }

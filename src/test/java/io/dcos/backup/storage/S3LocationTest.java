@@ -243,6 +243,37 @@ class S3LocationTest {
   }
 
   @Test
+  void theEndpointsCertificateIsCheckedAgainstTheConfiguredCaBundle() throws Exception {
+    String bucket = s3.createBucket("tls");
+    io.dcos.backup.dcos.TestCa ca = io.dcos.backup.dcos.TestCa.create("s3-test-ca");
+    io.dcos.backup.dcos.TestCa stranger = io.dcos.backup.dcos.TestCa.create("another-ca");
+    String pem = Files.readString(ca.writePem(tmp.resolve("ca.pem")));
+    String otherPem = Files.readString(stranger.writePem(tmp.resolve("other.pem")));
+    org.gaul.s3proxy.S3Proxy tls = s3.startTls(ca.serverContext());
+    try {
+      URI endpoint = URI.create("https://127.0.0.1:" + tls.getSecurePort());
+      ArchiveStore local = new ArchiveStore(tmp.resolve("local"));
+      String id = newId("tls");
+      archive(local, id, 4096);
+      try (S3Location trusted = new S3Location(new S3Location.Settings("tls", bucket, "", "us-east-1", endpoint, true,
+          EmbeddedS3.ACCESS_KEY, EmbeddedS3.SECRET_KEY, pem, false, null, null))) {
+        trusted.check();
+        trusted.upload(id, local.location(id));
+        assertThat(trusted.verify(id).id()).isEqualTo(id);
+      }
+      for (String wrong : new String[] {null, otherPem}) {
+        try (S3Location untrusted = new S3Location(new S3Location.Settings("tls", bucket, "", "us-east-1", endpoint,
+            true, EmbeddedS3.ACCESS_KEY, EmbeddedS3.SECRET_KEY, wrong, false, null, null))) {
+          assertThatThrownBy(untrusted::check).isInstanceOf(IOException.class)
+              .hasMessageContaining("TLS certificate is not trusted");
+        }
+      }
+    } finally {
+      tls.stop();
+    }
+  }
+
+  @Test
   void keysNeverLeaveThePrefix() {
     assertThat(S3Location.normalizePrefix("a/b")).isEqualTo("a/b/");
     assertThat(S3Location.normalizePrefix("a/b/")).isEqualTo("a/b/");

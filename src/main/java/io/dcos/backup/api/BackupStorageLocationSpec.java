@@ -57,7 +57,24 @@ public record BackupStorageLocationSpec(
       SecretKeyRef caBundleSecret,
       /** Server-side encryption: AES256 (SSE-S3) or aws:kms (SSE-KMS, with kmsKeyId). Unset: the bucket's. */
       ServerSideEncryption serverSideEncryption,
-      String kmsKeyId) {}
+      String kmsKeyId,
+      /** Client-side encryption (AES-256-GCM) of every archive written; archives are decrypted with any key held. */
+      Encryption encryption) {
+
+    public S3(String bucket, String prefix, String region, String endpoint, Boolean pathStyle,
+        CredentialsSecret credentialsSecret, SecretKeyRef caBundleSecret, ServerSideEncryption sse,
+        String kmsKeyId) {
+      this(bucket, prefix, region, endpoint, pathStyle, credentialsSecret, caBundleSecret, sse, kmsKeyId, null);
+    }
+  }
+
+  /**
+   * Keys in a Secret of this namespace: each data entry is one key (32 random bytes, e.g. {@code --from-file=
+   * 2026-01=<(openssl rand 32)}) named by its id. New archives use {@code keyId}; rotate by adding a key and pointing
+   * keyId at it, keeping the old ones for as long as archives encrypted with them exist.
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Encryption(@Required String keySecret, @Required String keyId) {}
 
   public enum ServerSideEncryption {
     AES256,

@@ -215,7 +215,8 @@ public final class RestoreReconciler implements Reconciler<Restore> {
       }
     } catch (IOException e) {
       return patchIfChanged(context, restore, current, failed(current, generation, "ArchiveUnreadable",
-          "the archive of backup " + backupId + " cannot be read: " + e.getMessage()), null);
+          "the archive of backup " + backupId + " cannot be read: " + e.getMessage()
+              + "; nothing was written to ZooKeeper"), null);
     }
     // Derived from the UID: a second pass on a stale cache plans the very same safety snapshot.
     String safetyId = BackupLabels.backupIdFor(BackupService.SAFETY_LABEL, restore.getMetadata().getUid());

@@ -255,8 +255,22 @@ public final class StorageLocations implements AutoCloseable {
       ca = key(name, caSecret, s3.caBundleSecret().key());
       caVersion = caSecret.getMetadata().getResourceVersion();
     }
+    String keyId = null;
+    Map<String, byte[]> keys = Map.of();
+    String keysVersion = "";
+    if (s3.encryption() != null) {
+      Secret keySecret = secret(name, s3.encryption().keySecret());
+      keyId = s3.encryption().keyId();
+      keys = new java.util.HashMap<>();
+      if (keySecret.getData() != null) {
+        for (var entry : keySecret.getData().entrySet()) {
+          keys.put(entry.getKey(), Base64.getDecoder().decode(entry.getValue()));
+        }
+      }
+      keysVersion = keySecret.getMetadata().getResourceVersion();
+    }
     String fingerprint = "s3:" + object.getMetadata().getResourceVersion() + ":" + object.getMetadata().getGeneration()
-        + ":" + credentials.getMetadata().getResourceVersion() + ":" + caVersion;
+        + ":" + credentials.getMetadata().getResourceVersion() + ":" + caVersion + ":" + keysVersion;
     Built cached = built.get(name);
     if (cached != null && cached.fingerprint().equals(fingerprint)) {
       return cached.location();
@@ -269,7 +283,7 @@ public final class StorageLocations implements AutoCloseable {
           s3.serverSideEncryption() == null ? null
               : s3.serverSideEncryption() == BackupStorageLocationSpec.ServerSideEncryption.AES256 ? "AES256"
                   : "aws:kms",
-          s3.kmsKeyId()));
+          s3.kmsKeyId(), keyId, keys));
     } catch (IllegalArgumentException e) {
       throw new LocationException("BackupStorageLocation " + name + ": " + e.getMessage());
     }

@@ -63,8 +63,10 @@ public final class S3Location implements ArchiveLocation {
   /** 8 MiB: above S3's 5 MiB minimum, one buffer of it is all the upload holds in memory. */
   public static final int PART_SIZE = 8 * 1024 * 1024;
   static final String SHA_METADATA = "archive-sha256";
+  static final String KEY_ID_METADATA = "encryption-key-id";
   private static final String SUFFIX = ".tar";
-  private static final int MANIFEST_RANGE = 2 * 1024 * 1024;
+  /** The manifest (at most 1 MiB) and the tar header before it, with room for the encryption's chunk overhead. */
+  private static final int MANIFEST_RANGE = 3 * 1024 * 1024;
   private static final Pattern PREFIX_SEGMENT = Pattern.compile("[A-Za-z0-9!_*'()-][A-Za-z0-9!_.*'()-]*");
   private static final Duration ABORT_PERSISTENCE = Duration.ofSeconds(20);
 
@@ -77,7 +79,16 @@ public final class S3Location implements ArchiveLocation {
    */
   public record Settings(String name, String bucket, String prefix, String region, URI endpoint, boolean pathStyle,
       String accessKeyId, String secretAccessKey, String caBundlePem, boolean readOnly, String serverSideEncryption,
-      String kmsKeyId) {
+      String kmsKeyId, String encryptionKeyId, Map<String, byte[]> encryptionKeys) {
+
+    /** Without client-side encryption. */
+    public Settings(String name, String bucket, String prefix, String region, URI endpoint, boolean pathStyle,
+        String accessKeyId, String secretAccessKey, String caBundlePem, boolean readOnly, String serverSideEncryption,
+        String kmsKeyId) {
+      this(name, bucket, prefix, region, endpoint, pathStyle, accessKeyId, secretAccessKey, caBundlePem, readOnly,
+          serverSideEncryption, kmsKeyId, null, Map.of());
+    }
+
     @Override
     public String toString() {
       return "S3 location " + name + " (s3://" + bucket + "/" + (prefix == null ? "" : prefix) + ", endpoint "
@@ -94,6 +105,13 @@ public final class S3Location implements ArchiveLocation {
   public S3Location(Settings settings) {
     this.settings = settings;
     this.prefix = normalizePrefix(settings.prefix());
+    if (settings.encryptionKeyId() != null) {
+      byte[] key = settings.encryptionKeys() == null ? null : settings.encryptionKeys().get(settings.encryptionKeyId());
+      if (key == null) {
+        throw new IllegalArgumentException("the encryption key Secret holds no key " + settings.encryptionKeyId());
+      }
+      settings.encryptionKeys().forEach(ChunkedEncryption::validateKey);
+    }
     var http = UrlConnectionHttpClient.builder()
         .connectionTimeout(Duration.ofSeconds(10))
         .socketTimeout(Duration.ofSeconds(60));
@@ -218,7 +236,9 @@ public final class S3Location implements ArchiveLocation {
     try {
       List<CompletedPart> parts = new ArrayList<>();
       byte[] buffer = new byte[PART_SIZE];
-      try (InputStream in = Files.newInputStream(archive)) {
+      try (InputStream in = settings.encryptionKeyId() == null ? Files.newInputStream(archive)
+          : ChunkedEncryption.encrypt(Files.newInputStream(archive), settings.encryptionKeyId(),
+              settings.encryptionKeys().get(settings.encryptionKeyId()))) {
         for (int number = 1; ; number++) {
           int n = in.readNBytes(buffer, 0, PART_SIZE);
           if (n == 0 && number > 1) {
@@ -264,7 +284,8 @@ public final class S3Location implements ArchiveLocation {
     for (boolean checksums = additionalChecksums; ; checksums = false) {
       CreateMultipartUploadRequest.Builder create = CreateMultipartUploadRequest.builder()
           .bucket(settings.bucket()).key(key).contentType("application/x-tar")
-          .metadata(Map.of(SHA_METADATA, sha));
+          .metadata(settings.encryptionKeyId() == null ? Map.of(SHA_METADATA, sha)
+              : Map.of(SHA_METADATA, sha, KEY_ID_METADATA, settings.encryptionKeyId()));
       if (checksums) {
         create.checksumAlgorithm(ChecksumAlgorithm.SHA256);
       }
@@ -372,7 +393,7 @@ public final class S3Location implements ArchiveLocation {
     }
     try (ResponseInputStream<GetObjectResponse> in = s3.getObject(g -> g.bucket(settings.bucket()).key(key)
         .range("bytes=0-" + (MANIFEST_RANGE - 1)))) {
-      Manifest m = ArchiveStore.manifestOf(id, in);
+      Manifest m = ArchiveStore.manifestOf(id, plaintext(in, id));
       in.abort();
       return Optional.of(m);
     } catch (S3Exception e) {
@@ -399,7 +420,7 @@ public final class S3Location implements ArchiveLocation {
   public Manifest download(String id, ArchiveStore into) throws IOException {
     String key = objectKey(id);
     try (ResponseInputStream<GetObjectResponse> in = s3.getObject(g -> g.bucket(settings.bucket()).key(key))) {
-      return into.importArchive(id, in, in.response().metadata().get(SHA_METADATA));
+      return into.importArchive(id, plaintext(in, id), in.response().metadata().get(SHA_METADATA));
     } catch (S3Exception e) {
       throw failure(e.statusCode() == 404 ? "there is no archive " + describe(id) : "cannot read " + describe(id), e);
     } catch (SdkException e) {
@@ -407,10 +428,16 @@ public final class S3Location implements ArchiveLocation {
     }
   }
 
+  /** The archive's bytes: decrypted (and authenticated chunk by chunk) when the object is encrypted. */
+  private InputStream plaintext(InputStream stored, String id) throws IOException {
+    return ChunkedEncryption.decryptIfEncrypted(stored, settings.encryptionKeys(), describe(id));
+  }
+
   private Download open(String id) throws IOException {
     String key = objectKey(id);
     try {
-      return new Download(id, s3.getObject(g -> g.bucket(settings.bucket()).key(key)));
+      ResponseInputStream<GetObjectResponse> raw = s3.getObject(g -> g.bucket(settings.bucket()).key(key));
+      return new Download(id, raw, plaintext(raw, id));
     } catch (S3Exception e) {
       throw failure(e.statusCode() == 404 ? "there is no archive " + describe(id) : "cannot read " + describe(id), e);
     } catch (SdkException e) {
@@ -424,10 +451,10 @@ public final class S3Location implements ArchiveLocation {
     final MessageDigest sha = sha256();
     final InputStream in;
 
-    Download(String id, ResponseInputStream<GetObjectResponse> raw) {
+    Download(String id, ResponseInputStream<GetObjectResponse> raw, InputStream plain) {
       this.id = id;
       this.raw = raw;
-      this.in = new DigestInputStream(raw, sha);
+      this.in = new DigestInputStream(plain, sha);
     }
 
     void checkWholeSha() throws ArchiveCorruptException {

@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import org.apache.zookeeper.ZooDefs;
@@ -270,6 +271,123 @@ class S3LocationTest {
       }
     } finally {
       tls.stop();
+    }
+  }
+
+  private static S3Location encrypted(String bucket, String keyId, Map<String, byte[]> keys) {
+    return new S3Location(new S3Location.Settings("enc", bucket, "enc", "us-east-1", s3.endpoint(), true,
+        EmbeddedS3.ACCESS_KEY, EmbeddedS3.SECRET_KEY, null, false, null, null, keyId, keys));
+  }
+
+  private static byte[] key(int seed) {
+    byte[] key = new byte[32];
+    new Random(seed).nextBytes(key);
+    return key;
+  }
+
+  private static boolean contains(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
+  @Test
+  void encryptedArchivesRoundTripAndStayReadableAfterAKeyRotation() throws Exception {
+    String bucket = s3.createBucket("encrypted");
+    ArchiveStore local = new ArchiveStore(tmp.resolve("local"));
+    String before = newId("before");
+    String after = newId("after");
+    String plain = newId("plain");
+    archive(local, before, 3 * 1024 * 1024); // several 1 MiB chunks
+    archive(local, after, 64 * 1024);
+    archive(local, plain, 1024);
+    try (S3Location unencrypted = location(bucket, "enc", false)) {
+      unencrypted.upload(plain, local.location(plain)); // written before encryption was turned on
+    }
+    try (S3Location first = encrypted(bucket, "k1", Map.of("k1", key(1)))) {
+      first.upload(before, local.location(before));
+    }
+    byte[] stored = s3.client().getObjectAsBytes(g -> g.bucket(bucket).key("enc/" + before + ".tar")).asByteArray();
+    assertThat(contains(stored, "manifest.json".getBytes(StandardCharsets.US_ASCII))).as("ciphertext only").isFalse();
+    assertThat(contains(stored, key(1))).as("never the key").isFalse();
+    assertThat(s3.client().headObject(h -> h.bucket(bucket).key("enc/" + before + ".tar")).metadata())
+        .containsEntry("encryption-key-id", "k1");
+
+    // Rotation: a second key is added and becomes the one new archives use; the first stays for the old archives.
+    try (S3Location rotated = encrypted(bucket, "k2", Map.of("k1", key(1), "k2", key(2)))) {
+      rotated.upload(after, local.location(after));
+      for (String id : List.of(before, after, plain)) {
+        assertThat(rotated.verify(id).id()).isEqualTo(id);
+        ArchiveStore into = new ArchiveStore(tmp.resolve("into-" + id));
+        rotated.download(id, into);
+        assertThat(Files.readAllBytes(into.location(id))).as(id).isEqualTo(Files.readAllBytes(local.location(id)));
+        assertThat(rotated.manifest(id)).isPresent();
+      }
+      assertThat(rotated.ids()).containsExactlyInAnyOrder(before, after, plain);
+    }
+    // The old key dropped too early: its archives are refused, naming the key they need.
+    try (S3Location onlyNew = encrypted(bucket, "k2", Map.of("k2", key(2)))) {
+      assertThatThrownBy(() -> onlyNew.verify(before)).isInstanceOf(ArchiveCorruptException.class)
+          .hasMessageContaining("encrypted with key \"k1\"").hasMessageContaining("holds k2");
+      assertThat(onlyNew.verify(after).id()).isEqualTo(after);
+    }
+    try (S3Location noKeys = location(bucket, "enc", false)) {
+      assertThatThrownBy(() -> noKeys.verify(after)).hasMessageContaining("the location has no encryption keys");
+    }
+  }
+
+  @Test
+  void aWrongKeyOrTamperedCiphertextIsRefusedAndNothingIsPublished() throws Exception {
+    String bucket = s3.createBucket("tampered");
+    ArchiveStore local = new ArchiveStore(tmp.resolve("local"));
+    String id = newId("sealed");
+    archive(local, id, 3 * 1024 * 1024);
+    try (S3Location writer = encrypted(bucket, "k1", Map.of("k1", key(1)))) {
+      writer.upload(id, local.location(id));
+    }
+    String objectKey = "enc/" + id + ".tar";
+    var original = s3.client().getObjectAsBytes(g -> g.bucket(bucket).key(objectKey));
+    byte[] ciphertext = original.asByteArray();
+    var metadata = original.response().metadata();
+
+    try (S3Location wrongKey = encrypted(bucket, "k1", Map.of("k1", key(99)))) {
+      assertThatThrownBy(() -> wrongKey.verify(id)).isInstanceOf(ArchiveCorruptException.class)
+          .hasMessageContaining("cannot be decrypted").hasMessageContaining("wrong key");
+      assertPublishesNothing(wrongKey, id, "wrong-key");
+    }
+    byte[] flipped = ciphertext.clone();
+    flipped[ciphertext.length / 2] ^= 0x01;
+    byte[] cut = java.util.Arrays.copyOf(ciphertext, ciphertext.length - 100);
+    // Cut exactly after the first chunk: a shorter but well-formed stream, refused because its last chunk is missing.
+    int firstChunkEnd = 8 + 1 + 2 + 8 + 1 + 4 + 1024 * 1024 + 16;
+    byte[] chunkAligned = java.util.Arrays.copyOf(ciphertext, firstChunkEnd);
+    try (S3Location reader = encrypted(bucket, "k1", Map.of("k1", key(1)))) {
+      Map<byte[], String> expected = new java.util.LinkedHashMap<>();
+      expected.put(flipped, "fails its authentication tag");
+      expected.put(cut, "is truncated inside encrypted chunk");
+      expected.put(chunkAligned, "its encrypted stream ends before its last chunk");
+      for (var entry : expected.entrySet()) {
+        byte[] tampered = entry.getKey();
+        s3.client().putObject(p -> p.bucket(bucket).key(objectKey).metadata(metadata), RequestBody.fromBytes(tampered));
+        assertThatThrownBy(() -> reader.verify(id)).isInstanceOf(ArchiveCorruptException.class)
+            .hasMessageContaining(entry.getValue());
+        assertPublishesNothing(reader, id, "tampered-" + tampered.length);
+      }
+    }
+  }
+
+  private void assertPublishesNothing(S3Location location, String id, String dir) throws IOException {
+    ArchiveStore into = new ArchiveStore(tmp.resolve(dir));
+    assertThatThrownBy(() -> location.download(id, into)).isInstanceOf(IOException.class);
+    try (var files = Files.list(into.directory())) {
+      assertThat(files).as("nothing published, no temp file left").isEmpty();
     }
   }
 

@@ -256,6 +256,56 @@ class S3StorageLocationTest {
   }
 
   @Test
+  void anEncryptedLocationRestoresWithItsKeyAndRefusesAWrongOneBeforeZooKeeperIsTouched() throws Exception {
+    String bucket = s3.createBucket("op-encrypted");
+    byte[] key = new byte[32];
+    new java.security.SecureRandom().nextBytes(key);
+    String keys = SharedWorld.namespace("s3-keys");
+    client.resource(new SecretBuilder().withNewMetadata().withName(keys).withNamespace(LOCATIONS).endMetadata()
+        .withData(Map.of("2026-12", Base64.getEncoder().encodeToString(key))).build()).create();
+    String name = SharedWorld.namespace("s3-enc");
+    BackupStorageLocation location = new BackupStorageLocation();
+    location.getMetadata().setName(name);
+    location.getMetadata().setNamespace(LOCATIONS);
+    location.setSpec(new BackupStorageLocationSpec(BackupStorageLocationSpec.Provider.s3, false, null, null,
+        new BackupStorageLocationSpec.S3(bucket, "enc", "us-east-1", s3.endpoint().toString(), true,
+            new BackupStorageLocationSpec.CredentialsSecret(secret(client, EmbeddedS3.SECRET_KEY), null, null), null,
+            null, null, new BackupStorageLocationSpec.Encryption(keys, "2026-12"))));
+    client.resource(location).create();
+    created.add(name);
+    awaitLocation(client, name, LocationPhase.Available);
+
+    String root = plantSubtree();
+    List<ZNode> planted = tree(root);
+    String ns = ApiObjects.createNamespace(client, "s3-enc");
+    backupTo(ns, "sealed", "s3-sealed", name);
+    Backup ready = ApiObjects.awaitPhase(client, Backup.class, ns, "sealed", Phase.STATUS_READY);
+    byte[] stored = s3.client().getObjectAsBytes(g -> g.bucket(bucket).key(ready.getStatus().objectKey()))
+        .asByteArray();
+    assertThat(new String(stored, 0, 8, StandardCharsets.US_ASCII)).isEqualTo("MBKENC01");
+
+    zk.setData().forPath(root + "/app-2", "changed".getBytes(StandardCharsets.UTF_8));
+    client.resource(ApiObjects.restore(ns, "unsealed", new RestoreSpec(ready.getStatus().id(), null))).create();
+    ApiObjects.awaitPhase(client, Restore.class, ns, "unsealed", Phase.STATUS_READY);
+    assertThat(tree(root)).isEqualTo(planted);
+
+    // The key under that id replaced by another: the archive no longer decrypts, and nothing is written.
+    byte[] wrong = key.clone();
+    wrong[0] ^= 1;
+    client.secrets().inNamespace(LOCATIONS).withName(keys).edit(secret -> {
+      secret.setData(Map.of("2026-12", Base64.getEncoder().encodeToString(wrong)));
+      return secret;
+    });
+    zk.setData().forPath(root + "/app-2", "changed again".getBytes(StandardCharsets.UTF_8));
+    List<ZNode> live = tree(root);
+    client.resource(ApiObjects.restore(ns, "wrong-key", new RestoreSpec(ready.getStatus().id(), null))).create();
+    Restore refused = ApiObjects.awaitPhase(client, Restore.class, ns, "wrong-key", Phase.STATUS_ERROR);
+    assertThat(refused.getStatus().message()).contains("cannot be decrypted", "nothing was written to ZooKeeper");
+    assertThat(refused.getStatus().message()).doesNotContain(Base64.getEncoder().encodeToString(wrong));
+    assertThat(tree(root)).isEqualTo(live);
+  }
+
+  @Test
   void wrongCredentialsOrAnUnknownBucketMakeTheLocationUnavailableAndItsBackupsFailSayingWhy() throws Exception {
     String bucket = s3.createBucket("op-creds");
     String wrongKey = location(client, bucket, s3.endpoint(), "not-the-secret",

@@ -46,7 +46,9 @@ public final class LocatedArchives {
       if (there.isPresent()) {
         progress.progress("archive " + id + " is already in " + location.describe(id));
         service.deleteArchive(id);
-        return new BackupOutcome(there.get(), null, Duration.ZERO, 0);
+        return new BackupOutcome(there.get(), null, Duration.ZERO, 0, BackupOutcome.Consistency.FENCED,
+            "the archive was found complete in " + location.where() + " when the backup was resumed after the "
+                + "operator stopped; how long Marathon had no leader was not recorded");
       }
     } catch (IOException e) {
       throw new OperationFailedException("storage location " + location.name() + " is unavailable: "

@@ -58,6 +58,8 @@ class S3StorageLocationTest {
   private static KubernetesClient client;
   private static CuratorFramework zk;
   private static final List<String> created = new ArrayList<>();
+  private static final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+      new ch.qos.logback.core.read.ListAppender<>();
 
   @BeforeAll
   static void start() throws Exception {
@@ -67,6 +69,32 @@ class S3StorageLocationTest {
     zk = CuratorFrameworkFactory.newClient(world.zookeeper().connectString(), new ExponentialBackoffRetry(200, 5));
     zk.start();
     zk.blockUntilConnected();
+    logs.start();
+    root().addAppender(logs);
+  }
+
+  private static ch.qos.logback.classic.Logger root() {
+    return (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+  }
+
+  /** Secret keys reach the operator only through Secrets: no log line, Event or status of this class shows one. */
+  @AfterAll
+  static void noSecretWasLoggedOrShown() {
+    root().detachAppender(logs);
+    List<String> texts = new ArrayList<>();
+    logs.list.forEach(event -> {
+      texts.add(event.getFormattedMessage());
+      if (event.getThrowableProxy() != null) {
+        texts.add(event.getThrowableProxy().getMessage());
+      }
+    });
+    client.v1().events().inAnyNamespace().list().getItems().forEach(e -> texts.add(e.getMessage()));
+    client.resources(Backup.class).inAnyNamespace().list().getItems().forEach(b -> texts.add(String.valueOf(
+        b.getStatus())));
+    client.resources(BackupStorageLocation.class).inAnyNamespace().list().getItems().forEach(l -> texts.add(
+        String.valueOf(l.getStatus())));
+    assertThat(texts).isNotEmpty().noneMatch(text -> text != null && (text.contains(EmbeddedS3.SECRET_KEY)
+        || text.contains("not-the-secret")));
   }
 
   @AfterAll

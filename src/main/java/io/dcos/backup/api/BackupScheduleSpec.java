@@ -18,6 +18,10 @@ import io.fabric8.generator.annotation.ValidationRule;
     + "!(self.label.charAt(1) in ['.', '-'])",
     message = "label must be at least 2 characters and start with two letters, digits or '_' (not '.' or '-'): "
         + "Backups are labelled <label>-<yyyyMMdd>-<HHmm>", fieldPath = ".label")
+// A schedule's Backups all go to one place: changing it would split its retention over two stores.
+@ValidationRule(value = "has(self.storageLocation) == has(oldSelf.storageLocation) && (!has(self.storageLocation) "
+    + "|| self.storageLocation == oldSelf.storageLocation)", message = "storageLocation is immutable: create a new "
+    + "BackupSchedule instead", fieldPath = ".storageLocation")
 public record BackupScheduleSpec(
     /** 5 cron fields (minute hour day-of-month month day-of-week), evaluated in UTC. */
     @Required String schedule,
@@ -38,11 +42,18 @@ public record BackupScheduleSpec(
     @Min(10) Long startingDeadlineSeconds,
     Retention retention,
     /** Passed to every Backup the schedule creates (see Backup's spec.consistency); unset: Fenced. */
-    BackupSpec.Consistency consistency) {
+    BackupSpec.Consistency consistency,
+    /** Passed to every Backup the schedule creates (see Backup's spec.storageLocation); unset: the default. */
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$") String storageLocation) {
 
   public BackupScheduleSpec(String schedule, String label, Boolean suspend, ConcurrencyPolicy concurrencyPolicy,
       Long startingDeadlineSeconds, Retention retention) {
-    this(schedule, label, suspend, concurrencyPolicy, startingDeadlineSeconds, retention, null);
+    this(schedule, label, suspend, concurrencyPolicy, startingDeadlineSeconds, retention, null, null);
+  }
+
+  public BackupScheduleSpec(String schedule, String label, Boolean suspend, ConcurrencyPolicy concurrencyPolicy,
+      Long startingDeadlineSeconds, Retention retention, BackupSpec.Consistency consistency) {
+    this(schedule, label, suspend, concurrencyPolicy, startingDeadlineSeconds, retention, consistency, null);
   }
 
   public enum ConcurrencyPolicy { Forbid, Allow }

@@ -27,10 +27,16 @@ public record BackupSpec(
      * while Marathon keeps running, and keep the snapshot only if it is proven consistent (nothing under the state
      * changed during the read); after a few attempts that saw changes, fall back to Fenced.
      */
-    @Default("Fenced") Consistency consistency) {
+    @Default("Fenced") Consistency consistency,
+    /** The BackupStorageLocation (in the operator's namespace) the archive goes to; unset: the default one. */
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$") String storageLocation) {
 
   public BackupSpec(String label) {
-    this(label, null);
+    this(label, null, null);
+  }
+
+  public BackupSpec(String label, Consistency consistency) {
+    this(label, consistency, null);
   }
 
   public enum Consistency { Fenced, Online }

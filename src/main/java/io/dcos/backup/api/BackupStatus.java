@@ -41,7 +41,20 @@ public record BackupStatus(
      * {@code Version(110, 100, 0, PERSISTENCE_STORE)}; "none" if the state has none. A Marathon refuses state newer
      * than its own version: pick a backup whose storage version the Marathon you run can load.
      */
-    String storageVersion) {
+    String storageVersion,
+    /** The BackupStorageLocation holding the archive; unset on backups made before locations existed: the default. */
+    String storageLocation,
+    /** The archive's object key in an S3 location (or its file name in a filesystem one). */
+    String objectKey) {
+
+  public BackupStatus(String id, Phase phase, ComponentStatus componentStatus, String timestamp, String startTime,
+      String completionTime, String message, String marathonVersion, String location, Long znodes, Long bytes,
+      String sha256, Double marathonLeaderlessSeconds, Boolean recoveredFromStore, List<RestoreRecord> restores,
+      List<Condition> conditions, Long observedGeneration, String consistency, String storageVersion) {
+    this(id, phase, componentStatus, timestamp, startTime, completionTime, message, marathonVersion, location, znodes,
+        bytes, sha256, marathonLeaderlessSeconds, recoveredFromStore, restores, conditions, observedGeneration,
+        consistency, storageVersion, null, null);
+  }
 
   public BackupStatus(String id, Phase phase, ComponentStatus componentStatus, String timestamp, String startTime,
       String completionTime, String message, String marathonVersion, String location, Long znodes, Long bytes,

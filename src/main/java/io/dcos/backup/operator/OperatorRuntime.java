@@ -15,6 +15,8 @@ import java.io.IOException;
 import java.net.URI;
 import io.dcos.backup.reconciler.OperationQueue;
 import io.dcos.backup.reconciler.RestoreReconciler;
+import io.dcos.backup.reconciler.BackupStorageLocationReconciler;
+import io.dcos.backup.reconciler.StorageLocations;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
@@ -36,7 +38,14 @@ public final class OperatorRuntime implements AutoCloseable {
    */
   public record Options(Set<String> namespaces, Optional<String> leaderElectionNamespace, boolean serverSideApply,
       Clock clock, String managementHost, int managementPort, Optional<String> recoveryNamespace,
-      Duration recoveryInterval, Duration scheduleCheckInterval) {
+      Duration recoveryInterval, Duration scheduleCheckInterval, Duration locationCheckInterval) {
+
+    public Options(Set<String> namespaces, Optional<String> leaderElectionNamespace, boolean serverSideApply,
+        Clock clock, String managementHost, int managementPort, Optional<String> recoveryNamespace,
+        Duration recoveryInterval, Duration scheduleCheckInterval) {
+      this(namespaces, leaderElectionNamespace, serverSideApply, clock, managementHost, managementPort,
+          recoveryNamespace, recoveryInterval, scheduleCheckInterval, BackupStorageLocationReconciler.DEFAULT_INTERVAL);
+    }
 
     public Options(Set<String> namespaces, Optional<String> leaderElectionNamespace, boolean serverSideApply,
         Clock clock, String managementHost, int managementPort) {
@@ -55,13 +64,19 @@ public final class OperatorRuntime implements AutoCloseable {
 
     public Options withRecovery(Optional<String> namespace, Duration interval) {
       return new Options(namespaces, leaderElectionNamespace, serverSideApply, clock, managementHost, managementPort,
-          namespace, interval, scheduleCheckInterval);
+          namespace, interval, scheduleCheckInterval, locationCheckInterval);
+    }
+
+    /** How often every BackupStorageLocation is checked (also at start and on every change). */
+    public Options withLocationCheckInterval(Duration interval) {
+      return new Options(namespaces, leaderElectionNamespace, serverSideApply, clock, managementHost, managementPort,
+          recoveryNamespace, recoveryInterval, scheduleCheckInterval, interval);
     }
 
     /** Time as tests drive it; schedules then look at the clock this often. */
     public Options withClock(Clock testClock, Duration checkInterval) {
       return new Options(namespaces, leaderElectionNamespace, serverSideApply, testClock, managementHost,
-          managementPort, recoveryNamespace, recoveryInterval, checkInterval);
+          managementPort, recoveryNamespace, recoveryInterval, checkInterval, locationCheckInterval);
     }
   }
 
@@ -81,8 +96,12 @@ public final class OperatorRuntime implements AutoCloseable {
   /** Keeps a guarded Marathon loud for as long as this operator runs. */
   private final MarathonGuardWatch guardWatch;
 
+  private final StorageLocations locations;
+
   private OperatorRuntime(Operator operator, OperationQueue queue, ManagementServer management,
-      PrometheusMeterRegistry registry, ArchiveRecovery recovery, MarathonGuardWatch guardWatch) {
+      PrometheusMeterRegistry registry, ArchiveRecovery recovery, MarathonGuardWatch guardWatch,
+      StorageLocations locations) {
+    this.locations = locations;
     this.operator = operator;
     this.queue = queue;
     this.management = management;
@@ -112,10 +131,15 @@ public final class OperatorRuntime implements AutoCloseable {
     OperationQueue queue = new OperationQueue(options.clock());
     EventRecorder events = new EventRecorder(client, options.clock());
     OperationMetrics metrics = new OperationMetrics(registry);
-    operator.register(new BackupReconciler(service, queue, events, metrics, options.clock()),
+    // Locations live in the operator's namespace (the recovery namespace); without one, only the backup directory.
+    StorageLocations locations = new StorageLocations(client, options.recoveryNamespace().orElse(null), service);
+    operator.register(new BackupReconciler(service, locations, queue, events, metrics, options.clock()),
         configuration -> watch(configuration, options.namespaces()));
-    operator.register(new RestoreReconciler(service, queue, events, metrics, options.clock()),
+    operator.register(new RestoreReconciler(service, locations, queue, events, metrics, options.clock()),
         configuration -> watch(configuration, options.namespaces()));
+    options.recoveryNamespace().ifPresent(namespace -> operator.register(
+        new BackupStorageLocationReconciler(locations, options.clock(), options.locationCheckInterval(), registry),
+        configuration -> configuration.settingNamespaces(Set.of(namespace))));
     operator.register(new BackupScheduleReconciler(events, metrics, options.clock(), options.scheduleCheckInterval()),
         configuration -> watch(configuration, options.namespaces()));
     ManagementServer management = ManagementServer.start(options.managementHost(), options.managementPort(), registry,
@@ -128,11 +152,16 @@ public final class OperatorRuntime implements AutoCloseable {
       throw e;
     }
     MarathonGuardWatch guardWatch = MarathonGuardWatch.start(client, service, events, metrics, Duration.ofSeconds(10));
+    // Nothing depends on this object existing (no default = the backup directory): it shows where backups go.
+    locations.createDefaultIfNone();
     ArchiveRecovery recovery = options.recoveryNamespace()
-        .map(namespace -> ArchiveRecovery.start(client, service.store(), namespace, options.recoveryInterval(),
-            options.clock()))
+        .map(namespace -> ArchiveRecovery.start(client, service.store(), locations, namespace,
+            options.recoveryInterval(), options.clock()))
         .orElse(null);
-    return new OperatorRuntime(operator, queue, management, registry, recovery, guardWatch);
+    if (recovery != null) {
+      locations.onBecameAvailable(recovery::scanSoon);
+    }
+    return new OperatorRuntime(operator, queue, management, registry, recovery, guardWatch, locations);
   }
 
   /** The one queue backups and restores wait in; tests hold it to keep an operation "running". */
@@ -174,5 +203,6 @@ public final class OperatorRuntime implements AutoCloseable {
     queue.close(grace);
     operator.stop();
     management.close();
+    locations.close();
   }
 }

@@ -6,6 +6,7 @@ import io.dcos.backup.api.BackupStatus;
 import io.dcos.backup.api.ComponentStatus;
 import io.dcos.backup.api.Phase;
 import io.dcos.backup.engine.BackupLabels;
+import io.dcos.backup.store.ArchiveLocation;
 import io.dcos.backup.store.ArchiveStore;
 import io.dcos.backup.store.Manifest;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -43,6 +44,7 @@ public final class ArchiveRecovery implements AutoCloseable {
 
   private final KubernetesClient client;
   private final ArchiveStore store;
+  private final StorageLocations locations;
   private final String namespace;
   private final Clock clock;
   private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -52,8 +54,14 @@ public final class ArchiveRecovery implements AutoCloseable {
   });
 
   ArchiveRecovery(KubernetesClient client, ArchiveStore store, String namespace, Clock clock) {
+    this(client, store, null, namespace, clock);
+  }
+
+  ArchiveRecovery(KubernetesClient client, ArchiveStore store, StorageLocations locations, String namespace,
+      Clock clock) {
     this.client = client;
     this.store = store;
+    this.locations = locations;
     this.namespace = namespace;
     this.clock = clock;
   }
@@ -61,9 +69,24 @@ public final class ArchiveRecovery implements AutoCloseable {
   /** Scans now, then every interval, on a thread of its own. */
   public static ArchiveRecovery start(KubernetesClient client, ArchiveStore store, String namespace,
       Duration interval, Clock clock) {
-    ArchiveRecovery recovery = new ArchiveRecovery(client, store, namespace, clock);
+    return start(client, store, null, namespace, interval, clock);
+  }
+
+  /** As above, and every Available storage location other than the backup directory (ReadOnly ones too). */
+  public static ArchiveRecovery start(KubernetesClient client, ArchiveStore store, StorageLocations locations,
+      String namespace, Duration interval, Clock clock) {
+    ArchiveRecovery recovery = new ArchiveRecovery(client, store, locations, namespace, clock);
     recovery.executor.scheduleWithFixedDelay(recovery::scanQuietly, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
     return recovery;
+  }
+
+  /** A scan as soon as the recovery thread is free (a storage location just became Available). */
+  public void scanSoon() {
+    try {
+      executor.execute(this::scanQuietly);
+    } catch (java.util.concurrent.RejectedExecutionException stopped) {
+      // closing
+    }
   }
 
   private void scanQuietly() {
@@ -113,23 +136,73 @@ public final class ArchiveRecovery implements AutoCloseable {
         continue;
       }
       try {
-        Backup object = pending.containsKey(id) ? pending.get(id) : create(manifest);
-        writeStatus(object, manifest);
+        Backup object = pending.containsKey(id) ? pending.get(id) : create(manifest, null);
+        writeStatus(object, manifest, null, store.location(manifest.id()).getFileName().toString(),
+            store.location(manifest.id()).toString(), "in the backup directory");
         recovered.add(id);
+        claimed.put(id, object);
       } catch (KubernetesClientException e) {
         log.warn("could not recover a Backup object for archive {}: {}", id, BackupReconciler.failureMessage(e));
+      }
+    }
+    if (locations != null) {
+      for (StorageLocations.Resolved where : locations.available()) {
+        if (!where.location().primary()) {
+          scanLocation(where, claimed, pending, recovered);
+        }
       }
     }
     return recovered;
   }
 
-  private Backup create(Manifest manifest) {
+  /** Velero's backup sync: archives in a location without a Backup object get one, naming the location. */
+  private void scanLocation(StorageLocations.Resolved where, Map<String, Backup> claimed, Map<String, Backup> pending,
+      List<String> recovered) {
+    ArchiveLocation location = where.location();
+    List<String> ids;
+    try {
+      ids = location.ids();
+    } catch (IOException e) {
+      log.warn("could not list storage location {} ({}): {}", where.name(), location.where(),
+          BackupReconciler.failureMessage(e));
+      return;
+    }
+    for (String id : ids) {
+      if (claimed.containsKey(id)) {
+        continue;
+      }
+      Manifest manifest;
+      try {
+        manifest = location.verify(id);
+      } catch (IOException e) {
+        log.warn("archive {} in {} has no Backup object and is NOT recovered: it does not verify ({})", id,
+            location.where(), BackupReconciler.failureMessage(e));
+        continue;
+      }
+      if (BackupLabels.validate(manifest.label()).isPresent()) {
+        log.warn("archive {} has no Backup object and is NOT recovered: its label {} is not a valid label", id,
+            manifest.label());
+        continue;
+      }
+      try {
+        Backup object = pending.containsKey(id) ? pending.get(id) : create(manifest, where.name());
+        writeStatus(object, manifest, where.name(), location.objectKey(id), location.describe(id),
+            "in storage location " + where.name() + " (" + location.where() + ")");
+        recovered.add(id);
+        claimed.put(id, object);
+      } catch (KubernetesClientException e) {
+        log.warn("could not recover a Backup object for archive {}: {}", id, BackupReconciler.failureMessage(e));
+      }
+    }
+  }
+
+  private Backup create(Manifest manifest, String storageLocation) {
     Backup backup = new Backup();
     backup.getMetadata().setNamespace(namespace);
     backup.getMetadata().setName(objectName(manifest.id()));
     backup.getMetadata().setAnnotations(Map.of(ANNOTATION, manifest.id()));
     backup.getMetadata().setLabels(Map.of("backup.dcos.io/recovered", "true"));
-    backup.setSpec(new BackupSpec(manifest.label()));
+    backup.setSpec(new BackupSpec(manifest.label(), null, storageLocation));
     try {
       return client.resource(backup).create();
     } catch (KubernetesClientException e) {
@@ -148,18 +221,19 @@ public final class ArchiveRecovery implements AutoCloseable {
     }
   }
 
-  private void writeStatus(Backup object, Manifest manifest) {
-    String message = "recovered from archive " + manifest.id() + " in the backup directory (its Backup object was "
+  private void writeStatus(Backup object, Manifest manifest, String storageLocation, String objectKey,
+      String where, String in) {
+    String message = "recovered from archive " + manifest.id() + " " + in + " (its Backup object was "
         + "lost): " + manifest.znodes() + " znodes, " + manifest.bytes() + " bytes, verified";
     Long generation = object.getMetadata().getGeneration();
     String created = manifest.created() == null ? null : Times.format(manifest.created());
     BackupStatus status = new BackupStatus(manifest.id(), Phase.STATUS_READY,
         ComponentStatus.marathon(Phase.STATUS_READY), created, null, null, message, manifest.marathonVersion(),
-        store.location(manifest.id()).toString(), manifest.znodes(), manifest.bytes(), manifest.sha256(), null,
+        where, manifest.znodes(), manifest.bytes(), manifest.sha256(), null,
         Boolean.TRUE, null,
         Conditions.lifecycle(null, Conditions.Stage.READY, "RecoveredFromStore", message, generation,
             clock.instant()),
-        generation, null, manifest.storageVersion());
+        generation, null, manifest.storageVersion(), storageLocation, objectKey);
     Backup current = object;
     for (int attempt = 1; ; attempt++) {
       current.setStatus(status);

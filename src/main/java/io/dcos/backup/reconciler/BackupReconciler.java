@@ -11,6 +11,8 @@ import io.dcos.backup.api.RestoreRecord;
 import io.dcos.backup.engine.BackupLabels;
 import io.dcos.backup.engine.BackupOutcome;
 import io.dcos.backup.engine.BackupService;
+import io.dcos.backup.engine.LocatedArchives;
+import io.dcos.backup.engine.OperationFailedException;
 import io.dcos.backup.reconciler.OperationQueue.Operation;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -50,8 +52,12 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
   /** How soon a deletion that waits for a running backup or a restore looks again. */
   static final Duration WAIT_WHILE_IN_USE = Duration.ofSeconds(2);
   static final Duration WAIT_AFTER_FAILURE = Duration.ofSeconds(10);
+  /** A deletion refused by a ReadOnly location is looked at again this often (the location may become ReadWrite). */
+  static final Duration WAIT_WHILE_READ_ONLY = Duration.ofMinutes(1);
 
   private final BackupService service;
+  private final StorageLocations locations;
+  private final LocatedArchives located;
   private final OperationQueue queue;
   private final EventRecorder events;
   private final Clock clock;
@@ -62,13 +68,26 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
 
   public BackupReconciler(BackupService service, OperationQueue queue, EventRecorder events, OperationMetrics metrics,
       Clock clock) {
-    this(service, queue, events, metrics, clock, StatusWriter.OPTIMISTIC);
+    this(service, StorageLocations.backupDirectoryOnly(service), queue, events, metrics, clock,
+        StatusWriter.OPTIMISTIC);
+  }
+
+  public BackupReconciler(BackupService service, StorageLocations locations, OperationQueue queue,
+      EventRecorder events, OperationMetrics metrics, Clock clock) {
+    this(service, locations, queue, events, metrics, clock, StatusWriter.OPTIMISTIC);
   }
 
   BackupReconciler(BackupService service, OperationQueue queue, EventRecorder events, OperationMetrics metrics,
       Clock clock,
       StatusWriter statusWriter) {
+    this(service, StorageLocations.backupDirectoryOnly(service), queue, events, metrics, clock, statusWriter);
+  }
+
+  BackupReconciler(BackupService service, StorageLocations locations, OperationQueue queue, EventRecorder events,
+      OperationMetrics metrics, Clock clock, StatusWriter statusWriter) {
     this.service = service;
+    this.locations = locations;
+    this.located = new LocatedArchives(service);
     this.queue = queue;
     this.events = events;
     this.metrics = metrics;
@@ -152,10 +171,24 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
       String label = backup.getSpec().label();
       ResourceID resourceId = ResourceID.fromResource(backup);
       boolean resumed = current.message() != null && !current.message().startsWith("backup accepted");
+      String wanted = backup.getSpec().storageLocation();
+      BackupService.BackupOptions options = backup.getSpec().effectiveConsistency() == BackupSpec.Consistency.Online
+          ? BackupService.BackupOptions.ONLINE : BackupService.BackupOptions.FENCED;
       operation = queue.submit(key, "Backup " + backup.getMetadata().getNamespace() + "/" + backup.getMetadata()
               .getName() + " (" + id + ")",
-          progress -> service.backup(id, label, backup.getSpec().effectiveConsistency() == BackupSpec.Consistency.Online
-              ? BackupService.BackupOptions.ONLINE : BackupService.BackupOptions.FENCED, progress),
+          progress -> {
+            // Resolved when the backup runs, from the API (not a cache): see StorageLocations.
+            StorageLocations.Resolved where;
+            try {
+              where = locations.forNewBackup(wanted);
+            } catch (IOException e) {
+              throw new OperationFailedException("backup failed: " + e.getMessage(), e);
+            }
+            BackupOutcome outcome = located.backup(where.location(), id, label, options, progress);
+            return new Placed(outcome, where.name(), where.location().objectKey(id),
+                where.location().primary() && outcome.location() != null ? outcome.location().toString()
+                    : where.location().describe(id));
+          },
           () -> operationEvents.propagateEvent(resourceId));
       if (resumed) {
         log.info("backup {} was running when the operator stopped; running it again", id);
@@ -236,9 +269,27 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
       return DeleteControl.noFinalizerRemoval().rescheduleAfter(WAIT_WHILE_IN_USE);
     }
     if (id != null) {
+      String recorded = backup.getStatus().storageLocation();
       try {
-        if (service.deleteArchive(id)) {
-          log.info("deleted archive {} of backup {}/{}", id, namespace, backup.getMetadata().getName());
+        StorageLocations.Resolved where;
+        try {
+          where = locations.forExistingBackup(recorded);
+        } catch (StorageLocations.LocationException gone) {
+          // The location is gone (or cannot be built): nothing the operator can delete there; the object goes.
+          events.warning(backup, "ArchiveKept", gone.getMessage() + "; archive " + id + " is left where it is");
+          return DeleteControl.defaultDelete();
+        }
+        if (where.location().readOnly()) {
+          String message = "deleting archive " + id + " is refused: storage location " + where.name() + " is "
+              + "ReadOnly, the operator never deletes from it. The finalizer stays; to drop only the object, remove "
+              + "the finalizer backups.backup.dcos.io/finalizer by hand (kubectl patch), or make the location ReadWrite";
+          events.warning(backup, "DeleteRefused", message);
+          log.warn("{}", message);
+          return DeleteControl.noFinalizerRemoval().rescheduleAfter(WAIT_WHILE_READ_ONLY);
+        }
+        if (located.delete(where.location(), id)) {
+          log.info("deleted archive {} of backup {}/{} from {}", id, namespace, backup.getMetadata().getName(),
+              where.location().where());
         }
       } catch (IOException e) {
         events.warning(backup, "DeleteFailed", "could not delete archive " + id + ": " + e.getMessage());
@@ -320,7 +371,8 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
 
   private BackupStatus succeeded(BackupStatus current, Operation operation, Long generation,
       List<RestoreRecord> restoreRecords) {
-    BackupOutcome outcome = (BackupOutcome) operation.result();
+    Placed placed = (Placed) operation.result();
+    BackupOutcome outcome = placed.outcome();
     var manifest = outcome.manifest();
     String message = "backup " + manifest.id() + " verified: " + manifest.znodes() + " znodes, " + manifest.bytes()
         + " bytes; " + switch (outcome.consistency()) {
@@ -338,7 +390,8 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
         .completionTime(Times.precise(operation.finishedAt()))
         .marathonVersion(manifest.marathonVersion())
         .storageVersion(manifest.storageVersion())
-        .location(outcome.location().toString())
+        .location(placed.where())
+        .storageLocation(placed.locationName(), placed.objectKey())
         .figures(manifest.znodes(), manifest.bytes(), manifest.sha256())
         .leaderless(seconds(outcome.marathonLeaderless()))
         .consistency(outcome.consistency().statusName())
@@ -346,6 +399,9 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
         .ready("BackupReady", message)
         .build();
   }
+
+  /** A finished backup and where its archive is. */
+  record Placed(BackupOutcome outcome, String locationName, String objectKey, String where) {}
 
   private BackupStatus failed(BackupStatus current, String id, String message, String reason, Long generation,
       List<RestoreRecord> restoreRecords, Operation operation) {
@@ -374,7 +430,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
         status.startTime(), status.completionTime(), status.message(), status.marathonVersion(), status.location(),
         status.znodes(), status.bytes(), status.sha256(), status.marathonLeaderlessSeconds(),
         status.recoveredFromStore(), restoreRecords, status.conditions(), status.observedGeneration(),
-        status.consistency(), status.storageVersion());
+        status.consistency(), status.storageVersion(), status.storageLocation(), status.objectKey());
   }
 
   private List<Restore> restoresFor(Backup backup) {
@@ -438,6 +494,8 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     private List<Condition> conditions;
     private String consistency;
     private String storageVersion;
+    private String storageLocation;
+    private String objectKey;
 
     StatusBuilder(BackupStatus base, Long generation, Clock clock) {
       this.base = base;
@@ -460,6 +518,8 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
         conditions = base.conditions();
         consistency = base.consistency();
         storageVersion = base.storageVersion();
+        storageLocation = base.storageLocation();
+        objectKey = base.objectKey();
       }
     }
 
@@ -475,6 +535,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     StatusBuilder restores(List<RestoreRecord> value) { restores = value; return this; }
     StatusBuilder consistency(String value) { consistency = value; return this; }
     StatusBuilder storageVersion(String value) { storageVersion = value; return this; }
+    StatusBuilder storageLocation(String name, String key) { storageLocation = name; objectKey = key; return this; }
 
     StatusBuilder figures(long znodeCount, long byteCount, String digest) {
       znodes = znodeCount;
@@ -502,7 +563,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
       return new BackupStatus(id, phase, phase == null ? null : ComponentStatus.marathon(phase), timestamp,
           startTime, completionTime, message, marathonVersion, location, znodes, bytes, sha256, leaderless,
           base == null ? null : base.recoveredFromStore(), restores, conditions, generation, consistency,
-          storageVersion);
+          storageVersion, storageLocation, objectKey);
     }
   }
 }

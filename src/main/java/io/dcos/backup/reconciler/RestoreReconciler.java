@@ -8,6 +8,8 @@ import io.dcos.backup.api.RestoreSpec;
 import io.dcos.backup.api.RestoreStatus;
 import io.dcos.backup.engine.BackupLabels;
 import io.dcos.backup.engine.BackupService;
+import io.dcos.backup.engine.LocatedArchives;
+import io.dcos.backup.engine.OperationFailedException;
 import io.dcos.backup.engine.RestoreOutcome;
 import io.dcos.backup.reconciler.Conditions.Stage;
 import io.dcos.backup.reconciler.OperationQueue.Operation;
@@ -41,6 +43,8 @@ public final class RestoreReconciler implements Reconciler<Restore> {
   private static final Logger log = LoggerFactory.getLogger(RestoreReconciler.class);
 
   private final BackupService service;
+  private final StorageLocations locations;
+  private final LocatedArchives located;
   private final OperationQueue queue;
   private final EventRecorder events;
   private final Clock clock;
@@ -52,13 +56,26 @@ public final class RestoreReconciler implements Reconciler<Restore> {
 
   public RestoreReconciler(BackupService service, OperationQueue queue, EventRecorder events,
       OperationMetrics metrics, Clock clock) {
-    this(service, queue, events, metrics, clock, StatusWriter.OPTIMISTIC);
+    this(service, StorageLocations.backupDirectoryOnly(service), queue, events, metrics, clock,
+        StatusWriter.OPTIMISTIC);
+  }
+
+  public RestoreReconciler(BackupService service, StorageLocations locations, OperationQueue queue,
+      EventRecorder events, OperationMetrics metrics, Clock clock) {
+    this(service, locations, queue, events, metrics, clock, StatusWriter.OPTIMISTIC);
   }
 
   RestoreReconciler(BackupService service, OperationQueue queue, EventRecorder events,
       OperationMetrics metrics, Clock clock,
       StatusWriter statusWriter) {
+    this(service, StorageLocations.backupDirectoryOnly(service), queue, events, metrics, clock, statusWriter);
+  }
+
+  RestoreReconciler(BackupService service, StorageLocations locations, OperationQueue queue, EventRecorder events,
+      OperationMetrics metrics, Clock clock, StatusWriter statusWriter) {
     this.service = service;
+    this.locations = locations;
+    this.located = new LocatedArchives(service);
     this.queue = queue;
     this.events = events;
     this.metrics = metrics;
@@ -115,9 +132,19 @@ public final class RestoreReconciler implements Reconciler<Restore> {
       BackupService.RestoreOptions options = new BackupService.RestoreOptions(
           restore.getSpec() != null && restore.getSpec().allowsStorageVersionChange());
       announceResume(restore, safetyId);
+      String recordedLocation = recordedLocation(context, restore.getMetadata().getNamespace(), backupId);
       operation = queue.submit(key, "Restore " + restore.getMetadata().getNamespace() + "/"
               + restore.getMetadata().getName() + " (of " + backupId + ")",
-          progress -> service.restore(backupId, safetyId, options, progress),
+          progress -> {
+            StorageLocations.Resolved where;
+            try {
+              where = locations.forExistingBackup(recordedLocation);
+            } catch (IOException e) {
+              throw new OperationFailedException("restore failed: " + e.getMessage() + "; nothing was written to "
+                  + "ZooKeeper", e);
+            }
+            return located.restore(where.location(), backupId, safetyId, options, progress);
+          },
           () -> operationEvents.propagateEvent(resourceId));
     }
     RestoreStatus next = switch (operation.state()) {
@@ -180,13 +207,16 @@ public final class RestoreReconciler implements Reconciler<Restore> {
     }
     String backupId = backupStatus.id();
     try {
-      if (service.archive(backupId).isEmpty()) {
+      StorageLocations.Resolved where = locations.forExistingBackup(backupStatus.storageLocation());
+      if (where.location().manifest(backupId).isEmpty()) {
         return patchIfChanged(context, restore, current, failed(current, generation, "ArchiveMissing",
-            "the archive of backup " + backupId + " is missing from the backup directory"), null);
+            "the archive of backup " + backupId + " is missing from " + (where.location().primary()
+                ? "the backup directory" : where.location().where())), null);
       }
     } catch (IOException e) {
       return patchIfChanged(context, restore, current, failed(current, generation, "ArchiveUnreadable",
-          "the archive of backup " + backupId + " cannot be read: " + e.getMessage()), null);
+          "the archive of backup " + backupId + " cannot be read: " + e.getMessage()
+              + "; nothing was written to ZooKeeper"), null);
     }
     // Derived from the UID: a second pass on a stale cache plans the very same safety snapshot.
     String safetyId = BackupLabels.backupIdFor(BackupService.SAFETY_LABEL, restore.getMetadata().getUid());
@@ -197,6 +227,18 @@ public final class RestoreReconciler implements Reconciler<Restore> {
             "restore of " + backupId + " accepted", generation, clock.instant()),
         generation);
     return patchIfChanged(context, restore, current, planned, Duration.ZERO);
+  }
+
+  /** The storage location recorded by the Backup with this ID (cache, else the API); null: the backup directory. */
+  private String recordedLocation(Context<Restore> context, String namespace, String backupId) {
+    RestoreSpec byId = new RestoreSpec(backupId, null);
+    try {
+      return findBackup(namespace, byId).or(() -> findBackupLive(context, namespace, byId))
+          .map(Backup::getStatus).map(status -> status.storageLocation()).orElse(null);
+    } catch (RuntimeException e) {
+      log.warn("could not read the Backup of {}: {}", backupId, BackupReconciler.failureMessage(e));
+      return null;
+    }
   }
 
   private Optional<Backup> findBackup(String namespace, RestoreSpec spec) {

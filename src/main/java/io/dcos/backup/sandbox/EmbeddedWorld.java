@@ -41,7 +41,8 @@ public final class EmbeddedWorld implements AutoCloseable {
   private static final List<String> CRD_RESOURCES = List.of(
       "META-INF/fabric8/backups.backup.dcos.io-v1.yml",
       "META-INF/fabric8/restores.backup.dcos.io-v1.yml",
-      "META-INF/fabric8/backupschedules.backup.dcos.io-v1.yml");
+      "META-INF/fabric8/backupschedules.backup.dcos.io-v1.yml",
+      "META-INF/fabric8/backupstoragelocations.backup.dcos.io-v1.yml");
 
   private final TestingServer zookeeperServer;
   private final ZooKeeperProcess zookeeperProcess;

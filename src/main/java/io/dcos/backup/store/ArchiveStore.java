@@ -177,6 +177,52 @@ public final class ArchiveStore {
     return verifyFile(id, existing(id));
   }
 
+  /**
+   * Copies an archive from elsewhere (an object store's download, another location's directory) in as {@code id}:
+   * written to a temp file, verified in full, and only then published. Nothing half-copied or corrupt ever appears
+   * under the archive's name.
+   */
+  public Manifest importArchive(String id, InputStream archive) throws IOException {
+    return importArchive(id, archive, null);
+  }
+
+  /**
+   * As {@link #importArchive(String, InputStream)}; {@code expectedSha256} (hex, of the whole archive file as it was
+   * written, or null) is checked too, before anything is published.
+   */
+  public Manifest importArchive(String id, InputStream archive, String expectedSha256) throws IOException {
+    Path target = location(id);
+    Path temp = newTempFile(id, "import");
+    try {
+      MessageDigest whole = sha256();
+      try (OutputStream out = new DigestOutputStream(Files.newOutputStream(temp, StandardOpenOption.TRUNCATE_EXISTING),
+          whole)) {
+        archive.transferTo(out);
+      }
+      String actual = HexFormat.of().formatHex(whole.digest());
+      if (expectedSha256 != null && !expectedSha256.equalsIgnoreCase(actual)) {
+        throw new ArchiveCorruptException(id + ": the archive's SHA-256 is " + actual + ", the store recorded "
+            + expectedSha256 + " when it was written");
+      }
+      try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+        ch.force(true);
+      }
+      Manifest m = verifyFile(id, temp);
+      if (Files.exists(target)) {
+        throw new FileAlreadyExistsException(target.toString(), null, "backup " + id + " already exists");
+      }
+      try {
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+      } catch (AtomicMoveNotSupportedException e) {
+        throw new IOException("backup directory " + directory + " does not support atomic renames", e);
+      }
+      fsyncDirectory();
+      return m;
+    } finally {
+      forget(temp);
+    }
+  }
+
   /** Deletes temp files left by a crash (those of writers open in this store are kept). */
   public void removeStaleTempFiles() throws IOException {
     try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, ".*" + TEMP_SUFFIX)) {
@@ -216,6 +262,22 @@ public final class ArchiveStore {
     return e;
   }
 
+  /** The manifest at the start of an archive read from anywhere; the rest of the stream is not read. */
+  public static Manifest manifestOf(String id, InputStream archive) throws IOException {
+    requireValidId(id);
+    TarArchiveInputStream tar = new TarArchiveInputStream(new BufferedInputStream(archive, 8 * 1024));
+    return readManifest(id, tar);
+  }
+
+  /** SHA-256 (hex) of a whole file. */
+  public static String sha256Of(Path file) throws IOException {
+    MessageDigest sha = sha256();
+    try (InputStream in = new java.security.DigestInputStream(Files.newInputStream(file), sha)) {
+      in.transferTo(OutputStream.nullOutputStream());
+    }
+    return HexFormat.of().formatHex(sha.digest());
+  }
+
   private static Manifest readManifest(String id, TarArchiveInputStream tar) throws IOException {
     TarArchiveEntry e = nextEntry(id, tar, MANIFEST_ENTRY);
     if (e.getSize() > MAX_MANIFEST_BYTES) {
@@ -242,7 +304,18 @@ public final class ArchiveStore {
   }
 
   private static Manifest verifyFile(String id, Path file) throws IOException {
-    try (TarArchiveInputStream tar = openTar(file)) {
+    try (InputStream in = Files.newInputStream(file)) {
+      return verifyStream(id, in);
+    }
+  }
+
+  /**
+   * The full check of {@link #verify} over an archive read from anywhere (an object store's download): framing,
+   * record checksums, counts and SHA-256. Reads the stream to its end, holding one record at a time.
+   */
+  public static Manifest verifyStream(String id, InputStream archive) throws IOException {
+    requireValidId(id);
+    try (TarArchiveInputStream tar = new TarArchiveInputStream(new BufferedInputStream(archive, 64 * 1024))) {
       Manifest m = readManifest(id, tar);
       TarArchiveEntry e = nextEntry(id, tar, NODES_ENTRY);
       MessageDigest sha = sha256();

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.ByteArrayInputStream;
@@ -60,7 +61,7 @@ class DeployRendersTest {
     assertThat(objects.stream().filter(o -> o.getKind().equals("CustomResourceDefinition"))
         .map(o -> o.getMetadata().getName()))
         .containsExactlyInAnyOrder("backups.backup.dcos.io", "restores.backup.dcos.io",
-            "backupschedules.backup.dcos.io");
+            "backupschedules.backup.dcos.io", "backupstoragelocations.backup.dcos.io");
 
     Deployment deployment = only(objects, Deployment.class);
     var pod = deployment.getSpec().getTemplate().getSpec();
@@ -143,6 +144,21 @@ class DeployRendersTest {
     assertThat(verbs(rules, "backups/status")).containsExactly("update");
     assertThat(verbs(rules, "backups/finalizers")).as("no object names a Backup as owner").isEmpty();
     assertThat(verbs(rules, "events")).as("Events are created once, never patched").containsExactly("create");
+    assertThat(verbs(rules, "backupstoragelocations")).as("read from the API; only the default one is created")
+        .containsExactlyInAnyOrder("get", "list", "watch", "create");
+    assertThat(verbs(rules, "backupstoragelocations/status")).containsExactly("update");
+  }
+
+  /** S3 credentials are read from the Secrets locations name, in the operator's namespace only: a Role, get only. */
+  @Test
+  void secretsAreReadOnlyInTheOperatorsNamespace() throws Exception {
+    List<Role> roles = render().stream().filter(Role.class::isInstance).map(Role.class::cast).toList();
+    List<PolicyRule> secretRules = roles.stream().flatMap(r -> r.getRules().stream())
+        .filter(rule -> rule.getResources().contains("secrets")).toList();
+    assertThat(secretRules).singleElement().satisfies(rule -> {
+      assertThat(rule.getVerbs()).containsExactly("get");
+      assertThat(rule.getResourceNames()).isNullOrEmpty();
+    });
   }
 
   @Test

@@ -107,7 +107,9 @@ class RbacCoversTheOperatorTest {
         new Access("update", "backup.dcos.io", "restores/status"),
         new Access("patch", "backup.dcos.io", "backupschedules/status"),
         new Access("create", "", "events"),
-        new Access("watch", "backup.dcos.io", "restores"));
+        new Access("watch", "backup.dcos.io", "restores"),
+        new Access("create", "backup.dcos.io", "backupstoragelocations"),
+        new Access("update", "backup.dcos.io", "backupstoragelocations/status"));
     assertThat(made).as("requests the operator made (%s) that deploy/rbac.yaml does not grant", made)
         .allSatisfy(access -> assertThat(granted(rules, access)).as(access.toString()).isTrue());
   }

@@ -12,6 +12,7 @@ import java.util.Optional;
  */
 public final class SharedWorld {
   private static EmbeddedWorld world;
+  private static EmbeddedS3 s3;
 
   private SharedWorld() {}
 
@@ -22,6 +23,16 @@ public final class SharedWorld {
       Runtime.getRuntime().addShutdownHook(new Thread(started::close, "shared-world-shutdown"));
     }
     return world;
+  }
+
+  /** The S3 API server the storage-location tests share (started on first use, closed at exit). */
+  public static synchronized EmbeddedS3 s3() throws Exception {
+    if (s3 == null) {
+      s3 = EmbeddedS3.start();
+      EmbeddedS3 started = s3;
+      Runtime.getRuntime().addShutdownHook(new Thread(started::close, "shared-s3-shutdown"));
+    }
+    return s3;
   }
 
   /**

@@ -1,0 +1,116 @@
+package io.dcos.backup.sandbox;
+
+import java.net.URI;
+import java.util.Properties;
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStoreContext;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
+
+/**
+ * A real S3 API server in-process: s3proxy (the S3 protocol, SigV4, multipart uploads) over jclouds' in-memory
+ * "transient" blob store. Tests get it from {@link SharedWorld#s3()}: one per test JVM.
+ */
+public final class EmbeddedS3 implements AutoCloseable {
+  public static final String ACCESS_KEY = "test-access-key";
+  public static final String SECRET_KEY = "test-secret-key-0123456789";
+
+  private final S3Proxy proxy;
+  private final BlobStoreContext context;
+  private final URI endpoint;
+  private final S3Client client;
+
+  private EmbeddedS3(S3Proxy proxy, BlobStoreContext context, URI endpoint) {
+    this.proxy = proxy;
+    this.context = context;
+    this.endpoint = endpoint;
+    this.client = S3Client.builder()
+        .httpClientBuilder(UrlConnectionHttpClient.builder())
+        .endpointOverride(endpoint)
+        .region(Region.US_EAST_1)
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+        .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
+        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+        .build();
+  }
+
+  public static EmbeddedS3 start() throws Exception {
+    Properties properties = new Properties();
+    BlobStoreContext context = ContextBuilder.newBuilder(new org.jclouds.blobstore.TransientApiMetadata())
+        .credentials("identity", "credential")
+        .overrides(properties)
+        .build(BlobStoreContext.class);
+    S3Proxy proxy = S3Proxy.builder()
+        .blobStore(context.getBlobStore())
+        .endpoint(URI.create("http://127.0.0.1:0"))
+        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+        .build();
+    proxy.start();
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (!"STARTED".equals(proxy.getState())) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("s3proxy did not start: " + proxy.getState());
+      }
+      Thread.sleep(10);
+    }
+    return new EmbeddedS3(proxy, context, URI.create("http://127.0.0.1:" + proxy.getPort()));
+  }
+
+  /**
+   * A second S3 server over the same buckets, speaking only HTTPS with {@code serverContext}'s certificate: for the
+   * certificate checks. The caller closes it.
+   */
+  public S3Proxy startTls(javax.net.ssl.SSLContext serverContext) throws Exception {
+    S3Proxy tls = S3Proxy.builder()
+        .blobStore(context.getBlobStore())
+        .secureEndpoint(URI.create("https://127.0.0.1:0"))
+        .sslContext(serverContext)
+        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+        .build();
+    tls.start();
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (!"STARTED".equals(tls.getState())) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("s3proxy (TLS) did not start: " + tls.getState());
+      }
+      Thread.sleep(10);
+    }
+    return tls;
+  }
+
+  public URI endpoint() {
+    return endpoint;
+  }
+
+  /** A client with the server's credentials, for tests to look at (or tamper with) what the operator stored. */
+  public S3Client client() {
+    return client;
+  }
+
+  /** A new, empty bucket. */
+  public String createBucket(String prefix) {
+    String name = prefix + "-" + Long.toHexString(System.nanoTime());
+    client.createBucket(b -> b.bucket(name));
+    return name;
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    try {
+      proxy.stop();
+    } catch (Exception e) {
+      // exiting anyway
+    }
+    context.close();
+  }
+}

@@ -226,6 +226,7 @@ public final class MarathonFence implements AutoCloseable {
         : human(options.acquireTimeout()) + " (the fence's acquire timeout)";
     progress.accept("Asking Marathon leader " + hostPort + " to abdicate");
     boolean accepted = false;
+    String secondHand = null;
     while (!accepted) {
       if (!exists(leader.path())) {
         break; // it left by itself
@@ -242,8 +243,11 @@ public final class MarathonFence implements AutoCloseable {
             marathon.abdicate();
             accepted = true;
           } catch (MarathonException e2) {
+            // Second-hand: the Marathon asked may see another leader than ours (ours is exiting — a Marathon that
+            // refused a guarded state does — and the next in line may be a dead operator's node, whose data is no
+            // address). Ours leaving by itself ends the wait above; only the deadline turns this into a failure.
             if (e2.kind() != MarathonException.Kind.NO_LEADER) {
-              throw e2;
+              secondHand = e2.getMessage();
             }
           }
         } else if (e.kind() != MarathonException.Kind.NO_LEADER) {
@@ -253,7 +257,8 @@ public final class MarathonFence implements AutoCloseable {
       }
       if (!accepted) {
         if (System.nanoTime() - deadline >= 0) {
-          throw new FenceException("Marathon leader " + hostPort + " did not accept abdication within " + within);
+          throw new FenceException("Marathon leader " + hostPort + " did not accept abdication within " + within
+              + (secondHand == null ? "" : " (unreachable directly; " + secondHand + ")"));
         }
         Thread.sleep(pollMillis());
       }

@@ -207,7 +207,14 @@ abstract class GuardedRestoreKill {
   }
 
   private void assertEndsOn(Restore ended, String backupTag, String beforeTag) throws Exception {
-    awaitMarathonLeader(world.marathonUrl(), MarathonCredentials.none(), BOUND);
+    try {
+      awaitMarathonLeader(world.marathonUrl(), MarathonCredentials.none(), BOUND);
+    } catch (Throwable noLeader) {
+      String out = operator.output();
+      throw new AssertionError("no Marathon leader after " + ended.getMetadata().getName() + " ended " + phase(ended)
+          + " (" + message(ended) + "); sentinel present: " + sentinelPresent() + "; the operator's log ends:\n"
+          + out.substring(Math.max(0, out.length() - 6000)), noLeader);
+    }
     String expected = phase(ended) == Phase.STATUS_READY ? backupTag : beforeTag;
     assertThat(sentinelPresent()).isFalse();
     String live = fingerprint(zk, state);

@@ -122,17 +122,8 @@ public final class ArchiveRecovery implements AutoCloseable {
       if (claimed.containsKey(id)) {
         continue;
       }
-      Manifest manifest;
-      try {
-        manifest = store.verify(id);
-      } catch (IOException e) {
-        log.warn("archive {} in {} has no Backup object and is NOT recovered: it does not verify ({})", id,
-            store.directory(), BackupReconciler.failureMessage(e));
-        continue;
-      }
-      if (BackupLabels.validate(manifest.label()).isPresent()) {
-        log.warn("archive {} has no Backup object and is NOT recovered: its label {} is not a valid label", id,
-            manifest.label());
+      Manifest manifest = recoverable(id, store.directory().toString(), store::verify);
+      if (manifest == null) {
         continue;
       }
       try {
@@ -171,17 +162,8 @@ public final class ArchiveRecovery implements AutoCloseable {
       if (claimed.containsKey(id)) {
         continue;
       }
-      Manifest manifest;
-      try {
-        manifest = location.verify(id);
-      } catch (IOException e) {
-        log.warn("archive {} in {} has no Backup object and is NOT recovered: it does not verify ({})", id,
-            location.where(), BackupReconciler.failureMessage(e));
-        continue;
-      }
-      if (BackupLabels.validate(manifest.label()).isPresent()) {
-        log.warn("archive {} has no Backup object and is NOT recovered: its label {} is not a valid label", id,
-            manifest.label());
+      Manifest manifest = recoverable(id, location.where(), location::verify);
+      if (manifest == null) {
         continue;
       }
       try {
@@ -194,6 +176,28 @@ public final class ArchiveRecovery implements AutoCloseable {
         log.warn("could not recover a Backup object for archive {}: {}", id, BackupReconciler.failureMessage(e));
       }
     }
+  }
+
+  private interface Verifier {
+    Manifest verify(String id) throws IOException;
+  }
+
+  /** The archive's manifest if it verifies and its label is valid; null (said why in the log) otherwise. */
+  private Manifest recoverable(String id, String where, Verifier verifier) {
+    Manifest manifest;
+    try {
+      manifest = verifier.verify(id);
+    } catch (IOException e) {
+      log.warn("archive {} in {} has no Backup object and is NOT recovered: it does not verify ({})", id, where,
+          BackupReconciler.failureMessage(e));
+      return null;
+    }
+    if (BackupLabels.validate(manifest.label()).isPresent()) {
+      log.warn("archive {} has no Backup object and is NOT recovered: its label {} is not a valid label", id,
+          manifest.label());
+      return null;
+    }
+    return manifest;
   }
 
   private Backup create(Manifest manifest, String storageLocation) {

@@ -28,21 +28,26 @@ final class ConnectionEpochs implements ConnectionStateListener, AutoCloseable {
   }
 
   private final CuratorFramework client;
+  private final boolean connectedAtStart;
   private int epoch;
 
-  private ConnectionEpochs(CuratorFramework client) {
+  private ConnectionEpochs(CuratorFramework client, boolean connectedAtStart) {
     this.client = client;
+    this.connectedAtStart = connectedAtStart;
   }
 
   static ConnectionEpochs watch(CuratorFramework client) {
-    ConnectionEpochs epochs = new ConnectionEpochs(client);
+    ConnectionEpochs epochs = new ConnectionEpochs(client, client.getZookeeperClient().isConnected());
     client.getConnectionStateListenable().addListener(epochs);
     return epochs;
   }
 
   @Override
   public synchronized void stateChanged(CuratorFramework c, ConnectionState state) {
-    if (state == ConnectionState.CONNECTED || state == ConnectionState.RECONNECTED) {
+    // Curator sends CONNECTED once, for a client's first connection, and hands it to listeners on its own thread: one
+    // added just after that connection may still get it. That connection is epoch 0, not a new one; counting it
+    // would let a request lost on the next drop be re-sent before the client has connected again.
+    if (state == ConnectionState.RECONNECTED || state == ConnectionState.CONNECTED && !connectedAtStart) {
       epoch++;
       notifyAll();
     }

@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.KeeperException;
@@ -38,8 +39,10 @@ class ConnectionEpochsTest {
         }
       });
       // The first failure waits for the client to connect again: a retry sent before would fail as well.
+      long start = System.nanoTime();
       assertThat(epochs.retry(request, "/a")).isTrue();
-      assertThat(restart).isDone();
+      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isGreaterThanOrEqualTo(900);
+      restart.get(20, TimeUnit.SECONDS);
       assertThat(client.getZookeeperClient().isConnected()).isTrue();
       // Its other calls, lost in that same drop (or again while the client tried servers), cost nothing more.
       for (int i = 0; i < 10; i++) {
@@ -78,6 +81,21 @@ class ConnectionEpochsTest {
       assertThatThrownBy(() -> epochs.retry(request, "/a"))
           .isInstanceOf(KeeperException.ConnectionLossException.class).hasMessageContaining("/a");
       assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isGreaterThanOrEqualTo(1_400);
+    }
+  }
+
+  @Test
+  void theFirstConnectionReportedAfterTheWatchBeganIsNotANewOne() throws Exception {
+    try (TestingServer server = new TestingServer();
+         CuratorFramework client = connect(server, 1_500);
+         ConnectionEpochs epochs = ConnectionEpochs.watch(client)) {
+      ConnectionEpochs.Request request = new ConnectionEpochs.Request();
+      epochs.sent(request);
+      // Curator hands CONNECTED to listeners on its own thread: this is that event arriving after the request left.
+      epochs.stateChanged(client, ConnectionState.CONNECTED);
+      server.stop();
+      assertThatThrownBy(() -> epochs.retry(request, "/a"))
+          .isInstanceOf(KeeperException.ConnectionLossException.class);
     }
   }
 

@@ -1,7 +1,10 @@
 package io.dcos.backup.sandbox;
 
 import java.net.URI;
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.Properties;
+import javax.net.ssl.SSLContext;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;
@@ -16,34 +19,55 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
 
 /**
- * A real S3 API server in-process: s3proxy (the S3 protocol, SigV4, multipart uploads) over jclouds' in-memory
- * "transient" blob store. Tests get it from {@link SharedWorld#s3()}: one per test JVM.
+ * A real S3 API server in-process, on loopback: s3proxy (the S3 protocol, SigV4, multipart uploads) over jclouds'
+ * in-memory "transient" blob store. The sandbox's S3 storage and the bench's S3 figures run on one; tests share one
+ * through the test world ({@code SharedWorld.s3()}).
  */
 public final class EmbeddedS3 implements AutoCloseable {
+  /** The fixed keys of {@link #start()}: for tests, which look for them in logs and statuses. */
   public static final String ACCESS_KEY = "test-access-key";
   public static final String SECRET_KEY = "test-secret-key-0123456789";
+  public static final String REGION = "us-east-1";
 
   private final S3Proxy proxy;
   private final BlobStoreContext context;
   private final URI endpoint;
+  private final String accessKey;
+  private final String secretKey;
   private final S3Client client;
 
-  private EmbeddedS3(S3Proxy proxy, BlobStoreContext context, URI endpoint) {
+  private EmbeddedS3(S3Proxy proxy, BlobStoreContext context, URI endpoint, String accessKey, String secretKey) {
     this.proxy = proxy;
     this.context = context;
     this.endpoint = endpoint;
+    this.accessKey = accessKey;
+    this.secretKey = secretKey;
     this.client = S3Client.builder()
         .httpClientBuilder(UrlConnectionHttpClient.builder())
         .endpointOverride(endpoint)
-        .region(Region.US_EAST_1)
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+        .region(Region.of(REGION))
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey)))
         .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
         .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
         .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
         .build();
   }
 
+  /** With the fixed test keys. */
   public static EmbeddedS3 start() throws Exception {
+    return start(ACCESS_KEY, SECRET_KEY);
+  }
+
+  /** With random keys, known only to this process: nothing else on the machine can use the server. */
+  public static EmbeddedS3 startWithRandomKeys() throws Exception {
+    SecureRandom random = new SecureRandom();
+    byte[] secret = new byte[30];
+    random.nextBytes(secret);
+    return start("sandbox-" + Long.toHexString(random.nextLong() >>> 1),
+        Base64.getUrlEncoder().withoutPadding().encodeToString(secret));
+  }
+
+  public static EmbeddedS3 start(String accessKey, String secretKey) throws Exception {
     Properties properties = new Properties();
     BlobStoreContext context = ContextBuilder.newBuilder(new org.jclouds.blobstore.TransientApiMetadata())
         .credentials("identity", "credential")
@@ -52,7 +76,7 @@ public final class EmbeddedS3 implements AutoCloseable {
     S3Proxy proxy = S3Proxy.builder()
         .blobStore(context.getBlobStore())
         .endpoint(URI.create("http://127.0.0.1:0"))
-        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
         .build();
     proxy.start();
     long deadline = System.nanoTime() + 30_000_000_000L;
@@ -62,19 +86,19 @@ public final class EmbeddedS3 implements AutoCloseable {
       }
       Thread.sleep(10);
     }
-    return new EmbeddedS3(proxy, context, URI.create("http://127.0.0.1:" + proxy.getPort()));
+    return new EmbeddedS3(proxy, context, URI.create("http://127.0.0.1:" + proxy.getPort()), accessKey, secretKey);
   }
 
   /**
    * A second S3 server over the same buckets, speaking only HTTPS with {@code serverContext}'s certificate: for the
    * certificate checks. The caller closes it.
    */
-  public S3Proxy startTls(javax.net.ssl.SSLContext serverContext) throws Exception {
+  public S3Proxy startTls(SSLContext serverContext) throws Exception {
     S3Proxy tls = S3Proxy.builder()
         .blobStore(context.getBlobStore())
         .secureEndpoint(URI.create("https://127.0.0.1:0"))
         .sslContext(serverContext)
-        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
         .build();
     tls.start();
     long deadline = System.nanoTime() + 30_000_000_000L;
@@ -91,7 +115,15 @@ public final class EmbeddedS3 implements AutoCloseable {
     return endpoint;
   }
 
-  /** A client with the server's credentials, for tests to look at (or tamper with) what the operator stored. */
+  public String accessKey() {
+    return accessKey;
+  }
+
+  public String secretKey() {
+    return secretKey;
+  }
+
+  /** A client with the server's credentials: to look at (or, in tests, tamper with) what the operator stored. */
   public S3Client client() {
     return client;
   }

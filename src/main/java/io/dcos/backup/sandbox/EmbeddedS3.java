@@ -1,6 +1,7 @@
 package io.dcos.backup.sandbox;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Properties;
@@ -9,6 +10,9 @@ import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;
 import org.jclouds.blobstore.BlobStoreContext;
+import org.jclouds.blobstore.TransientApiMetadata;
+import org.jclouds.filesystem.FilesystemApiMetadata;
+import org.jclouds.filesystem.reference.FilesystemConstants;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
@@ -60,19 +64,44 @@ public final class EmbeddedS3 implements AutoCloseable {
 
   /** With random keys, known only to this process: nothing else on the machine can use the server. */
   public static EmbeddedS3 startWithRandomKeys() throws Exception {
-    SecureRandom random = new SecureRandom();
-    byte[] secret = new byte[30];
-    random.nextBytes(secret);
-    return start("sandbox-" + Long.toHexString(random.nextLong() >>> 1),
-        Base64.getUrlEncoder().withoutPadding().encodeToString(secret));
+    RandomKeys keys = RandomKeys.generate();
+    return start(keys.access(), keys.secret());
+  }
+
+  private record RandomKeys(String access, String secret) {
+    static RandomKeys generate() {
+      SecureRandom random = new SecureRandom();
+      byte[] secret = new byte[30];
+      random.nextBytes(secret);
+      return new RandomKeys("embedded-" + Long.toHexString(random.nextLong() >>> 1),
+          Base64.getUrlEncoder().withoutPadding().encodeToString(secret));
+    }
   }
 
   public static EmbeddedS3 start(String accessKey, String secretKey) throws Exception {
+    BlobStoreContext context = ContextBuilder.newBuilder(new TransientApiMetadata())
+        .credentials("identity", "credential")
+        .overrides(new Properties())
+        .build(BlobStoreContext.class);
+    return serve(context, accessKey, secretKey);
+  }
+
+  /**
+   * Objects as files under {@code directory} (jclouds' filesystem store), with random keys: for archives too big to
+   * hold in the heap, and for figures where both S3 and the backup directory write to disk.
+   */
+  public static EmbeddedS3 startOnDisk(Path directory) throws Exception {
     Properties properties = new Properties();
-    BlobStoreContext context = ContextBuilder.newBuilder(new org.jclouds.blobstore.TransientApiMetadata())
+    properties.setProperty(FilesystemConstants.PROPERTY_BASEDIR, directory.toAbsolutePath().toString());
+    BlobStoreContext context = ContextBuilder.newBuilder(new FilesystemApiMetadata())
         .credentials("identity", "credential")
         .overrides(properties)
         .build(BlobStoreContext.class);
+    RandomKeys keys = RandomKeys.generate();
+    return serve(context, keys.access(), keys.secret());
+  }
+
+  private static EmbeddedS3 serve(BlobStoreContext context, String accessKey, String secretKey) throws Exception {
     S3Proxy proxy = S3Proxy.builder()
         .blobStore(context.getBlobStore())
         .endpoint(URI.create("http://127.0.0.1:0"))

@@ -223,6 +223,68 @@ public final class ArchiveStore {
     }
   }
 
+  /** Checks a file before it is published; throws to refuse it. */
+  @FunctionalInterface
+  public interface FileCheck {
+    void check(Path file) throws IOException;
+  }
+
+  /**
+   * Stores {@code stored} as {@code id}'s file without reading it as a tar (an encrypted archive): written to a temp
+   * file (mode 0600) and fsynced; {@code check} reads it back, and only if it passes is it published, atomically and
+   * never over an existing archive.
+   */
+  public void importStored(String id, InputStream stored, FileCheck check) throws IOException {
+    Path target = location(id);
+    Path temp = newTempFile(id, "import");
+    try {
+      try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.TRUNCATE_EXISTING)) {
+        stored.transferTo(out);
+      }
+      try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+        ch.force(true);
+      }
+      check.check(temp);
+      if (Files.exists(target)) {
+        throw new FileAlreadyExistsException(target.toString(), null, "backup " + id + " already exists");
+      }
+      try {
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+      } catch (AtomicMoveNotSupportedException e) {
+        throw new IOException("backup directory " + directory + " does not support atomic renames", e);
+      }
+      fsyncDirectory();
+    } finally {
+      forget(temp);
+    }
+  }
+
+  /** The archive's file as stored, encrypted or not; the caller closes it. */
+  public InputStream openStored(String id) throws IOException {
+    return Files.newInputStream(existing(id));
+  }
+
+  /** Whether there is a file for {@code id}, readable or not. */
+  public boolean exists(String id) {
+    return Files.isRegularFile(location(id));
+  }
+
+  /** The ids of every archive file, without opening them (encrypted archives cannot be read as a tar here). */
+  public List<String> storedIds() throws IOException {
+    List<String> ids = new ArrayList<>();
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*" + SUFFIX)) {
+      for (Path f : files) {
+        String name = f.getFileName().toString();
+        String id = name.substring(0, name.length() - SUFFIX.length());
+        if (validateId(id).isEmpty() && Files.isRegularFile(f)) {
+          ids.add(id);
+        }
+      }
+    }
+    ids.sort(Comparator.naturalOrder());
+    return ids;
+  }
+
   /** Deletes temp files left by a crash (those of writers open in this store are kept). */
   public void removeStaleTempFiles() throws IOException {
     try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, ".*" + TEMP_SUFFIX)) {

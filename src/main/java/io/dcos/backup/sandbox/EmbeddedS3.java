@@ -107,14 +107,7 @@ public final class EmbeddedS3 implements AutoCloseable {
         .endpoint(URI.create("http://127.0.0.1:0"))
         .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
         .build();
-    proxy.start();
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (!"STARTED".equals(proxy.getState())) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("s3proxy did not start: " + proxy.getState());
-      }
-      Thread.sleep(10);
-    }
+    started(proxy, "s3proxy");
     return new EmbeddedS3(proxy, context, URI.create("http://127.0.0.1:" + proxy.getPort()), accessKey, secretKey);
   }
 
@@ -129,15 +122,20 @@ public final class EmbeddedS3 implements AutoCloseable {
         .sslContext(serverContext)
         .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
         .build();
-    tls.start();
+    started(tls, "s3proxy (TLS)");
+    return tls;
+  }
+
+  /** Starts the server and waits until it listens (its start returns before Jetty is up). */
+  private static void started(S3Proxy proxy, String what) throws Exception {
+    proxy.start();
     long deadline = System.nanoTime() + 30_000_000_000L;
-    while (!"STARTED".equals(tls.getState())) {
+    while (!"STARTED".equals(proxy.getState())) {
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("s3proxy (TLS) did not start: " + tls.getState());
+        throw new IllegalStateException(what + " did not start: " + proxy.getState());
       }
       Thread.sleep(10);
     }
-    return tls;
   }
 
   public URI endpoint() {

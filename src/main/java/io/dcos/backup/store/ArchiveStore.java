@@ -191,7 +191,7 @@ public final class ArchiveStore {
    * written, or null) is checked too, before anything is published.
    */
   public Manifest importArchive(String id, InputStream archive, String expectedSha256) throws IOException {
-    Path target = location(id);
+    requireValidId(id); // before it names a temp file
     Path temp = newTempFile(id, "import");
     try {
       MessageDigest whole = sha256();
@@ -204,19 +204,9 @@ public final class ArchiveStore {
         throw new ArchiveCorruptException(id + ": the archive's SHA-256 is " + actual + ", the store recorded "
             + expectedSha256 + " when it was written");
       }
-      try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-        ch.force(true);
-      }
+      fsync(temp);
       Manifest m = verifyFile(id, temp);
-      if (Files.exists(target)) {
-        throw new FileAlreadyExistsException(target.toString(), null, "backup " + id + " already exists");
-      }
-      try {
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        throw new IOException("backup directory " + directory + " does not support atomic renames", e);
-      }
-      fsyncDirectory();
+      publishImport(id, temp);
       return m;
     } finally {
       forget(temp);
@@ -235,28 +225,38 @@ public final class ArchiveStore {
    * never over an existing archive.
    */
   public void importStored(String id, InputStream stored, FileCheck check) throws IOException {
-    Path target = location(id);
+    requireValidId(id); // before it names a temp file
     Path temp = newTempFile(id, "import");
     try {
       try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.TRUNCATE_EXISTING)) {
         stored.transferTo(out);
       }
-      try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-        ch.force(true);
-      }
+      fsync(temp);
       check.check(temp);
-      if (Files.exists(target)) {
-        throw new FileAlreadyExistsException(target.toString(), null, "backup " + id + " already exists");
-      }
-      try {
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        throw new IOException("backup directory " + directory + " does not support atomic renames", e);
-      }
-      fsyncDirectory();
+      publishImport(id, temp);
     } finally {
       forget(temp);
     }
+  }
+
+  private static void fsync(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      ch.force(true);
+    }
+  }
+
+  /** A checked, fsynced import appears under the archive's name atomically, never over an existing archive. */
+  private void publishImport(String id, Path temp) throws IOException {
+    Path target = location(id);
+    if (Files.exists(target)) {
+      throw new FileAlreadyExistsException(target.toString(), null, "backup " + id + " already exists");
+    }
+    try {
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new IOException("backup directory " + directory + " does not support atomic renames", e);
+    }
+    fsyncDirectory();
   }
 
   /** The archive's file as stored, encrypted or not; the caller closes it. */

@@ -7,6 +7,7 @@ import io.dcos.backup.api.Backup;
 import io.dcos.backup.api.BackupSpec;
 import io.dcos.backup.api.BackupStorageLocation;
 import io.dcos.backup.api.BackupStorageLocationSpec;
+import io.dcos.backup.api.BackupStorageLocationSpec.AccessMode;
 import io.dcos.backup.api.BackupStorageLocationSpec.Encryption;
 import io.dcos.backup.api.BackupStorageLocationSpec.Filesystem;
 import io.dcos.backup.api.BackupStorageLocationStatus.LocationPhase;
@@ -37,7 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * An encrypted filesystem location through the operator: the Backup's archive is ciphertext on disk and its status
  * names the key id; it restores with its key; with another key under that id the Restore fails before ZooKeeper is
- * touched; encryption on the backup directory itself makes the location Unavailable, saying why.
+ * touched; a new cluster's ReadOnly location on the directory recovers the Backup, naming its key; encryption on the
+ * backup directory itself makes the location Unavailable, saying why.
  */
 class EncryptedFilesystemLocationTest {
   /** The recovery namespace of the embedded world: where its locations live. */
@@ -121,6 +123,47 @@ class EncryptedFilesystemLocationTest {
     }
   }
 
+  /** Restoring into a new cluster: its ReadOnly location on the same directory, with the key, recovers the Backups. */
+  @Test
+  void aReadOnlyEncryptedDirectoryRecoversItsBackupsIntoAnEmptyClusterNamingTheirKey() throws Exception {
+    EmbeddedWorld world = SharedWorld.get();
+    KubernetesClient client = world.client();
+    byte[] key = new byte[32];
+    new SecureRandom().nextBytes(key);
+    Path vault = tmp.resolve("shared-vault");
+    String writer = location(client, vault.toString(), keySecret(client, key));
+    String id;
+    try {
+      awaitLocation(client, writer, LocationPhase.Available);
+      String ns = ApiObjects.createNamespace(client, "fs-enc-source");
+      Backup backup = new Backup();
+      backup.getMetadata().setName("source");
+      backup.getMetadata().setNamespace(ns);
+      backup.setSpec(new BackupSpec("fs-source", null, writer));
+      client.resource(backup).create();
+      id = ApiObjects.awaitPhase(client, Backup.class, ns, "source", Phase.STATUS_READY).getStatus().id();
+    } finally {
+      client.resources(BackupStorageLocation.class).inNamespace(LOCATIONS).withName(writer).delete();
+    }
+
+    try (EmbeddedWorld rebuilt = SharedWorld.builder(1, "fs-enc-rebuilt").withOperator(false).start()) {
+      KubernetesClient other = rebuilt.client();
+      String readOnly = location(other, vault.toString(), keySecret(other, key), AccessMode.ReadOnly);
+      rebuilt.startOperator();
+      awaitLocation(other, readOnly, LocationPhase.Available);
+      await().atMost(ApiObjects.OPERATION_TIMEOUT).until(() -> other.resources(Backup.class).inAnyNamespace().list()
+          .getItems().stream().anyMatch(b -> b.getStatus() != null && id.equals(b.getStatus().id())));
+      Backup recovered = other.resources(Backup.class).inAnyNamespace().list().getItems().stream()
+          .filter(b -> b.getStatus() != null && id.equals(b.getStatus().id())).findFirst().orElseThrow();
+      assertThat(recovered.getStatus().recoveredFromStore()).isTrue();
+      assertThat(recovered.getStatus().storageLocation()).isEqualTo(readOnly);
+      assertThat(recovered.getStatus().encryptionKeyId()).as("read from the archive's header").isEqualTo(KEY_ID);
+      other.resource(ApiObjects.restore(LOCATIONS, "into-rebuilt", new RestoreSpec(id, null))).create();
+      ApiObjects.awaitPhase(other, Restore.class, LOCATIONS, "into-rebuilt", Phase.STATUS_READY);
+      rebuilt.stopOperator();
+    }
+  }
+
   private static String keySecret(KubernetesClient client, byte[] key) {
     String name = SharedWorld.namespace("fs-keys");
     client.resource(new SecretBuilder().withNewMetadata().withName(name).withNamespace(LOCATIONS).endMetadata()
@@ -129,11 +172,15 @@ class EncryptedFilesystemLocationTest {
   }
 
   private static String location(KubernetesClient client, String path, String keySecret) {
+    return location(client, path, keySecret, AccessMode.ReadWrite);
+  }
+
+  private static String location(KubernetesClient client, String path, String keySecret, AccessMode mode) {
     String name = SharedWorld.namespace("fs-enc");
     BackupStorageLocation location = new BackupStorageLocation();
     location.getMetadata().setName(name);
     location.getMetadata().setNamespace(LOCATIONS);
-    location.setSpec(new BackupStorageLocationSpec(BackupStorageLocationSpec.Provider.filesystem, false, null,
+    location.setSpec(new BackupStorageLocationSpec(BackupStorageLocationSpec.Provider.filesystem, false, mode,
         new Filesystem(path, new Encryption(keySecret, KEY_ID)), null));
     client.resource(location).create();
     return name;

@@ -45,7 +45,22 @@ public record BackupStatus(
     /** The BackupStorageLocation holding the archive; unset on backups made before locations existed: the default. */
     String storageLocation,
     /** The archive's object key in an S3 location (or its file name in a filesystem one). */
-    String objectKey) {
+    String objectKey,
+    /**
+     * The id of the key the archive is encrypted with (client-side), as its stored header names it; never the key.
+     * Unset: stored in plaintext. A restore needs that key in the location's key Secret.
+     */
+    String encryptionKeyId) {
+
+  public BackupStatus(String id, Phase phase, ComponentStatus componentStatus, String timestamp, String startTime,
+      String completionTime, String message, String marathonVersion, String location, Long znodes, Long bytes,
+      String sha256, Double marathonLeaderlessSeconds, Boolean recoveredFromStore, List<RestoreRecord> restores,
+      List<Condition> conditions, Long observedGeneration, String consistency, String storageVersion,
+      String storageLocation, String objectKey) {
+    this(id, phase, componentStatus, timestamp, startTime, completionTime, message, marathonVersion, location, znodes,
+        bytes, sha256, marathonLeaderlessSeconds, recoveredFromStore, restores, conditions, observedGeneration,
+        consistency, storageVersion, storageLocation, objectKey, null);
+  }
 
   public BackupStatus(String id, Phase phase, ComponentStatus componentStatus, String timestamp, String startTime,
       String completionTime, String message, String marathonVersion, String location, Long znodes, Long bytes,

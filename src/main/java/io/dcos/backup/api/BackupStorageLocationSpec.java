@@ -35,7 +35,18 @@ public record BackupStorageLocationSpec(
 
   /** A directory the operator's pod sees (its backup volume, or another mounted volume). */
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record Filesystem(@Required @Pattern("^/.*") String path) {}
+  public record Filesystem(
+      @Required @Pattern("^/.*") String path,
+      /**
+       * Client-side encryption (AES-256-GCM) of every archive copied here; archives are decrypted with any key held.
+       * Not on the backup directory itself, where archives are made in plaintext: use another directory.
+       */
+      Encryption encryption) {
+
+    public Filesystem(String path) {
+      this(path, null);
+    }
+  }
 
   /**
    * An S3 bucket on AWS or any S3-compatible store (MinIO, Ceph RGW). Objects are {@code <prefix>/<backup id>.tar}.

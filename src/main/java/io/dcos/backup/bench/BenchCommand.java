@@ -5,11 +5,13 @@ import static org.apache.zookeeper.ZooDefs.Ids.OPEN_ACL_UNSAFE;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dcos.backup.bench.MarathonTree.Scale;
+import io.dcos.backup.sandbox.EmbeddedS3;
 import io.dcos.backup.simulator.Election;
 import io.dcos.backup.store.ArchiveReader;
 import io.dcos.backup.store.ArchiveStore;
 import io.dcos.backup.store.ArchiveWriter;
 import io.dcos.backup.store.Manifest;
+import io.dcos.backup.store.S3Location;
 import io.dcos.backup.store.ManifestInfo;
 import io.dcos.backup.zookeeper.FenceToken;
 import io.dcos.backup.zookeeper.PortableWrites;
@@ -91,6 +93,11 @@ public final class BenchCommand implements Callable<Integer> {
       + "the fence) whose Marathon leaderless time is measured, with 3 simulated Marathons on the same tree; 0 skips "
       + "them. Default: ${DEFAULT-VALUE}", defaultValue = "2")
   int leaderlessRounds;
+
+  @Option(names = "--s3-rounds", description = "Backups and restores of each kind (through the backup directory, "
+      + "through an S3 location on an S3 server in this process, objects on local disk) whose times are compared, "
+      + "on the same simulated Marathons; 0 skips them. Default: ${DEFAULT-VALUE}", defaultValue = "3")
+  int s3Rounds;
 
   PrintStream out = System.out;
 
@@ -321,19 +328,20 @@ public final class BenchCommand implements Callable<Integer> {
           underLimit ? "every batch under it" : "EXCEEDED");
 
       LeaderlessBench.Result leaderless = null;
-      if (leaderlessRounds > 0) {
+      StorageBench.Result storage = null;
+      if (leaderlessRounds > 0 || s3Rounds > 0) {
         Election election = version.startsWith("3.4") ? Election.CURATOR_4_0_1 : Election.IN_PROCESS;
-        leaderless = LeaderlessBench.run(zk, connectString, base, tree, work.resolve("leaderless"), leaderlessRounds,
-            election);
-        out.printf(Locale.ROOT, "%nMarathon leaderless during a fenced operation (3 simulated Marathons, %s "
-            + "election, the tree in their state; median of %d):%n", election == Election.CURATOR_4_0_1
-            ? "Curator 4.0.1" : "in-process", leaderlessRounds);
-        out.printf(Locale.ROOT, "  backup, whole snapshot under the fence   %6.2f s  %s%n",
-            seconds(leaderless.medianWhole()), secondsList(leaderless.whole()));
-        out.printf(Locale.ROOT, "  backup, pre-copy then a fenced delta     %6.2f s  %s  (%.2f of the whole)%n",
-            seconds(leaderless.medianPreCopy()), secondsList(leaderless.preCopy()),
-            seconds(leaderless.medianPreCopy()) / seconds(leaderless.medianWhole()));
-        out.printf(Locale.ROOT, "  restore, the whole tree written fenced   %6.2f s%n", seconds(leaderless.restore()));
+        try (MarathonOnTree marathon = MarathonOnTree.start(zk, connectString, base, tree, work.resolve("engine"),
+            election)) {
+          if (leaderlessRounds > 0) {
+            leaderless = LeaderlessBench.run(marathon, leaderlessRounds);
+            printLeaderless(leaderless, election);
+          }
+          if (s3Rounds > 0) {
+            storage = s3NextToLocal(marathon, work.resolve("s3"));
+            printStorage(storage);
+          }
+        }
       }
 
       Map<String, Object> json = new LinkedHashMap<>();
@@ -372,10 +380,58 @@ public final class BenchCommand implements Callable<Integer> {
             round(seconds(leaderless.medianPreCopy()) / seconds(leaderless.medianWhole())));
         json.put("leaderless_restore_s", round(seconds(leaderless.restore())));
       }
+      if (storage != null) {
+        json.put("local_backup_s", round(seconds(storage.medianLocalBackup())));
+        json.put("s3_backup_s", round(seconds(storage.medianLocationBackup())));
+        json.put("local_restore_s", round(seconds(storage.medianLocalRestore())));
+        json.put("s3_restore_s", round(seconds(storage.medianLocationRestore())));
+        json.put("s3_vs_local_backup",
+            round(seconds(storage.medianLocationBackup()) / seconds(storage.medianLocalBackup())));
+        json.put("s3_vs_local_restore",
+            round(seconds(storage.medianLocationRestore()) / seconds(storage.medianLocalRestore())));
+      }
       out.println(new ObjectMapper().writeValueAsString(json));
       Baselines.deleteTree(zk, base);
       return underLimit ? 0 : 1;
     }
+  }
+
+  private void printLeaderless(LeaderlessBench.Result leaderless, Election election) {
+    out.printf(Locale.ROOT, "%nMarathon leaderless during a fenced operation (3 simulated Marathons, %s "
+        + "election, the tree in their state; median of %d):%n", election == Election.CURATOR_4_0_1
+        ? "Curator 4.0.1" : "in-process", leaderlessRounds);
+    out.printf(Locale.ROOT, "  backup, whole snapshot under the fence   %6.2f s  %s%n",
+        seconds(leaderless.medianWhole()), secondsList(leaderless.whole()));
+    out.printf(Locale.ROOT, "  backup, pre-copy then a fenced delta     %6.2f s  %s  (%.2f of the whole)%n",
+        seconds(leaderless.medianPreCopy()), secondsList(leaderless.preCopy()),
+        seconds(leaderless.medianPreCopy()) / seconds(leaderless.medianWhole()));
+    out.printf(Locale.ROOT, "  restore, the whole tree written fenced   %6.2f s%n", seconds(leaderless.restore()));
+  }
+
+  /**
+   * An S3 server in this process over jclouds' filesystem store in the bench's work directory: both ways write the
+   * archive to the same disk, and the heap holds no object whatever the scale.
+   */
+  private StorageBench.Result s3NextToLocal(MarathonOnTree marathon, Path objects) throws Exception {
+    Files.createDirectories(objects);
+    try (EmbeddedS3 s3 = EmbeddedS3.startOnDisk(objects);
+         S3Location location = new S3Location(new S3Location.Settings("bench", s3.createBucket("bench"), "bench",
+             EmbeddedS3.REGION, s3.endpoint(), true, s3.accessKey(), s3.secretKey(), null, false, null, null))) {
+      return new StorageBench(marathon.service(), location, marathon::awaitLeader).run(s3Rounds);
+    }
+  }
+
+  private void printStorage(StorageBench.Result storage) {
+    out.printf(Locale.ROOT, "%nBackup and restore through S3 next to the backup directory (the same Marathons and "
+        + "tree; s3proxy in this process on loopback, objects on the same disk; median of %d):%n", s3Rounds);
+    out.printf(Locale.ROOT, "  backup   local %6.2f s %s   S3 %6.2f s %s   S3/local %.2f%n",
+        seconds(storage.medianLocalBackup()), secondsList(storage.localBackup()),
+        seconds(storage.medianLocationBackup()), secondsList(storage.locationBackup()),
+        seconds(storage.medianLocationBackup()) / seconds(storage.medianLocalBackup()));
+    out.printf(Locale.ROOT, "  restore  local %6.2f s %s   S3 %6.2f s %s   S3/local %.2f%n",
+        seconds(storage.medianLocalRestore()), secondsList(storage.localRestore()),
+        seconds(storage.medianLocationRestore()), secondsList(storage.locationRestore()),
+        seconds(storage.medianLocationRestore()) / seconds(storage.medianLocalRestore()));
   }
 
   private static CuratorFramework connect(String connectString) throws Exception {

@@ -3,6 +3,7 @@ package io.dcos.backup.cli;
 import io.dcos.backup.release.ReleaseJars;
 import io.dcos.backup.sandbox.EmbeddedWorld;
 import io.dcos.backup.sandbox.SandboxDemo;
+import io.dcos.backup.sandbox.SandboxStorage;
 import io.dcos.backup.simulator.Election;
 import java.net.URI;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "sandbox",
@@ -67,6 +69,9 @@ final class SandboxCommand implements Callable<Integer> {
   @Option(names = "--api-port", defaultValue = "0", description = "Port of the embedded API server (0: any free).")
   int apiPort;
 
+  @Mixin
+  SandboxStorageOptions storage = new SandboxStorageOptions();
+
   @Override
   public Integer call() throws Exception {
     Optional<String> refused = refusal(zk, marathon).or(() -> refusal(zookeeperVersion, election, zk, marathon));
@@ -75,6 +80,12 @@ final class SandboxCommand implements Callable<Integer> {
       return USAGE_ERROR;
     }
     EmbeddedWorld.Builder builder = EmbeddedWorld.builder().backupDirectory(backupDir.toAbsolutePath()).apiPort(apiPort);
+    try {
+      storage.applyTo(builder);
+    } catch (SandboxStorageOptions.Refused refusedStorage) {
+      System.err.println("sandbox: " + refusedStorage.getMessage());
+      return USAGE_ERROR;
+    }
     if (zk != null) {
       builder.externalZookeeper(zk);
     }
@@ -96,7 +107,10 @@ final class SandboxCommand implements Callable<Integer> {
           + world.zookeeperServerVersion().map(v -> " (server process, release " + v + ")").orElse(""));
       System.out.println("Marathon:   " + world.marathonUrl() + world.simulator()
           .map(sim -> " (simulator, election " + sim.election().cliName() + ")").orElse(""));
-      System.out.println("Backups in: " + world.backupDirectory());
+      System.out.println("Backups in: " + world.storageBucket().map(bucket -> bucket + ", the default "
+          + "BackupStorageLocation " + SandboxStorage.LOCATION + (world.s3Server().isPresent()
+              ? " on an S3 server in this process" : "") + "; staged and safety snapshots in "
+              + world.backupDirectory()).orElse(world.backupDirectory().toString()));
       System.out.println("kubeconfig: " + written + "   (export KUBECONFIG=" + written + ")");
       world.operatorManagementUrl().ifPresent(url ->
           System.out.println("Operator:   " + url + "/metrics  /healthz  /readyz"));

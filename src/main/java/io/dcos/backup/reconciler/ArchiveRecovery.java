@@ -129,7 +129,7 @@ public final class ArchiveRecovery implements AutoCloseable {
       try {
         Backup object = pending.containsKey(id) ? pending.get(id) : create(manifest, null);
         writeStatus(object, manifest, null, store.location(manifest.id()).getFileName().toString(),
-            store.location(manifest.id()).toString(), "in the backup directory");
+            store.location(manifest.id()).toString(), "in the backup directory", null);
         recovered.add(id);
         claimed.put(id, object);
       } catch (KubernetesClientException e) {
@@ -169,7 +169,7 @@ public final class ArchiveRecovery implements AutoCloseable {
       try {
         Backup object = pending.containsKey(id) ? pending.get(id) : create(manifest, where.name());
         writeStatus(object, manifest, where.name(), location.objectKey(id), location.describe(id),
-            "in storage location " + where.name() + " (" + location.where() + ")");
+            "in storage location " + where.name() + " (" + location.where() + ")", storedKeyId(location, id));
         recovered.add(id);
         claimed.put(id, object);
       } catch (KubernetesClientException e) {
@@ -225,8 +225,19 @@ public final class ArchiveRecovery implements AutoCloseable {
     }
   }
 
+  /** The key id the archive's header names; null when in plaintext, or when it cannot be read (said in the log). */
+  private static String storedKeyId(ArchiveLocation location, String id) {
+    try {
+      return location.encryptionKeyId(id).orElse(null);
+    } catch (IOException e) {
+      log.warn("archive {} in {}: its encryption header could not be read: {}", id, location.where(),
+          BackupReconciler.failureMessage(e));
+      return null;
+    }
+  }
+
   private void writeStatus(Backup object, Manifest manifest, String storageLocation, String objectKey,
-      String where, String in) {
+      String where, String in, String encryptionKeyId) {
     String message = "recovered from archive " + manifest.id() + " " + in + " (its Backup object was "
         + "lost): " + manifest.znodes() + " znodes, " + manifest.bytes() + " bytes, verified";
     Long generation = object.getMetadata().getGeneration();
@@ -237,7 +248,7 @@ public final class ArchiveRecovery implements AutoCloseable {
         Boolean.TRUE, null,
         Conditions.lifecycle(null, Conditions.Stage.READY, "RecoveredFromStore", message, generation,
             clock.instant()),
-        generation, null, manifest.storageVersion(), storageLocation, objectKey);
+        generation, null, manifest.storageVersion(), storageLocation, objectKey, encryptionKeyId);
     Backup current = object;
     for (int attempt = 1; ; attempt++) {
       current.setStatus(status);

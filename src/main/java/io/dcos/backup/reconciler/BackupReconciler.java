@@ -14,6 +14,7 @@ import io.dcos.backup.engine.BackupService;
 import io.dcos.backup.engine.LocatedArchives;
 import io.dcos.backup.engine.OperationFailedException;
 import io.dcos.backup.reconciler.OperationQueue.Operation;
+import io.dcos.backup.store.ArchiveLocation;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -187,7 +188,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
             BackupOutcome outcome = located.backup(where.location(), id, label, options, progress);
             return new Placed(outcome, where.name(), where.location().objectKey(id),
                 where.location().primary() && outcome.location() != null ? outcome.location().toString()
-                    : where.location().describe(id));
+                    : where.location().describe(id), storedKeyId(where.location(), id));
           },
           () -> operationEvents.propagateEvent(resourceId));
       if (resumed) {
@@ -392,6 +393,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
         .storageVersion(manifest.storageVersion())
         .location(placed.where())
         .storageLocation(placed.locationName(), placed.objectKey())
+        .encryptionKeyId(placed.encryptionKeyId())
         .figures(manifest.znodes(), manifest.bytes(), manifest.sha256())
         .leaderless(seconds(outcome.marathonLeaderless()))
         .consistency(outcome.consistency().statusName())
@@ -400,8 +402,22 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
         .build();
   }
 
-  /** A finished backup and where its archive is. */
-  record Placed(BackupOutcome outcome, String locationName, String objectKey, String where) {}
+  /** A finished backup and where its archive is; {@code encryptionKeyId} null when it is stored in plaintext. */
+  record Placed(BackupOutcome outcome, String locationName, String objectKey, String where, String encryptionKeyId) {}
+
+  /**
+   * Read back from the stored archive rather than taken from the location's spec: a backup resumed after a restart
+   * may find its archive written earlier, with the key that was current then.
+   */
+  private static String storedKeyId(ArchiveLocation location, String id) {
+    try {
+      return location.encryptionKeyId(id).orElse(null);
+    } catch (IOException e) {
+      log.warn("archive {} is stored in {}, but its encryption header could not be read back: {}", id,
+          location.where(), e.getMessage());
+      return null;
+    }
+  }
 
   private BackupStatus failed(BackupStatus current, String id, String message, String reason, Long generation,
       List<RestoreRecord> restoreRecords, Operation operation) {
@@ -430,7 +446,8 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
         status.startTime(), status.completionTime(), status.message(), status.marathonVersion(), status.location(),
         status.znodes(), status.bytes(), status.sha256(), status.marathonLeaderlessSeconds(),
         status.recoveredFromStore(), restoreRecords, status.conditions(), status.observedGeneration(),
-        status.consistency(), status.storageVersion(), status.storageLocation(), status.objectKey());
+        status.consistency(), status.storageVersion(), status.storageLocation(), status.objectKey(),
+        status.encryptionKeyId());
   }
 
   private List<Restore> restoresFor(Backup backup) {
@@ -496,6 +513,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     private String storageVersion;
     private String storageLocation;
     private String objectKey;
+    private String encryptionKeyId;
 
     StatusBuilder(BackupStatus base, Long generation, Clock clock) {
       this.base = base;
@@ -520,6 +538,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
         storageVersion = base.storageVersion();
         storageLocation = base.storageLocation();
         objectKey = base.objectKey();
+        encryptionKeyId = base.encryptionKeyId();
       }
     }
 
@@ -536,6 +555,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     StatusBuilder consistency(String value) { consistency = value; return this; }
     StatusBuilder storageVersion(String value) { storageVersion = value; return this; }
     StatusBuilder storageLocation(String name, String key) { storageLocation = name; objectKey = key; return this; }
+    StatusBuilder encryptionKeyId(String value) { encryptionKeyId = value; return this; }
 
     StatusBuilder figures(long znodeCount, long byteCount, String digest) {
       znodes = znodeCount;
@@ -563,7 +583,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
       return new BackupStatus(id, phase, phase == null ? null : ComponentStatus.marathon(phase), timestamp,
           startTime, completionTime, message, marathonVersion, location, znodes, bytes, sha256, leaderless,
           base == null ? null : base.recoveredFromStore(), restores, conditions, generation, consistency,
-          storageVersion, storageLocation, objectKey);
+          storageVersion, storageLocation, objectKey, encryptionKeyId);
     }
   }
 }

@@ -7,6 +7,7 @@ import io.dcos.backup.engine.BackupService;
 import io.dcos.backup.store.ArchiveLocation;
 import io.dcos.backup.store.ArchiveStore;
 import io.dcos.backup.store.DirectoryLocation;
+import io.dcos.backup.store.EncryptionKeys;
 import io.dcos.backup.store.S3Location;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -16,6 +17,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -213,28 +215,64 @@ public final class StorageLocations implements AutoCloseable {
       throw new LocationException("BackupStorageLocation " + name + " has no spec.provider");
     }
     return switch (spec.provider()) {
-      case filesystem -> filesystem(name, spec);
+      case filesystem -> filesystem(object);
       case s3 -> s3(object);
     };
   }
 
-  private ArchiveLocation filesystem(String name, BackupStorageLocationSpec spec) throws LocationException {
+  private ArchiveLocation filesystem(BackupStorageLocation object) throws IOException {
+    String name = object.getMetadata().getName();
+    BackupStorageLocationSpec spec = object.getSpec();
     if (spec.filesystem() == null || spec.filesystem().path() == null) {
       throw new LocationException("BackupStorageLocation " + name + " has provider filesystem but no "
           + "spec.filesystem.path");
     }
     Path path = Path.of(spec.filesystem().path()).toAbsolutePath().normalize();
-    if (path.equals(service.store().directory())) {
+    boolean primary = path.equals(service.store().directory());
+    if (primary && spec.filesystem().encryption() != null) {
+      throw new LocationException("BackupStorageLocation " + name + ": spec.filesystem.encryption needs a directory "
+          + "other than the operator's backup directory " + path + ", where archives are made and restored from in "
+          + "plaintext (e.g. a subdirectory of it)");
+    }
+    if (primary) {
       return new DirectoryLocation(name, service.store(), true, spec.readOnly());
     }
-    String fingerprint = "fs:" + path + ":" + spec.readOnly();
+    Keys keys = keys(name, spec.filesystem().encryption());
+    String fingerprint = "fs:" + path + ":" + spec.readOnly() + ":" + keys.fingerprint();
     Built cached = built.get(name);
     if (cached != null && cached.fingerprint().equals(fingerprint)) {
       return cached.location();
     }
-    ArchiveLocation location = new DirectoryLocation(name, new ArchiveStore(path), false, spec.readOnly());
+    ArchiveLocation location;
+    try {
+      location = new DirectoryLocation(name, new ArchiveStore(path), false, spec.readOnly(), keys.encryption());
+    } catch (IllegalArgumentException e) {
+      throw new LocationException("BackupStorageLocation " + name + ": " + e.getMessage());
+    }
     built.put(name, new Built(fingerprint, location));
     return location;
+  }
+
+  /** A location's encryption keys, and the version of the Secret they came from (what the cache compares). */
+  private record Keys(EncryptionKeys encryption, String fingerprint) {}
+
+  private Keys keys(String location, BackupStorageLocationSpec.Encryption encryption) throws IOException {
+    if (encryption == null) {
+      return new Keys(EncryptionKeys.NONE, "");
+    }
+    Secret keySecret = secret(location, encryption.keySecret());
+    Map<String, byte[]> keys = new HashMap<>();
+    if (keySecret.getData() != null) {
+      for (var entry : keySecret.getData().entrySet()) {
+        keys.put(entry.getKey(), Base64.getDecoder().decode(entry.getValue()));
+      }
+    }
+    try {
+      return new Keys(new EncryptionKeys(encryption.keyId(), keys), encryption.keyId() + "@"
+          + keySecret.getMetadata().getResourceVersion());
+    } catch (IllegalArgumentException e) {
+      throw new LocationException("BackupStorageLocation " + location + ": " + e.getMessage());
+    }
   }
 
   private ArchiveLocation s3(BackupStorageLocation object) throws IOException {
@@ -255,22 +293,9 @@ public final class StorageLocations implements AutoCloseable {
       ca = key(name, caSecret, s3.caBundleSecret().key());
       caVersion = caSecret.getMetadata().getResourceVersion();
     }
-    String keyId = null;
-    Map<String, byte[]> keys = Map.of();
-    String keysVersion = "";
-    if (s3.encryption() != null) {
-      Secret keySecret = secret(name, s3.encryption().keySecret());
-      keyId = s3.encryption().keyId();
-      keys = new java.util.HashMap<>();
-      if (keySecret.getData() != null) {
-        for (var entry : keySecret.getData().entrySet()) {
-          keys.put(entry.getKey(), Base64.getDecoder().decode(entry.getValue()));
-        }
-      }
-      keysVersion = keySecret.getMetadata().getResourceVersion();
-    }
+    Keys keys = keys(name, s3.encryption());
     String fingerprint = "s3:" + object.getMetadata().getResourceVersion() + ":" + object.getMetadata().getGeneration()
-        + ":" + credentials.getMetadata().getResourceVersion() + ":" + caVersion + ":" + keysVersion;
+        + ":" + credentials.getMetadata().getResourceVersion() + ":" + caVersion + ":" + keys.fingerprint();
     Built cached = built.get(name);
     if (cached != null && cached.fingerprint().equals(fingerprint)) {
       return cached.location();
@@ -283,7 +308,7 @@ public final class StorageLocations implements AutoCloseable {
           s3.serverSideEncryption() == null ? null
               : s3.serverSideEncryption() == BackupStorageLocationSpec.ServerSideEncryption.AES256 ? "AES256"
                   : "aws:kms",
-          s3.kmsKeyId(), keyId, keys));
+          s3.kmsKeyId(), keys.encryption().writeKeyId(), keys.encryption().keys()));
     } catch (IllegalArgumentException e) {
       throw new LocationException("BackupStorageLocation " + name + ": " + e.getMessage());
     }

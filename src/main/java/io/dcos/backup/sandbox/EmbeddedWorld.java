@@ -32,7 +32,9 @@ import org.apache.curator.test.TestingServer;
  * The one embedded test world — a real ZooKeeper server, a Marathon simulator, Fabric8's mock API server with the
  * CRDs, and the operator — shared by the sandbox, the tests and the benchmarks. Either ZooKeeper and Marathon may be
  * external instead (a staging Marathon tried without a Kubernetes cluster). The ZooKeeper server may be a given
- * release in a process of its own, and the simulator may elect with Marathon's own election code.
+ * release in a process of its own, and the simulator may elect with Marathon's own election code. Archives may go to
+ * a bucket (an S3 server started in-process, or a real one) through a default storage location instead of the
+ * backup directory.
  */
 public final class EmbeddedWorld implements AutoCloseable {
   /** Short: tests and the sandbox stop with operations they no longer care about. */
@@ -49,17 +51,19 @@ public final class EmbeddedWorld implements AutoCloseable {
   private final MarathonSimulator simulator;
   private final EmbeddedKubeApi kubeApi;
   private final BackupService service;
-  private final Builder settings;
+  private final EmbeddedS3 s3Server;
+  private final SandboxBucket storageBucket;
   private OperatorRuntime operator;
 
   private EmbeddedWorld(TestingServer zookeeperServer, ZooKeeperProcess zookeeperProcess, MarathonSimulator simulator,
-      EmbeddedKubeApi kubeApi, BackupService service, Builder settings) {
+      EmbeddedKubeApi kubeApi, BackupService service, EmbeddedS3 s3Server, SandboxBucket storageBucket) {
     this.zookeeperServer = zookeeperServer;
     this.zookeeperProcess = zookeeperProcess;
     this.simulator = simulator;
     this.kubeApi = kubeApi;
     this.service = service;
-    this.settings = settings;
+    this.s3Server = s3Server;
+    this.storageBucket = storageBucket;
   }
 
   public static Builder builder() {
@@ -83,6 +87,8 @@ public final class EmbeddedWorld implements AutoCloseable {
     private String zookeeperRelease;
     private Election election;
     private ReleaseJars releaseJars;
+    private String embeddedS3Prefix;
+    private SandboxBucket s3Storage;
 
     public Builder marathonInstances(int count) { marathonInstances = count; return this; }
     public Builder simulatorOptions(SimulatorOptions options) { simulatorOptions = options; return this; }
@@ -109,6 +115,10 @@ public final class EmbeddedWorld implements AutoCloseable {
     public Builder election(Election value) { election = value; return this; }
     /** Where old releases' jars are resolved and cached (default: the user's cache directory). */
     public Builder releaseJars(ReleaseJars jars) { releaseJars = jars; return this; }
+    /** Starts an S3 server in-process and makes a bucket on it (archives under {@code prefix}) the default location. */
+    public Builder embeddedS3Storage(String prefix) { embeddedS3Prefix = prefix; s3Storage = null; return this; }
+    /** Makes this (real) bucket the default storage location. */
+    public Builder s3Storage(SandboxBucket bucket) { s3Storage = bucket; embeddedS3Prefix = null; return this; }
 
     /** The election the simulator will use, or why the combination cannot work. */
     public Election effectiveElection() {
@@ -135,6 +145,7 @@ public final class EmbeddedWorld implements AutoCloseable {
     MarathonSimulator simulator = null;
     EmbeddedKubeApi kubeApi = null;
     BackupService service = null;
+    EmbeddedS3 s3Server = null;
     try {
       Election election = settings.effectiveElection();
       ReleaseJars jars = settings.releaseJars != null ? settings.releaseJars : ReleaseJars.inUserCache();
@@ -168,12 +179,25 @@ public final class EmbeddedWorld implements AutoCloseable {
       if (settings.withKubernetes) {
         kubeApi = EmbeddedKubeApi.start(crds(), settings.apiPort);
       }
-      EmbeddedWorld world = new EmbeddedWorld(zookeeperServer, zookeeperProcess, simulator, kubeApi, service, settings);
+      SandboxBucket bucket = settings.s3Storage;
+      if (settings.embeddedS3Prefix != null) {
+        s3Server = EmbeddedS3.startWithRandomKeys();
+        bucket = SandboxBucket.on(s3Server, settings.embeddedS3Prefix);
+      }
+      if (bucket != null) {
+        if (kubeApi == null) {
+          throw new IllegalStateException("an S3 storage location needs the Kubernetes API (withKubernetes)");
+        }
+        SandboxStorage.makeDefault(kubeApi.client(), locationsNamespace(), bucket);
+      }
+      EmbeddedWorld world = new EmbeddedWorld(zookeeperServer, zookeeperProcess, simulator, kubeApi, service,
+          s3Server, bucket);
       if (settings.withKubernetes && settings.withOperator) {
         world.startOperator();
       }
       return world;
     } catch (Exception | Error e) {
+      closeQuietly(s3Server);
       closeQuietly(service);
       closeQuietly(kubeApi);
       closeQuietly(simulator);
@@ -181,6 +205,11 @@ public final class EmbeddedWorld implements AutoCloseable {
       closeQuietly(zookeeperProcess);
       throw e;
     }
+  }
+
+  /** Where the embedded operator keeps its BackupStorageLocations (its recovery namespace). */
+  public static String locationsNamespace() {
+    return OperatorRuntime.Options.embedded().recoveryNamespace().orElseThrow();
   }
 
   public static List<CustomResourceDefinition> crds() {
@@ -261,10 +290,21 @@ public final class EmbeddedWorld implements AutoCloseable {
     return service.config().backupDirectory();
   }
 
+  /** The bucket that is the default storage location, when archives go to S3 rather than the backup directory. */
+  public Optional<SandboxBucket> storageBucket() {
+    return Optional.ofNullable(storageBucket);
+  }
+
+  /** The S3 server this world started, if it started one. */
+  public Optional<EmbeddedS3> s3Server() {
+    return Optional.ofNullable(s3Server);
+  }
+
   @Override
   public void close() {
     stopOperator();
     closeQuietly(service);
+    closeQuietly(s3Server);
     closeQuietly(kubeApi);
     closeQuietly(simulator);
     closeQuietly(zookeeperServer);

@@ -1,10 +1,14 @@
 package io.dcos.backup.sandbox;
 
 import io.dcos.backup.api.Backup;
+import io.dcos.backup.api.BackupStorageLocation;
+import io.dcos.backup.api.BackupStorageLocationStatus;
 import io.dcos.backup.api.Phase;
 import io.dcos.backup.api.Restore;
 import io.dcos.backup.marathon.MarathonClient;
 import io.dcos.backup.marathon.MarathonCredentials;
+import io.dcos.backup.store.Manifest;
+import io.dcos.backup.store.S3Location;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
@@ -87,6 +91,12 @@ public final class SandboxDemo {
             + "nothing is restored");
       }
 
+      if (world.storageBucket().isPresent()) {
+        String where = world.storageBucket().get().where();
+        step("BackupStorageLocation " + SandboxStorage.LOCATION + " (" + where + ", the default) is Available",
+            () -> awaitLocationAvailable(SandboxStorage.LOCATION));
+      }
+
       Backup backup = apply(Backup.class, "backup.yaml");
       step("Backup " + backup.getMetadata().getName() + " reaches STATUS_READY",
           () -> awaitPhase(Backup.class, backup.getMetadata().getName(),
@@ -96,6 +106,12 @@ public final class SandboxDemo {
           .get();
       say("backup " + ready.getStatus().id() + ": " + ready.getStatus().znodes() + " znodes, "
           + ready.getStatus().bytes() + " bytes, archive " + ready.getStatus().location());
+      if (world.storageBucket().isPresent()) {
+        SandboxBucket bucket = world.storageBucket().get();
+        String id = ready.getStatus().id();
+        step("archive " + id + " is in " + bucket.where() + " and not in " + world.backupDirectory(),
+            () -> expectOnlyInBucket(bucket, id));
+      }
 
       if (!ownMarathon) {
         // Restoring now would set the existing Marathon back to this backup and lose what it did since.
@@ -169,6 +185,41 @@ public final class SandboxDemo {
       Thread.sleep(100);
     }
     throw new IllegalStateException("not STATUS_READY within " + timeout.toSeconds() + " s");
+  }
+
+  /** Looks in the bucket itself, with the location's keys, rather than trusting the Backup's status. */
+  private void expectOnlyInBucket(SandboxBucket bucket, String id) throws Exception {
+    try (S3Location location = new S3Location(new S3Location.Settings(SandboxStorage.LOCATION, bucket.bucket(),
+        bucket.prefix(), bucket.region(), bucket.endpoint(), bucket.pathStyle(), bucket.accessKeyId(),
+        bucket.secretAccessKey(), bucket.caBundlePem(), true, null, null))) {
+      Manifest manifest = location.manifest(id).orElseThrow(() -> new IllegalStateException(
+          "there is no object " + location.describe(id)));
+      if (Files.exists(world.service().store().location(id))) {
+        throw new IllegalStateException("the archive was left in " + world.backupDirectory() + " too");
+      }
+      say("object " + location.describe(id) + ": " + manifest.znodes() + " znodes, SHA-256 " + manifest.sha256());
+    }
+  }
+
+  /**
+   * The operator's first check of the location, made as soon as it sees it: an unreachable bucket or refused keys
+   * end the demo here, with the store's answer, rather than at the backup.
+   */
+  private void awaitLocationAvailable(String name) throws Exception {
+    Instant deadline = Instant.now().plus(timeout);
+    while (Instant.now().isBefore(deadline)) {
+      BackupStorageLocation location = world.client().resources(BackupStorageLocation.class)
+          .inNamespace(EmbeddedWorld.locationsNamespace()).withName(name).get();
+      BackupStorageLocationStatus status = location == null ? null : location.getStatus();
+      if (status != null && status.phase() == BackupStorageLocationStatus.LocationPhase.Available) {
+        return;
+      }
+      if (status != null && status.phase() == BackupStorageLocationStatus.LocationPhase.Unavailable) {
+        throw new IllegalStateException("the location is Unavailable: " + status.message());
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("not checked by the operator within " + timeout.toSeconds() + " s");
   }
 
   private void awaitMarathonLeader() throws Exception {

@@ -47,6 +47,15 @@ public interface ArchiveLocation extends AutoCloseable {
   /** Copies an archive into the backup directory, verified in full before it appears there. */
   Manifest download(String id, ArchiveStore into) throws IOException;
 
+  /**
+   * The id of the key the stored archive is encrypted with, read from the plaintext header of its ciphertext (never
+   * the key); empty when it is stored in plaintext. A restore reads the same header to pick the key, before it can
+   * decrypt anything: the manifest is inside the ciphertext.
+   */
+  default Optional<String> encryptionKeyId(String id) throws IOException {
+    return Optional.empty();
+  }
+
   /** The ids of the complete archives. */
   List<String> ids() throws IOException;
 

@@ -191,7 +191,7 @@ public final class ArchiveStore {
    * written, or null) is checked too, before anything is published.
    */
   public Manifest importArchive(String id, InputStream archive, String expectedSha256) throws IOException {
-    Path target = location(id);
+    requireValidId(id); // before it names a temp file
     Path temp = newTempFile(id, "import");
     try {
       MessageDigest whole = sha256();
@@ -204,23 +204,85 @@ public final class ArchiveStore {
         throw new ArchiveCorruptException(id + ": the archive's SHA-256 is " + actual + ", the store recorded "
             + expectedSha256 + " when it was written");
       }
-      try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-        ch.force(true);
-      }
+      fsync(temp);
       Manifest m = verifyFile(id, temp);
-      if (Files.exists(target)) {
-        throw new FileAlreadyExistsException(target.toString(), null, "backup " + id + " already exists");
-      }
-      try {
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        throw new IOException("backup directory " + directory + " does not support atomic renames", e);
-      }
-      fsyncDirectory();
+      publishImport(id, temp);
       return m;
     } finally {
       forget(temp);
     }
+  }
+
+  /** Checks a file before it is published; throws to refuse it. */
+  @FunctionalInterface
+  public interface FileCheck {
+    void check(Path file) throws IOException;
+  }
+
+  /**
+   * Stores {@code stored} as {@code id}'s file without reading it as a tar (an encrypted archive): written to a temp
+   * file (mode 0600) and fsynced; {@code check} reads it back, and only if it passes is it published, atomically and
+   * never over an existing archive.
+   */
+  public void importStored(String id, InputStream stored, FileCheck check) throws IOException {
+    requireValidId(id); // before it names a temp file
+    Path temp = newTempFile(id, "import");
+    try {
+      try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.TRUNCATE_EXISTING)) {
+        stored.transferTo(out);
+      }
+      fsync(temp);
+      check.check(temp);
+      publishImport(id, temp);
+    } finally {
+      forget(temp);
+    }
+  }
+
+  private static void fsync(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      ch.force(true);
+    }
+  }
+
+  /** A checked, fsynced import appears under the archive's name atomically, never over an existing archive. */
+  private void publishImport(String id, Path temp) throws IOException {
+    Path target = location(id);
+    if (Files.exists(target)) {
+      throw new FileAlreadyExistsException(target.toString(), null, "backup " + id + " already exists");
+    }
+    try {
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new IOException("backup directory " + directory + " does not support atomic renames", e);
+    }
+    fsyncDirectory();
+  }
+
+  /** The archive's file as stored, encrypted or not; the caller closes it. */
+  public InputStream openStored(String id) throws IOException {
+    return Files.newInputStream(existing(id));
+  }
+
+  /** Whether there is a file for {@code id}, readable or not. */
+  public boolean exists(String id) {
+    return Files.isRegularFile(location(id));
+  }
+
+  /** The ids of every archive file, without opening them (encrypted archives cannot be read as a tar here). */
+  public List<String> storedIds() throws IOException {
+    List<String> ids = new ArrayList<>();
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*" + SUFFIX)) {
+      for (Path f : files) {
+        String name = f.getFileName().toString();
+        String id = name.substring(0, name.length() - SUFFIX.length());
+        if (validateId(id).isEmpty() && Files.isRegularFile(f)) {
+          ids.add(id);
+        }
+      }
+    }
+    ids.sort(Comparator.naturalOrder());
+    return ids;
   }
 
   /** Deletes temp files left by a crash (those of writers open in this store are kept). */

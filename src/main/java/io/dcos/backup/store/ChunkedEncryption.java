@@ -12,6 +12,7 @@ import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Optional;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
@@ -83,6 +84,30 @@ public final class ChunkedEncryption {
               : " (it holds " + String.join(", ", new java.util.TreeSet<>(keys.keySet())) + ")"));
     }
     return new Decrypting(data, header(keyId, prefix), prefix, key, what);
+  }
+
+  /** The most a header takes: magic, length byte, a 255-byte id, nonce prefix. */
+  static final int MAX_HEADER = MAGIC.length + 1 + 255 + 8;
+
+  /**
+   * The id of the key {@code stored} is encrypted with, read from its header (plaintext, and authenticated as part of
+   * every chunk); empty for an archive stored in plaintext. Reads at most {@link #MAX_HEADER} bytes.
+   */
+  public static Optional<String> keyIdOf(InputStream stored) throws IOException {
+    DataInputStream data = new DataInputStream(stored);
+    byte[] start = data.readNBytes(MAGIC.length);
+    if (!Arrays.equals(start, MAGIC)) {
+      return Optional.empty();
+    }
+    int idLength = data.read();
+    if (idLength <= 0) {
+      throw new ArchiveCorruptException("an encrypted archive's header is truncated");
+    }
+    byte[] id = data.readNBytes(idLength);
+    if (id.length != idLength) {
+      throw new ArchiveCorruptException("an encrypted archive's header is truncated");
+    }
+    return Optional.of(new String(id, StandardCharsets.UTF_8));
   }
 
   private static byte[] header(String keyId, byte[] prefix) {

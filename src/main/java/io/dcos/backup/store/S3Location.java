@@ -1,7 +1,6 @@
 package io.dcos.backup.store;
 
 import java.io.ByteArrayInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -407,6 +406,22 @@ public final class S3Location implements ArchiveLocation {
   }
 
   @Override
+  public Optional<String> encryptionKeyId(String id) throws IOException {
+    String key = objectKey(id);
+    try (ResponseInputStream<GetObjectResponse> in = s3.getObject(g -> g.bucket(settings.bucket()).key(key)
+        .range("bytes=0-" + (ChunkedEncryption.MAX_HEADER - 1)))) {
+      return ChunkedEncryption.keyIdOf(in);
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return Optional.empty();
+      }
+      throw failure("cannot read " + describe(id), e);
+    } catch (SdkException e) {
+      throw failure("cannot read " + describe(id), e);
+    }
+  }
+
+  @Override
   public Manifest verify(String id) throws IOException {
     try (Download download = open(id)) {
       Manifest m = ArchiveStore.verifyStream(id, new KeepOpen(download.in));
@@ -470,16 +485,6 @@ public final class S3Location implements ArchiveLocation {
     public void close() throws IOException {
       raw.close();
     }
-  }
-
-  /** The verifier closes what it reads; the download must stay open for the trailing bytes. */
-  private static final class KeepOpen extends FilterInputStream {
-    KeepOpen(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public void close() {}
   }
 
   @Override

@@ -49,8 +49,34 @@ class BenchSmokeTest {
       assertThat(json.get(figure)).as(figure).isNotNull();
       assertThat(json.get(figure).asDouble()).as(figure).isPositive().isLessThan(60);
     }
+    // Backup and restore through S3 next to the backup directory, on the same Marathons and tree.
+    assertThat(output).contains("Backup and restore through S3 next to the backup directory");
+    for (String figure : List.of("local_backup_s", "s3_backup_s", "local_restore_s", "s3_restore_s")) {
+      assertThat(json.get(figure)).as(figure).isNotNull();
+      assertThat(json.get(figure).asDouble()).as(figure).isPositive().isLessThan(120);
+    }
+    for (String ratio : List.of("s3_vs_local_backup", "s3_vs_local_restore")) {
+      assertThat(json.get(ratio)).as(ratio).isNotNull();
+      assertThat(json.get(ratio).asDouble()).as(ratio).isPositive().isLessThan(100);
+    }
     assertThat(json.get("writes_under_jute_maxbuffer").asBoolean()).isTrue();
     assertThat(json.get("largest_write_request_bytes").asLong()).isPositive().isLessThanOrEqualTo(0xfffff);
+  }
+
+  @Test
+  void s3RoundsZeroLeavesTheS3FiguresOut() throws Exception {
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+    BenchCommand bench = new BenchCommand();
+    bench.out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
+    int exit = new CommandLine(bench).execute("--scale", "small", "--server", "inprocess", "--leaderless-rounds", "0",
+        "--s3-rounds", "0");
+    String output = buffer.toString(StandardCharsets.UTF_8);
+    assertThat(exit).as(output).isZero();
+    List<String> lines = output.lines().toList();
+    JsonNode json = new ObjectMapper().readTree(lines.get(lines.size() - 1));
+    assertThat(json.has("s3_backup_s")).as(output).isFalse();
+    assertThat(json.has("leaderless_restore_s")).as(output).isFalse();
+    assertThat(output).doesNotContain("through S3");
   }
 
   @Test

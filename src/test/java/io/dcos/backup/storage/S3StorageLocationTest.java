@@ -311,6 +311,8 @@ class S3StorageLocationTest {
     byte[] stored = s3.client().getObjectAsBytes(g -> g.bucket(bucket).key(ready.getStatus().objectKey()))
         .asByteArray();
     assertThat(new String(stored, 0, 8, StandardCharsets.US_ASCII)).isEqualTo("MBKENC01");
+    assertThat(ready.getStatus().encryptionKeyId()).as("the key's id, read back from the stored object")
+        .isEqualTo("2026-12");
 
     zk.setData().forPath(root + "/app-2", "changed".getBytes(StandardCharsets.UTF_8));
     client.resource(ApiObjects.restore(ns, "unsealed", new RestoreSpec(ready.getStatus().id(), null))).create();

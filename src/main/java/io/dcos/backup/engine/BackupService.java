@@ -289,18 +289,32 @@ public final class BackupService implements AutoCloseable {
       log.info("restoring {} ({} znodes, Marathon {}, storage {}) into {} (Marathon {}, storage {})", backupId,
           manifest.znodes(), manifest.marathonVersion(), manifest.storageVersion(), target, marathonVersion,
           live.map(StorageVersion::toString).orElse("none"));
+      boolean safetyTakenBefore = store.manifest(safetyId).isPresent();
+      // The safety snapshot is a fenced backup of the live state: most of it copied while Marathon still runs.
+      PreCopy preCopy = safetyTakenBefore ? null : startPreCopy(target.statePath(), safetyId, progress);
       progress.progress("restarting Marathon (leader abdication) so that no leader runs during the restore");
       try (MarathonFence fence = acquireFence(zk, marathonClient(), progress)) {
-        if (store.manifest(safetyId).isPresent()) {
+        if (safetyTakenBefore) {
           // A previous attempt died after saving the live state; it may have written part of the backup since,
           // so that saved state, not the live one, is what a rollback must return to.
           store.verify(safetyId);
           progress.progress("resuming: safety snapshot " + safetyId + " was taken by an earlier attempt");
         } else {
           progress.progress("taking safety snapshot " + safetyId + " of the live state");
-          snapshotUnderFence(zk, fence, target.statePath(), "restore failed: ", "the safety snapshot",
-              new ManifestInfo(safetyId, SAFETY_LABEL, Instant.now(), target.hosts(), target.path(), marathonVersion),
-              progress);
+          ManifestInfo safety = new ManifestInfo(safetyId, SAFETY_LABEL, Instant.now(), target.hosts(), target.path(),
+              marathonVersion);
+          if (preCopy != null && finishPreCopyUnderFence(preCopy, fence, target.statePath(), progress)) {
+            // Unlike a backup's, written before the fence is released: the restore must not write until the state
+            // it would roll back to is on disk.
+            writePreCopy(preCopy, safety, progress);
+          } else {
+            snapshotUnderFence(zk, fence, target.statePath(), "restore failed: ", "the safety snapshot", safety,
+                progress);
+          }
+        }
+        if (preCopy != null) {
+          preCopy.close(); // its session and watches are not needed for the write
+          preCopy = null;
         }
         FenceToken token = new FenceToken(fence.latchNodePath(), fence.latchNodeVersion());
         if (resuming && unfinished.get().rollback()) {
@@ -322,6 +336,10 @@ public final class BackupService implements AutoCloseable {
             + "run " + action + " (Marathon's built-in backup and restore): the leader elected now does that").orElse(null);
         return new RestoreOutcome(backupId, manifest.znodes(), safetyId, released.leaderless(), released.warning(),
             joinNotes(versionNote, builtInNote));
+      } finally {
+        if (preCopy != null) {
+          preCopy.close();
+        }
       }
     } catch (StateUnavailableException e) {
       throw new OperationFailedException("Marathon state cannot be restored now: " + e.getMessage(), e);

@@ -289,18 +289,36 @@ public final class BackupService implements AutoCloseable {
       log.info("restoring {} ({} znodes, Marathon {}, storage {}) into {} (Marathon {}, storage {})", backupId,
           manifest.znodes(), manifest.marathonVersion(), manifest.storageVersion(), target, marathonVersion,
           live.map(StorageVersion::toString).orElse("none"));
+      boolean safetyTakenBefore = store.manifest(safetyId).isPresent();
+      // The safety snapshot is a fenced backup of the live state: most of it copied while Marathon still runs.
+      PreCopy preCopy = safetyTakenBefore ? null : startPreCopy(target.statePath(), safetyId, progress);
+      // The live state as the pre-copy knows it, once it has proved it at the fence point: then only what differs
+      // from the backup is written.
+      PreCopy liveTree = null;
       progress.progress("restarting Marathon (leader abdication) so that no leader runs during the restore");
       try (MarathonFence fence = acquireFence(zk, marathonClient(), progress)) {
-        if (store.manifest(safetyId).isPresent()) {
+        if (safetyTakenBefore) {
           // A previous attempt died after saving the live state; it may have written part of the backup since,
           // so that saved state, not the live one, is what a rollback must return to.
           store.verify(safetyId);
           progress.progress("resuming: safety snapshot " + safetyId + " was taken by an earlier attempt");
         } else {
           progress.progress("taking safety snapshot " + safetyId + " of the live state");
-          snapshotUnderFence(zk, fence, target.statePath(), "restore failed: ", "the safety snapshot",
-              new ManifestInfo(safetyId, SAFETY_LABEL, Instant.now(), target.hosts(), target.path(), marathonVersion),
-              progress);
+          ManifestInfo safety = new ManifestInfo(safetyId, SAFETY_LABEL, Instant.now(), target.hosts(), target.path(),
+              marathonVersion);
+          if (preCopy != null && finishPreCopyUnderFence(preCopy, fence, target.statePath(), progress)) {
+            // Unlike a backup's, written before the fence is released: the restore must not write until the state
+            // it would roll back to is on disk.
+            writePreCopy(preCopy, safety, progress);
+            liveTree = preCopy;
+          } else {
+            snapshotUnderFence(zk, fence, target.statePath(), "restore failed: ", "the safety snapshot", safety,
+                progress);
+          }
+        }
+        if (liveTree == null) {
+          progress.progress("the whole state is rewritten: "
+              + (safetyTakenBefore ? "an earlier attempt may have written part of it" : "no pre-copy proved it"));
         }
         FenceToken token = new FenceToken(fence.latchNodePath(), fence.latchNodeVersion());
         if (resuming && unfinished.get().rollback()) {
@@ -309,9 +327,10 @@ public final class BackupService implements AutoCloseable {
               new OperationFailedException(unfinished.get().reason()), progress);
         }
         try {
-          progress.progress("writing " + manifest.znodes() + " znodes of " + backupId);
+          progress.progress("writing " + manifest.znodes() + " znodes of " + backupId
+              + (liveTree != null ? " (only where they differ from the live state)" : ""));
           writeAndVerifyUnderFence(zk, fence, target.statePath(), backupId,
-              new RestoreJournal.Entry(backupId, safetyId, false, null), token, progress);
+              new RestoreJournal.Entry(backupId, safetyId, false, null), token, liveTree, progress);
         } catch (Exception | Error failure) {
           // Error too (out of memory, say): a half-written state must be rolled back whatever stopped the write.
           throw rollBack(zk, target, fence, token, backupId, safetyId, failure, progress);
@@ -322,6 +341,10 @@ public final class BackupService implements AutoCloseable {
             + "run " + action + " (Marathon's built-in backup and restore): the leader elected now does that").orElse(null);
         return new RestoreOutcome(backupId, manifest.znodes(), safetyId, released.leaderless(), released.warning(),
             joinNotes(versionNote, builtInNote));
+      } finally {
+        if (preCopy != null) {
+          preCopy.close();
+        }
       }
     } catch (StateUnavailableException e) {
       throw new OperationFailedException("Marathon state cannot be restored now: " + e.getMessage(), e);
@@ -617,14 +640,15 @@ public final class BackupService implements AutoCloseable {
    * session is gone. Any other failure, or a lost session, is thrown (the caller rolls back).
    */
   private void writeAndVerifyUnderFence(CuratorFramework zk, MarathonFence fence, String statePath, String archiveId,
-      RestoreJournal.Entry entry, FenceToken token, ProgressListener progress) throws Exception {
+      RestoreJournal.Entry entry, FenceToken token, PreCopy liveTree, ProgressListener progress) throws Exception {
     for (int attempt = 1; ; attempt++) {
       Exception failure;
       boolean connectionTrouble;
       boolean sessionLost;
       try (ZkConnectionWatch watch = ZkConnectionWatch.start(zk)) {
         try {
-          writeAndVerify(zk, statePath, archiveId, entry, token);
+          // A failed attempt may have written part of the delta: what the live state holds is then known no more.
+          writeAndVerify(zk, statePath, archiveId, entry, token, attempt == 1 ? liveTree : null, progress);
           return;
         } catch (InterruptedException e) {
           if (!watch.sessionLost()) {
@@ -660,17 +684,23 @@ public final class BackupService implements AutoCloseable {
    * batch commits every Marathon refuses the state.
    */
   private void writeAndVerify(CuratorFramework zk, String statePath, String archiveId, RestoreJournal.Entry entry,
-      FenceToken token) throws Exception {
+      FenceToken token, PreCopy liveTree, ProgressListener progress) throws Exception {
     ZooKeeper raw = zk.getZookeeperClient().getZooKeeper();
     RestoreJournal journal = new RestoreJournal(config.zookeeper().path());
     StorageVersionGuard guard = new StorageVersionGuard(journal.record(raw, entry));
     RestoreSummary written;
     try (ArchiveReader reader = store.open(archiveId)) {
-      written = new StateRestorer(zk).restore(statePath, reader.nodes(), token, guard);
+      written = liveTree != null
+          ? new StateRestorer(zk).restoreDelta(statePath, liveTree, reader.nodes(), token, guard)
+          : new StateRestorer(zk).restore(statePath, reader.nodes(), token, guard);
+    }
+    if (liveTree != null) {
+      progress.progress("wrote " + written.znodesWritten() + " znodes and deleted " + written.znodesDeleted()
+          + " where the live state differed from " + archiveId);
     }
     try (ArchiveReader reader = store.open(archiveId)) {
-      Optional<String> difference = new StateVerifier(zk).compare(statePath, guard.expectedWhileGuarded(reader.nodes()),
-          written);
+      Optional<String> difference = verifyWritten(zk, statePath, guard.expectedWhileGuarded(reader.nodes()), written,
+          liveTree, progress);
       if (difference.isPresent()) {
         throw new OperationFailedException("restored state differs from archive " + archiveId + ": "
             + difference.get());
@@ -681,6 +711,31 @@ public final class BackupService implements AutoCloseable {
     if (version.isPresent()) {
       throw new OperationFailedException("restored state differs from archive " + archiveId + ": " + version.get());
     }
+  }
+
+  /**
+   * After a delta, the pre-copy that proved the live state goes on proving it: its watches tell of every node the
+   * restore wrote or deleted, those are read back from ZooKeeper, and every other node is proven unchanged since it was
+   * read (see {@link PreCopy}'s argument). Where that proof is lost, the whole tree is read back instead.
+   */
+  private Optional<String> verifyWritten(CuratorFramework zk, String statePath, java.util.Iterator<ZNode> expected,
+      RestoreSummary written, PreCopy liveTree, ProgressListener progress) throws Exception {
+    if (liveTree != null) {
+      long readBefore = liveTree.rereadZnodes();
+      try {
+        liveTree.finishUnderFence();
+        long readBack = liveTree.rereadZnodes() - readBefore;
+        progress.progress("verifying: " + readBack + " znodes read back, the rest proven unchanged by the "
+            + "pre-copy's watches");
+        return StateVerifier.compare(statePath, expected, liveTree::writeTo);
+      } catch (ConsistencyUnprovableException e) {
+        log.warn("the pre-copy's proof of {} is lost ({}); reading the whole restored tree back", statePath,
+            e.getMessage());
+        progress.progress("verifying: the pre-copy's watches were lost (" + e.getMessage() + "); reading the whole "
+            + "restored tree back");
+      }
+    }
+    return new StateVerifier(zk).compare(statePath, expected, written);
   }
 
   private OperationFailedException rollBack(CuratorFramework zk, ZkTarget target, MarathonFence fence,
@@ -707,12 +762,12 @@ public final class BackupService implements AutoCloseable {
     for (int attempt = 1; ; attempt++) {
       try {
         if (attempt == 1 && fence.isHeld()) {
-          writeAndVerify(zk, target.statePath(), safetyId, entry, token);
+          writeAndVerify(zk, target.statePath(), safetyId, entry, token, null, progress);
         } else {
           fence.close(); // a fence in doubt is no fence: leave the election before joining it again
           try (MarathonFence retaken = acquireFence(zk, marathonClient(), progress)) {
             writeAndVerify(zk, target.statePath(), safetyId, entry,
-                new FenceToken(retaken.latchNodePath(), retaken.latchNodeVersion()));
+                new FenceToken(retaken.latchNodePath(), retaken.latchNodeVersion()), null, progress);
             releaseQuietly(retaken, progress);
           }
         }

@@ -172,6 +172,15 @@ public final class PreCopy implements AutoCloseable {
     }
   }
 
+  /**
+   * Has {@code path} read again by the next round, for a change no watch tells of: an ACL set by the caller.
+   */
+  public void markChanged(String path) {
+    if (ZkPaths.isAtOrBelow(path, root)) {
+      dirty.add(path);
+    }
+  }
+
   /** Why the change tracking can no longer be trusted, or null. */
   public String lostReason() {
     return lost;
@@ -295,30 +304,43 @@ public final class PreCopy implements AutoCloseable {
     }
   }
 
-  /** Re-reads the dirty paths (parents first) into the overlay; a changed children list is diffed against the copy. */
+  /**
+   * Re-reads the dirty paths (parents first) into the overlay; a changed children list is diffed against the copy,
+   * and the subtrees of new children are read level by level, each level's reads pipelined (arming watches as the
+   * online walk did). A node created with its parent is often dirty itself: it is read once, in its own right.
+   */
   private void refresh() throws Exception {
     List<String> paths = new ArrayList<>(dirty);
     dirty.removeAll(paths);
-    paths.sort(null);
-    Map<String, NodeRead> reads = retryingOnConnectionLoss(root, () -> readNodes(paths));
-    for (String path : paths) {
-      NodeRead read = reads.get(path);
-      String rel = ZkPaths.relative(root, path);
-      reread++;
-      if (read == null || TreeReader.isEphemeral(read.stat())) {
-        overlay.put(rel, Optional.empty());
-        continue;
-      }
-      overlay.put(rel, Optional.of(new ZNode(rel, read.data(), read.acl())));
-      Set<String> now = new HashSet<>(read.children());
-      for (String child : childrenOf(rel)) {
-        if (!now.remove(child)) {
-          overlay.put(childPath(rel, child), Optional.empty());
+    while (!paths.isEmpty()) {
+      paths.sort(null);
+      List<String> level = paths;
+      Set<String> inLevel = new HashSet<>(level);
+      Map<String, NodeRead> reads = retryingOnConnectionLoss(root, () -> readNodes(level));
+      List<String> created = new ArrayList<>();
+      for (String path : level) {
+        NodeRead read = reads.get(path);
+        String rel = ZkPaths.relative(root, path);
+        reread++;
+        if (read == null || TreeReader.isEphemeral(read.stat())) {
+          overlay.put(rel, Optional.empty());
+          continue;
+        }
+        overlay.put(rel, Optional.of(new ZNode(rel, read.data(), read.acl())));
+        Set<String> now = new HashSet<>(read.children());
+        for (String child : childrenOf(rel)) {
+          if (!now.remove(child)) {
+            overlay.put(childPath(rel, child), Optional.empty());
+          }
+        }
+        for (String name : now) {
+          String child = ZkPaths.child(path, name);
+          if (!inLevel.contains(child)) {
+            created.add(child);
+          }
         }
       }
-      for (String created : new TreeSet<>(now)) {
-        readSubtree(ZkPaths.child(path, created));
-      }
+      paths = created;
     }
   }
 
@@ -347,24 +369,6 @@ public final class PreCopy implements AutoCloseable {
 
   private static String childPath(String rel, String child) {
     return rel + "/" + child;
-  }
-
-  /** Reads a subtree created after its parent was read, arming watches on it as the online walk did. */
-  private void readSubtree(String path) throws Exception {
-    TreeReader reader = new TreeReader(client, TreeReader.Limits.DEFAULT);
-    if (!persistentWatch) {
-      reader.watchEveryRead(watcher);
-    }
-    try {
-      reader.walk(path, (p, data, acl, stat) -> {
-        String rel = ZkPaths.relative(root, p);
-        overlay.put(rel, Optional.of(new ZNode(rel, data, acl)));
-        reread++;
-      });
-    } catch (StateUnavailableException gone) {
-      // deleted again before we read it: its parent's watch has told of that
-      LOG.debug("new node {} vanished before it was read: {}", path, gone.getMessage());
-    }
   }
 
   private record NodeRead(byte[] data, List<ACL> acl, List<String> children, Stat stat) {}

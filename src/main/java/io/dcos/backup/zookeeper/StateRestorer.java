@@ -174,6 +174,138 @@ public final class StateRestorer {
     return new RestoreSummary(pipe.written, pipe.deleted, pipe.dataBytes, elapsed, pipe.zxids);
   }
 
+  /**
+   * Brings the subtree at rootPath from {@code live} to {@code nodes} by writing only what differs: nodes to create,
+   * data to set, nodes to replace, nodes to delete (children first), in the same fenced batches, with the same guard, as
+   * {@link #restore(String, Iterator, FenceToken, StorageVersionGuard)}. {@code liveTree} must know exactly what the
+   * subtree holds now (a pre-copy finished under the fence). A node whose ACL differs is deleted and created again,
+   * with its subtree; only the root's ACL is set in place (and marked changed in {@code liveTree}, as a setACL fires
+   * no watch, so that the pre-copy reads it again).
+   *
+   * <p>Order: the guard's batch; then, in archive order (parents first), creates and data writes; then the deletes,
+   * deepest first. A node to create never lies below one to delete (its parent is in the archive, so it is kept).
+   */
+  public RestoreSummary restoreDelta(String rootPath, PreCopy liveTree, Iterator<ZNode> nodes, FenceToken fence,
+      StorageVersionGuard guard) throws Exception {
+    ZkPaths.validateRoot(rootPath);
+    if (fence != null && ZkPaths.isAtOrBelow(fence.path(), rootPath)) {
+      throw new IllegalArgumentException("fence node " + fence.path() + " lies inside the restored subtree "
+          + rootPath);
+    }
+    if (!nodes.hasNext()) {
+      throw new IllegalArgumentException("nothing to restore: the node stream is empty");
+    }
+    ZNode root = nodes.next();
+    if (!root.relativePath().isEmpty()) {
+      throw new IllegalArgumentException("the node stream must start with the root node, got " + root.relativePath());
+    }
+    TreeIndex live = new TreeIndex();
+    liveTree.writeTo(live::add);
+    TreeIndex.Entry liveRoot = live.remove("");
+    if (liveRoot == null) {
+      throw new IllegalArgumentException("the live tree given has no root: a delta needs " + rootPath + " to exist");
+    }
+    long start = System.nanoTime();
+    ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
+    ZkPaths.sync(zk, rootPath);
+    Pipeline pipe = new Pipeline(zk, fence, rootPath, root.data());
+    pipe.checkFenceNow();
+    String versionRelative = null;
+    if (guard != null) {
+      List<Op> first = new ArrayList<>();
+      if (fence != null) {
+        first.add(Op.check(fence.path(), fence.version()));
+      }
+      first.addAll(guard.sentinelOps(zk, rootPath, root.acl()));
+      pipe.commitAlone(first);
+      versionRelative = StorageVersionGuard.relativePath();
+      live.remove(versionRelative); // the sentinel: replaced by the guard's final batch only
+      org.apache.zookeeper.data.Stat sentinel = zk.exists(guard.versionPath(), false);
+      if (sentinel != null) {
+        pipe.zxids.add(sentinel.getCzxid());
+      }
+    }
+    pipe.rootPresent = true;
+    if (!liveRoot.acl().equals(root.acl())) {
+      setRootAcl(pipe, rootPath, root.acl());
+      liveTree.markChanged(rootPath); // a setACL fires no watch
+    }
+    if (!liveRoot.holds(root.data())) {
+      addSetData(pipe, rootPath, root.data());
+    }
+    long unchanged = 0;
+    while (nodes.hasNext()) {
+      ZNode n = nodes.next();
+      if (n.relativePath().isEmpty()) {
+        throw new IllegalArgumentException("the node stream contains the root twice");
+      }
+      if (n.relativePath().equals(versionRelative)) {
+        guard.holdBack(n);
+        continue;
+      }
+      String path = n.absolutePath(rootPath);
+      TreeIndex.Entry now = live.remove(n.relativePath());
+      if (now == null) {
+        addCreate(pipe, path, n);
+      } else if (!now.acl().equals(n.acl())) {
+        // multi() cannot set an ACL, but it can delete and create: the node is replaced with its subtree, so the ACL
+        // is written in fenced batches like everything else. Its archived descendants, no longer in the index, are
+        // then created as they come.
+        List<String> below = live.removeDescendants(n.relativePath());
+        for (int i = below.size() - 1; i >= 0; i--) {
+          addDelete(pipe, rootPath + below.get(i));
+        }
+        addDelete(pipe, path);
+        addCreate(pipe, path, n);
+      } else if (!now.holds(n.data())) {
+        addSetData(pipe, path, n.data());
+      } else {
+        unchanged++;
+      }
+      pipe.throwIfFailed();
+    }
+    List<String> gone = new ArrayList<>(live.paths());
+    // Deepest first, so that a node's children are deleted before it.
+    gone.sort(java.util.Comparator.comparingLong((String rel) -> rel.chars().filter(c -> c == '/').count())
+        .reversed().thenComparing(java.util.Comparator.naturalOrder()));
+    for (String rel : gone) {
+      addDelete(pipe, rootPath + rel);
+    }
+    pipe.finish();
+    Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+    LOG.info("restore of {} as a delta: {} znodes written, {} deleted, {} unchanged, {} data bytes, {} batches, {} ms",
+        rootPath, pipe.written, pipe.deleted, unchanged, pipe.dataBytes, pipe.batches, elapsed.toMillis());
+    return new RestoreSummary(pipe.written, pipe.deleted, pipe.dataBytes, elapsed, pipe.zxids);
+  }
+
+  private static void addDelete(Pipeline pipe, String path) throws Exception {
+    pipe.add(Op.delete(path, -1), bytes(path) + OP_OVERHEAD_BYTES, 0, 1, 0);
+  }
+
+  private static void addSetData(Pipeline pipe, String path, byte[] data) throws Exception {
+    long size = bytes(path) + len(data) + OP_OVERHEAD_BYTES;
+    if (pipe.fitsInMulti(size)) {
+      pipe.add(Op.setData(path, data, -1), size, 1, 0, len(data));
+    } else {
+      pipe.writeAlone(() -> pipe.zk.setData(path, data, -1).getMzxid(), path, len(data));
+    }
+  }
+
+  /**
+   * The root's ACL, which multi() cannot set and the root cannot be re-created to carry: a plain call right after a
+   * fence check, as {@link Pipeline#writeAlone} does for a node too large for a multi. The full restore sets it the
+   * same way; Marathon never changes it.
+   */
+  private static void setRootAcl(Pipeline pipe, String path, List<ACL> acl) throws Exception {
+    if (acl.isEmpty()) {
+      throw new IllegalArgumentException("node " + path + " has an empty ACL list; ZooKeeper refuses that");
+    }
+    pipe.writeAlone(() -> {
+      pipe.zk.setACL(path, acl, -1);
+      return NO_ZXID; // its Stat tells no zxid of the setACL itself; the node's ACL is then read back, not proven
+    }, path, 0, "gets its archived ACL, which multi() cannot set");
+  }
+
   private static void addCreate(Pipeline pipe, String path, ZNode n) throws Exception {
     if (n.acl().isEmpty()) {
       throw new IllegalArgumentException("node " + path + " has an empty ACL list; ZooKeeper refuses that");
@@ -190,7 +322,9 @@ public final class StateRestorer {
     }
   }
 
-  /** A plain write; returns the zxid of its transaction. */
+  private static final long NO_ZXID = -1;
+
+  /** A plain write; returns the zxid of its transaction, or {@link #NO_ZXID}. */
   @FunctionalInterface
   private interface Write {
     long run() throws Exception;
@@ -370,15 +504,22 @@ public final class StateRestorer {
      * is the only write that could land in the instant after the fence is lost, and it is logged.
      */
     void writeAlone(Write write, String path, long dataBytes) throws Exception {
+      writeAlone(write, path, dataBytes, "(" + dataBytes + " data bytes) is too large for a fenced multi()");
+    }
+
+    /** As {@link #writeAlone(Write, String, long)}; {@code why} completes "path ..." in the log. */
+    void writeAlone(Write write, String path, long dataBytes, String why) throws Exception {
       if (current.ops.size() > fenceOps()) {
         send();
       }
       drain();
       throwIfFailed();
       checkFenceNow();
-      LOG.warn("{} ({} data bytes) is too large for a fenced multi(); writing it with a plain call right after a "
-          + "fence check", path, dataBytes);
-      zxids.add(write.run());
+      LOG.warn("{} {}; writing it with a plain call right after a fence check", path, why);
+      long zxid = write.run();
+      if (zxid != NO_ZXID) {
+        zxids.add(zxid);
+      }
       written++;
       this.dataBytes += dataBytes;
     }

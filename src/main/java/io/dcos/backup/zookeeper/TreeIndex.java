@@ -1,0 +1,96 @@
+package io.dcos.backup.zookeeper;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.zookeeper.data.ACL;
+
+/**
+ * What a tree holds, by relative path, without its data: each node's ACL and a fingerprint of its data (the data
+ * itself up to 32 bytes, else its SHA-256). A large archive can be compared or diffed against it without holding
+ * the archive's data.
+ */
+final class TreeIndex {
+  /** A node as indexed. */
+  record Entry(byte[] fingerprint, List<ACL> acl) {
+    boolean holds(byte[] data) {
+      return Arrays.equals(fingerprint, TreeIndex.fingerprint(data));
+    }
+  }
+
+  /** Sorted, so that a node's descendants form one range. */
+  private final NavigableMap<String, Entry> entries = new TreeMap<>();
+  // Nearly every node carries one of a handful of ACL lists; sharing them keeps the index small for big trees.
+  private final Map<List<ACL>, List<ACL>> acls = new HashMap<>();
+
+  /** Indexes {@code nodes}; a path listed twice is an error. */
+  static TreeIndex of(Iterator<ZNode> nodes) {
+    TreeIndex index = new TreeIndex();
+    while (nodes.hasNext()) {
+      ZNode n = nodes.next();
+      if (!index.add(n)) {
+        throw new IllegalArgumentException("the node stream lists " + show(n.relativePath()) + " twice");
+      }
+    }
+    return index;
+  }
+
+  /** False, and the earlier entry replaced, when {@code node}'s path was indexed already. */
+  boolean add(ZNode node) {
+    return entries.put(node.relativePath(), new Entry(fingerprint(node.data()),
+        acls.computeIfAbsent(node.acl(), a -> a))) == null;
+  }
+
+  /** The entry of {@code relativePath}, removed from the index; null when it has none. */
+  Entry remove(String relativePath) {
+    return entries.remove(relativePath);
+  }
+
+  /** Removes the descendants of {@code relativePath} (not the node itself); returns their paths, parents first. */
+  List<String> removeDescendants(String relativePath) {
+    Map<String, Entry> below = entries.subMap(relativePath + "/", true, relativePath + "0", false);
+    List<String> paths = new ArrayList<>(below.keySet());
+    below.clear();
+    return paths;
+  }
+
+  /** The paths still indexed (a view). */
+  Set<String> paths() {
+    return entries.keySet();
+  }
+
+  static String show(String relativePath) {
+    return relativePath.isEmpty() ? "<root>" : relativePath;
+  }
+
+  /** Tag byte keeps null, short raw data and digests from ever comparing equal to each other. */
+  static byte[] fingerprint(byte[] data) {
+    if (data == null) {
+      return new byte[] {0};
+    }
+    if (data.length <= 32) {
+      byte[] f = new byte[data.length + 1];
+      f[0] = 1;
+      System.arraycopy(data, 0, f, 1, data.length);
+      return f;
+    }
+    byte[] digest;
+    try {
+      digest = MessageDigest.getInstance("SHA-256").digest(data);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+    byte[] f = new byte[digest.length + 1];
+    f[0] = 2;
+    System.arraycopy(digest, 0, f, 1, digest.length);
+    return f;
+  }
+}

@@ -378,7 +378,11 @@ public final class BenchCommand implements Callable<Integer> {
         json.put("leaderless_backup_precopy_s", round(seconds(leaderless.medianPreCopy())));
         json.put("leaderless_precopy_vs_whole",
             round(seconds(leaderless.medianPreCopy()) / seconds(leaderless.medianWhole())));
-        json.put("leaderless_restore_s", round(seconds(leaderless.restore())));
+        json.put("leaderless_restore_whole_s", round(seconds(leaderless.medianRestoreWhole())));
+        json.put("leaderless_restore_delta_s", round(seconds(leaderless.medianRestoreDelta())));
+        json.put("leaderless_restore_delta_vs_whole",
+            round(seconds(leaderless.medianRestoreDelta()) / seconds(leaderless.medianRestoreWhole())));
+        json.put("restore_changed_znodes", leaderless.changedPerRestore());
       }
       if (storage != null) {
         json.put("local_backup_s", round(seconds(storage.medianLocalBackup())));
@@ -405,7 +409,13 @@ public final class BenchCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "  backup, pre-copy then a fenced delta     %6.2f s  %s  (%.2f of the whole)%n",
         seconds(leaderless.medianPreCopy()), secondsList(leaderless.preCopy()),
         seconds(leaderless.medianPreCopy()) / seconds(leaderless.medianWhole()));
-    out.printf(Locale.ROOT, "  restore, the whole tree written fenced   %6.2f s%n", seconds(leaderless.restore()));
+    out.printf(Locale.ROOT, "  restore of a backup 1 node in %d away (%,d znodes differ):%n",
+        LeaderlessBench.CHANGED_ONE_IN, leaderless.changedPerRestore());
+    out.printf(Locale.ROOT, "    whole snapshot and rewrite under the fence %6.2f s  %s%n",
+        seconds(leaderless.medianRestoreWhole()), secondsList(leaderless.restoreWhole()));
+    out.printf(Locale.ROOT, "    pre-copy, then only the difference       %6.2f s  %s  (%.2f of the whole)%n",
+        seconds(leaderless.medianRestoreDelta()), secondsList(leaderless.restoreDelta()),
+        seconds(leaderless.medianRestoreDelta()) / seconds(leaderless.medianRestoreWhole()));
   }
 
   /**

@@ -1,7 +1,6 @@
 package io.dcos.backup.bench;
 
 import io.dcos.backup.engine.BackupOutcome;
-import io.dcos.backup.engine.BackupService;
 import io.dcos.backup.engine.BackupService.BackupOptions;
 import io.dcos.backup.engine.BackupService.RestoreOptions;
 import io.dcos.backup.engine.ProgressListener;
@@ -11,13 +10,18 @@ import java.util.List;
 
 /**
  * What a fenced backup costs Marathon in leaderless time, with the pre-copy and with the whole snapshot under the
- * fence, on the bench's tree; and what a restore costs. The leader keeps writing its instances while the online copy
- * runs, and the engine backs up as the operator does. Runs alternate between the two ways, so drift on a noisy
- * machine falls on both.
+ * fence, on the bench's tree; and what a restore of a backup that differs from the live state in 1% of its nodes
+ * costs, writing only the difference and rewriting the whole tree. The leader keeps writing its instances while the
+ * online copy runs, and the engine works as the operator does. Runs alternate between the two ways, so drift on a
+ * noisy machine falls on both.
  */
 final class LeaderlessBench {
 
-  record Result(List<Duration> whole, List<Duration> preCopy, Duration restore) {
+  /** In every restore, one node in this many differs from the backup. */
+  static final int CHANGED_ONE_IN = 100;
+
+  record Result(List<Duration> whole, List<Duration> preCopy, List<Duration> restoreWhole,
+                List<Duration> restoreDelta, long changedPerRestore) {
     Duration medianWhole() {
       return Durations.median(whole);
     }
@@ -25,12 +29,19 @@ final class LeaderlessBench {
     Duration medianPreCopy() {
       return Durations.median(preCopy);
     }
+
+    Duration medianRestoreWhole() {
+      return Durations.median(restoreWhole);
+    }
+
+    Duration medianRestoreDelta() {
+      return Durations.median(restoreDelta);
+    }
   }
 
   private LeaderlessBench() {}
 
   static Result run(MarathonOnTree marathon, int rounds) throws Exception {
-    BackupService service = marathon.service();
     List<Duration> whole = new ArrayList<>();
     List<Duration> preCopy = new ArrayList<>();
     String last = null;
@@ -39,11 +50,23 @@ final class LeaderlessBench {
       last = "pre-copy-" + i;
       preCopy.add(backup(marathon, last, BackupOptions.FENCED).marathonLeaderless());
     }
+    List<Duration> restoreWhole = new ArrayList<>();
+    List<Duration> restoreDelta = new ArrayList<>();
+    long changed = 0;
+    for (int i = 0; i < rounds; i++) {
+      changed = marathon.changeEvery(CHANGED_ONE_IN, 2 * i);
+      restoreWhole.add(restore(marathon, last, "whole-" + i, RestoreOptions.WHOLE));
+      marathon.changeEvery(CHANGED_ONE_IN, 2 * i + 1);
+      restoreDelta.add(restore(marathon, last, "delta-" + i, RestoreOptions.DEFAULT));
+    }
     marathon.awaitLeader();
-    Duration restore = service.restore(last, "safety-" + last, RestoreOptions.DEFAULT, ProgressListener.NONE)
-        .marathonLeaderless();
+    return new Result(whole, preCopy, restoreWhole, restoreDelta, changed);
+  }
+
+  private static Duration restore(MarathonOnTree marathon, String backup, String name, RestoreOptions options)
+      throws Exception {
     marathon.awaitLeader();
-    return new Result(whole, preCopy, restore);
+    return marathon.service().restore(backup, "safety-" + name, options, ProgressListener.NONE).marathonLeaderless();
   }
 
   private static BackupOutcome backup(MarathonOnTree marathon, String id, BackupOptions options) throws Exception {

@@ -10,11 +10,17 @@ import io.dcos.backup.simulator.MarathonSimulator;
 import io.dcos.backup.simulator.SimulatorOptions;
 import io.dcos.backup.zookeeper.PortableWrites;
 import io.dcos.backup.zookeeper.ZkTarget;
+import io.dcos.backup.zookeeper.ZNode;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Optional;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.Op;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.ZooKeeper;
 
@@ -29,12 +35,15 @@ final class MarathonOnTree implements AutoCloseable {
 
   private final ZooKeeper zk;
   private final String root;
+  private final MarathonTree tree;
   private final MarathonSimulator simulator;
   private final BackupService service;
 
-  private MarathonOnTree(ZooKeeper zk, String root, MarathonSimulator simulator, BackupService service) {
+  private MarathonOnTree(ZooKeeper zk, String root, MarathonTree tree, MarathonSimulator simulator,
+      BackupService service) {
     this.zk = zk;
     this.root = root;
+    this.tree = tree;
     this.simulator = simulator;
     this.service = service;
   }
@@ -57,7 +66,7 @@ final class MarathonOnTree implements AutoCloseable {
       TargetConfig config = new TargetConfig(new ZkTarget(connectString, marathon,
           Optional.of(MarathonTree.DIGEST_USER)), simulator.anyUrl(), MarathonCredentials.none(), work,
           FenceOptions.defaults(), Duration.ofSeconds(60), Duration.ofSeconds(15), Duration.ofSeconds(10));
-      return new MarathonOnTree(zk, root, simulator, new BackupService(config));
+      return new MarathonOnTree(zk, root, tree, simulator, new BackupService(config));
     } catch (Exception | Error e) {
       if (simulator != null) {
         simulator.close();
@@ -69,6 +78,34 @@ final class MarathonOnTree implements AutoCloseable {
 
   BackupService service() {
     return service;
+  }
+
+  /**
+   * Gives every {@code nth} node of the tree in Marathon's state other data, as a bad upgrade might: what a restore
+   * of an earlier backup then has to write back. Returns how many nodes were changed.
+   */
+  long changeEvery(int nth, int round) throws Exception {
+    String ballast = root + "/marathon/state/ballast";
+    byte[] data = ("changed in round " + round).getBytes(StandardCharsets.UTF_8);
+    List<Op> batch = new ArrayList<>();
+    long index = 0;
+    long changed = 0;
+    for (Iterator<ZNode> nodes = tree.nodes(); nodes.hasNext(); index++) {
+      ZNode n = nodes.next();
+      if (index % nth != round % nth || n.relativePath().isEmpty()) {
+        continue;
+      }
+      batch.add(Op.setData(n.absolutePath(ballast), data, -1));
+      changed++;
+      if (batch.size() == 500) {
+        zk.multi(batch);
+        batch.clear();
+      }
+    }
+    if (!batch.isEmpty()) {
+      zk.multi(batch);
+    }
+    return changed;
   }
 
   void awaitLeader() throws InterruptedException {

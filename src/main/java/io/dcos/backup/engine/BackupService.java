@@ -216,9 +216,16 @@ public final class BackupService implements AutoCloseable {
   /**
    * @param allowStorageVersionChange restore even an archive whose Marathon storage version the running Marathon
    *     refuses (newer than the live state's, or older than {@link StorageVersion#MIN_SUPPORTED})
+   * @param preCopy take the safety snapshot with a pre-copy and write only what differs from the live state; false:
+   *     the whole safety snapshot under the fence and the whole tree rewritten (the benchmark's baseline)
    */
-  public record RestoreOptions(boolean allowStorageVersionChange) {
-    public static final RestoreOptions DEFAULT = new RestoreOptions(false);
+  public record RestoreOptions(boolean allowStorageVersionChange, boolean preCopy) {
+    public static final RestoreOptions DEFAULT = new RestoreOptions(false, true);
+    public static final RestoreOptions WHOLE = new RestoreOptions(false, false);
+
+    public RestoreOptions(boolean allowStorageVersionChange) {
+      this(allowStorageVersionChange, true);
+    }
   }
 
   /** As {@link #restore(String, String, ProgressListener)}, with options. */
@@ -291,7 +298,8 @@ public final class BackupService implements AutoCloseable {
           live.map(StorageVersion::toString).orElse("none"));
       boolean safetyTakenBefore = store.manifest(safetyId).isPresent();
       // The safety snapshot is a fenced backup of the live state: most of it copied while Marathon still runs.
-      PreCopy preCopy = safetyTakenBefore ? null : startPreCopy(target.statePath(), safetyId, progress);
+      PreCopy preCopy = safetyTakenBefore || !options.preCopy() ? null
+          : startPreCopy(target.statePath(), safetyId, progress);
       // The live state as the pre-copy knows it, once it has proved it at the fence point: then only what differs
       // from the backup is written.
       PreCopy liveTree = null;

@@ -21,7 +21,8 @@ public final class OperationMetrics {
   private final AtomicLong lastArchiveBytes = new AtomicLong();
   private final AtomicLong lastArchiveZnodes = new AtomicLong();
   private final AtomicLong marathonGuarded = new AtomicLong();
-  private final DistributionSummary leaderless;
+  private final DistributionSummary backupLeaderless;
+  private final DistributionSummary restoreLeaderless;
   private final java.util.Map<String, ScheduleGauges> schedules = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** Per schedule: how late its last run started, and when its newest ready backup was taken. */
@@ -39,17 +40,24 @@ public final class OperationMetrics {
     io.micrometer.core.instrument.Gauge.builder(PREFIX + "marathon_guarded", marathonGuarded, AtomicLong::get)
         .description("1 while Marathon's state holds the restore's storage-version sentinel (Marathon cannot run)")
         .register(registry);
-    leaderless = DistributionSummary.builder(PREFIX + "marathon_leaderless_seconds")
-        .description("How long Marathon had no elected leader because of a backup or restore")
-        .baseUnit("seconds")
-        .publishPercentileHistogram()
-        .register(registry);
+    backupLeaderless = leaderless(registry, "backup");
+    restoreLeaderless = leaderless(registry, "restore");
     // Zero-valued series from the start, so rate() and absent-alerts work before the first operation.
     for (String kind : new String[] {"backup", "restore"}) {
       for (String outcome : new String[] {"success", "failure"}) {
         counter(kind, outcome);
       }
     }
+  }
+
+  /** Labelled by operation: a restore's window grows with what it changes, a backup's with what changed meanwhile. */
+  private static DistributionSummary leaderless(MeterRegistry registry, String operation) {
+    return DistributionSummary.builder(PREFIX + "marathon_leaderless_seconds")
+        .description("How long Marathon had no elected leader because of a backup or restore")
+        .baseUnit("seconds")
+        .tag("operation", operation)
+        .publishPercentileHistogram()
+        .register(registry);
   }
 
   /** Whether Marathon's state holds the restore sentinel now. */
@@ -67,7 +75,7 @@ public final class OperationMetrics {
     lastBackupSuccess.accumulateAndGet(now.getEpochSecond(), Math::max);
     lastArchiveBytes.set(bytes);
     lastArchiveZnodes.set(znodes);
-    leaderless.record(marathonLeaderless.toMillis() / 1000.0);
+    backupLeaderless.record(marathonLeaderless.toMillis() / 1000.0);
   }
 
   /**
@@ -87,7 +95,7 @@ public final class OperationMetrics {
     counter("restore", "success").increment();
     timer("restore", "success").record(took);
     lastRestoreSuccess.set(now.getEpochSecond());
-    leaderless.record(marathonLeaderless.toMillis() / 1000.0);
+    restoreLeaderless.record(marathonLeaderless.toMillis() / 1000.0);
   }
 
   void scheduleObserved(String schedule, Double lagSeconds, Instant lastSuccess) {

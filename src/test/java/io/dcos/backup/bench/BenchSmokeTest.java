@@ -45,10 +45,14 @@ class BenchSmokeTest {
     // Marathon's leaderless time, measured on 3 simulated Marathons with the tree in their state.
     assertThat(output).contains("Marathon leaderless during a fenced operation")
         .contains("backup, pre-copy then a fenced delta");
-    for (String figure : List.of("leaderless_backup_whole_s", "leaderless_backup_precopy_s", "leaderless_restore_s")) {
+    for (String figure : List.of("leaderless_backup_whole_s", "leaderless_backup_precopy_s",
+        "leaderless_restore_whole_s", "leaderless_restore_delta_s")) {
       assertThat(json.get(figure)).as(figure).isNotNull();
       assertThat(json.get(figure).asDouble()).as(figure).isPositive().isLessThan(60);
     }
+    long onePercent = json.get("znodes").asLong() / 100;
+    assertThat(json.get("restore_changed_znodes").asLong()).as("1% of the tree differs in each restore")
+        .isBetween(onePercent - 1, onePercent + 1);
     // Backup and restore through S3 next to the backup directory, on the same Marathons and tree.
     assertThat(output).contains("Backup and restore through S3 next to the backup directory");
     for (String figure : List.of("local_backup_s", "s3_backup_s", "local_restore_s", "s3_restore_s")) {
@@ -75,7 +79,7 @@ class BenchSmokeTest {
     List<String> lines = output.lines().toList();
     JsonNode json = new ObjectMapper().readTree(lines.get(lines.size() - 1));
     assertThat(json.has("s3_backup_s")).as(output).isFalse();
-    assertThat(json.has("leaderless_restore_s")).as(output).isFalse();
+    assertThat(json.has("leaderless_restore_delta_s")).as(output).isFalse();
     assertThat(output).doesNotContain("through S3");
   }
 

@@ -187,8 +187,13 @@ class OperatorEndToEndTest {
           .isGreaterThan(Instant.now().minusSeconds(600).getEpochSecond());
       assertThat(metricValue(metrics, "marathon_backup_backup_archive_znodes")).isPositive();
       assertThat(metricValue(metrics, "marathon_backup_restores_total{outcome=\"success\"}")).isGreaterThanOrEqualTo(1);
-      assertThat(metricValue(metrics, "marathon_backup_marathon_leaderless_seconds_count")).isGreaterThanOrEqualTo(2);
-      assertThat(metricValue(metrics, "marathon_backup_marathon_leaderless_seconds_sum")).isPositive();
+      for (String operation : List.of("backup", "restore")) {
+        String labels = "{operation=\"" + operation + "\"}";
+        assertThat(metricValue(metrics, "marathon_backup_marathon_leaderless_seconds_count" + labels))
+            .as(operation).isGreaterThanOrEqualTo(1);
+        assertThat(metricValue(metrics, "marathon_backup_marathon_leaderless_seconds_sum" + labels)).as(operation)
+            .isPositive();
+      }
       assertThat(metrics).contains("marathon_backup_backup_duration_seconds_bucket",
           "marathon_backup_restore_duration_seconds_bucket");
     });

@@ -50,7 +50,19 @@ public record BackupStatus(
      * The id of the key the archive is encrypted with (client-side), as its stored header names it; never the key.
      * Unset: stored in plaintext. A restore needs that key in the location's key Secret.
      */
-    String encryptionKeyId) {
+    String encryptionKeyId,
+    /** How the pre-copy went, when the archive came from one (the fenced default). */
+    PreCopyStatus preCopy) {
+
+  public BackupStatus(String id, Phase phase, ComponentStatus componentStatus, String timestamp, String startTime,
+      String completionTime, String message, String marathonVersion, String location, Long znodes, Long bytes,
+      String sha256, Double marathonLeaderlessSeconds, Boolean recoveredFromStore, List<RestoreRecord> restores,
+      List<Condition> conditions, Long observedGeneration, String consistency, String storageVersion,
+      String storageLocation, String objectKey, String encryptionKeyId) {
+    this(id, phase, componentStatus, timestamp, startTime, completionTime, message, marathonVersion, location, znodes,
+        bytes, sha256, marathonLeaderlessSeconds, recoveredFromStore, restores, conditions, observedGeneration,
+        consistency, storageVersion, storageLocation, objectKey, encryptionKeyId, null);
+  }
 
   public BackupStatus(String id, Phase phase, ComponentStatus componentStatus, String timestamp, String startTime,
       String completionTime, String message, String marathonVersion, String location, Long znodes, Long bytes,

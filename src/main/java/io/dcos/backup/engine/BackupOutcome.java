@@ -1,6 +1,7 @@
 package io.dcos.backup.engine;
 
 import io.dcos.backup.store.Manifest;
+import io.dcos.backup.zookeeper.PreCopy;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -8,9 +9,16 @@ import java.time.Duration;
  * A verified archive, what taking it cost Marathon, and how it was made consistent.
  *
  * @param warning what went wrong after the archive was verified (Marathon did not elect a leader in time), or null
+ * @param preCopy what the pre-copy did, when the archive came from one; null when the whole state was read under
+ *     the fence (or online)
  */
 public record BackupOutcome(Manifest manifest, Path location, Duration marathonLeaderless, int abdications,
-                            Consistency consistency, String warning) {
+                            Consistency consistency, String warning, PreCopy.Figures preCopy) {
+
+  public BackupOutcome(Manifest manifest, Path location, Duration marathonLeaderless, int abdications,
+                       Consistency consistency, String warning) {
+    this(manifest, location, marathonLeaderless, abdications, consistency, warning, null);
+  }
 
   public BackupOutcome(Manifest manifest, Path location, Duration marathonLeaderless, int abdications) {
     this(manifest, location, marathonLeaderless, abdications, Consistency.FENCED);
@@ -24,7 +32,7 @@ public record BackupOutcome(Manifest manifest, Path location, Duration marathonL
   /** The same outcome with {@code note} added to its warning. */
   public BackupOutcome withWarning(String note) {
     return new BackupOutcome(manifest, location, marathonLeaderless, abdications, consistency,
-        warning == null ? note : warning + "; " + note);
+        warning == null ? note : warning + "; " + note, preCopy);
   }
 
   /** How the snapshot was made consistent; {@link #statusName()} is what `status.consistency` shows. */

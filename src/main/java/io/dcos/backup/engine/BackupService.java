@@ -158,12 +158,16 @@ public final class BackupService implements AutoCloseable {
       Manifest manifest = null;
       Released released;
       int abdications;
+      PreCopy.Figures preCopyFigures = null;
       PreCopy preCopy = options.preCopy() ? startPreCopy(target.statePath(), id, progress) : null;
       try {
         progress.progress("restarting Marathon (leader abdication) so that no leader writes during the backup");
         try (MarathonFence fence = acquireFence(zk, marathon, progress)) {
           boolean delta = preCopy != null && finishPreCopyUnderFence(preCopy, fence, target.statePath(), progress);
           Instant fencePoint = Instant.now();
+          if (delta) {
+            preCopyFigures = preCopy.figures();
+          }
           if (!delta) {
             progress.progress("snapshotting " + target.statePath());
             manifest = snapshotUnderFence(zk, fence, target.statePath(), "backup failed: ", "the snapshot",
@@ -190,7 +194,7 @@ public final class BackupService implements AutoCloseable {
           verified.bytes(), released.leaderless().toMillis());
       return new BackupOutcome(manifest, store.location(id), released.leaderless(), abdications,
           options.online() ? BackupOutcome.Consistency.FENCED_FALLBACK : BackupOutcome.Consistency.FENCED,
-          released.warning());
+          released.warning(), preCopyFigures);
     } catch (StateUnavailableException e) {
       throw new OperationFailedException("Marathon state cannot be backed up now: " + e.getMessage(), e);
     } catch (MarathonException | FenceException e) {
@@ -329,6 +333,7 @@ public final class BackupService implements AutoCloseable {
               + (safetyTakenBefore ? "an earlier attempt may have written part of it" : "no pre-copy proved it"));
         }
         FenceToken token = new FenceToken(fence.latchNodePath(), fence.latchNodeVersion());
+        RestoreOutcome.Written written;
         if (resuming && unfinished.get().rollback()) {
           progress.progress("resuming the rollback to " + safetyId + " that an earlier attempt started");
           throw rollBack(zk, target, fence, token, backupId, safetyId,
@@ -337,7 +342,7 @@ public final class BackupService implements AutoCloseable {
         try {
           progress.progress("writing " + manifest.znodes() + " znodes of " + backupId
               + (liveTree != null ? " (only where they differ from the live state)" : ""));
-          writeAndVerifyUnderFence(zk, fence, target.statePath(), backupId,
+          written = writeAndVerifyUnderFence(zk, fence, target.statePath(), backupId,
               new RestoreJournal.Entry(backupId, safetyId, false, null), token, liveTree, progress);
         } catch (Exception | Error failure) {
           // Error too (out of memory, say): a half-written state must be rolled back whatever stopped the write.
@@ -348,7 +353,7 @@ public final class BackupService implements AutoCloseable {
         String builtInNote = builtIn.map(action -> "the backup's runtime-configuration asks Marathon's next leader to "
             + "run " + action + " (Marathon's built-in backup and restore): the leader elected now does that").orElse(null);
         return new RestoreOutcome(backupId, manifest.znodes(), safetyId, released.leaderless(), released.warning(),
-            joinNotes(versionNote, builtInNote));
+            joinNotes(versionNote, builtInNote), written);
       } finally {
         if (preCopy != null) {
           preCopy.close();
@@ -647,8 +652,9 @@ public final class BackupService implements AutoCloseable {
    * {@link #ATTEMPTS_ON_CONNECTION_LOSS} times. Every batch carries the fence check, so nothing lands once the
    * session is gone. Any other failure, or a lost session, is thrown (the caller rolls back).
    */
-  private void writeAndVerifyUnderFence(CuratorFramework zk, MarathonFence fence, String statePath, String archiveId,
-      RestoreJournal.Entry entry, FenceToken token, PreCopy liveTree, ProgressListener progress) throws Exception {
+  private RestoreOutcome.Written writeAndVerifyUnderFence(CuratorFramework zk, MarathonFence fence, String statePath,
+      String archiveId, RestoreJournal.Entry entry, FenceToken token, PreCopy liveTree, ProgressListener progress)
+      throws Exception {
     for (int attempt = 1; ; attempt++) {
       Exception failure;
       boolean connectionTrouble;
@@ -656,8 +662,7 @@ public final class BackupService implements AutoCloseable {
       try (ZkConnectionWatch watch = ZkConnectionWatch.start(zk)) {
         try {
           // A failed attempt may have written part of the delta: what the live state holds is then known no more.
-          writeAndVerify(zk, statePath, archiveId, entry, token, attempt == 1 ? liveTree : null, progress);
-          return;
+          return writeAndVerify(zk, statePath, archiveId, entry, token, attempt == 1 ? liveTree : null, progress);
         } catch (InterruptedException e) {
           if (!watch.sessionLost()) {
             throw e;
@@ -691,11 +696,12 @@ public final class BackupService implements AutoCloseable {
    * journal first, then the tree, verified; then the real storage version in the final batch, verified too. Until that
    * batch commits every Marathon refuses the state.
    */
-  private void writeAndVerify(CuratorFramework zk, String statePath, String archiveId, RestoreJournal.Entry entry,
-      FenceToken token, PreCopy liveTree, ProgressListener progress) throws Exception {
+  private RestoreOutcome.Written writeAndVerify(CuratorFramework zk, String statePath, String archiveId,
+      RestoreJournal.Entry entry, FenceToken token, PreCopy liveTree, ProgressListener progress) throws Exception {
     ZooKeeper raw = zk.getZookeeperClient().getZooKeeper();
     RestoreJournal journal = new RestoreJournal(config.zookeeper().path());
     StorageVersionGuard guard = new StorageVersionGuard(journal.record(raw, entry));
+    PreCopy.Figures atFencePoint = liveTree == null ? null : liveTree.figures();
     RestoreSummary written;
     try (ArchiveReader reader = store.open(archiveId)) {
       written = liveTree != null
@@ -719,6 +725,7 @@ public final class BackupService implements AutoCloseable {
     if (version.isPresent()) {
       throw new OperationFailedException("restored state differs from archive " + archiveId + ": " + version.get());
     }
+    return new RestoreOutcome.Written(atFencePoint, written.znodesWritten(), written.znodesDeleted());
   }
 
   /**

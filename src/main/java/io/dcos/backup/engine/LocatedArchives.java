@@ -65,7 +65,7 @@ public final class LocatedArchives {
     }
     removeLocalCopy(id);
     return new BackupOutcome(local.manifest(), null, local.marathonLeaderless(), local.abdications(),
-        local.consistency(), local.warning());
+        local.consistency(), local.warning(), local.preCopy());
   }
 
   /** A restore of an archive kept in {@code location}; the downloaded copy is removed afterwards. */

@@ -1,5 +1,6 @@
 package io.dcos.backup.engine;
 
+import io.dcos.backup.zookeeper.PreCopy;
 import java.time.Duration;
 
 /**
@@ -10,9 +11,23 @@ import java.time.Duration;
  * @param storageVersionNote what the status should say about the restored state: Marathon's storage version
  *     (Marathon migrates an older one; a change allowed by spec.allowStorageVersionChange), a built-in backup or
  *     restore its runtime-configuration names; or null
+ * @param written what was written: only the difference from the live state, or the whole tree; null when nothing
+ *     was (an earlier attempt had finished the restore)
  */
 public record RestoreOutcome(String backupId, long znodes, String safetySnapshotId, Duration marathonLeaderless,
-                             String warning, String storageVersionNote) {
+                             String warning, String storageVersionNote, Written written) {
+
+  /**
+   * @param preCopy what the pre-copy of the safety snapshot did; null when the whole tree was rewritten
+   * @param znodesWritten nodes created or set (a node whose ACL differed: deleted and created, counted here)
+   * @param znodesDeleted nodes deleted
+   */
+  public record Written(PreCopy.Figures preCopy, long znodesWritten, long znodesDeleted) {}
+
+  public RestoreOutcome(String backupId, long znodes, String safetySnapshotId, Duration marathonLeaderless,
+      String warning, String storageVersionNote) {
+    this(backupId, znodes, safetySnapshotId, marathonLeaderless, warning, storageVersionNote, null);
+  }
 
   public RestoreOutcome(String backupId, long znodes, String safetySnapshotId, Duration marathonLeaderless) {
     this(backupId, znodes, safetySnapshotId, marathonLeaderless, null, null);

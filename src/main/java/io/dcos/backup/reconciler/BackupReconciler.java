@@ -3,6 +3,7 @@ package io.dcos.backup.reconciler;
 import io.dcos.backup.api.Backup;
 import io.dcos.backup.api.BackupSpec;
 import io.dcos.backup.api.BackupStatus;
+import io.dcos.backup.api.PreCopyStatus;
 import io.dcos.backup.api.ComponentStatus;
 import io.dcos.backup.api.Condition;
 import io.dcos.backup.api.Phase;
@@ -15,6 +16,7 @@ import io.dcos.backup.engine.LocatedArchives;
 import io.dcos.backup.engine.OperationFailedException;
 import io.dcos.backup.reconciler.OperationQueue.Operation;
 import io.dcos.backup.store.ArchiveLocation;
+import io.dcos.backup.zookeeper.PreCopy;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -397,6 +399,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
         .figures(manifest.znodes(), manifest.bytes(), manifest.sha256())
         .leaderless(seconds(outcome.marathonLeaderless()))
         .consistency(outcome.consistency().statusName())
+        .preCopy(preCopyStatus(outcome.preCopy()))
         .restores(restoreRecords)
         .ready("BackupReady", message)
         .build();
@@ -447,7 +450,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
         status.znodes(), status.bytes(), status.sha256(), status.marathonLeaderlessSeconds(),
         status.recoveredFromStore(), restoreRecords, status.conditions(), status.observedGeneration(),
         status.consistency(), status.storageVersion(), status.storageLocation(), status.objectKey(),
-        status.encryptionKeyId());
+        status.encryptionKeyId(), status.preCopy());
   }
 
   private List<Restore> restoresFor(Backup backup) {
@@ -490,6 +493,12 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     return Math.round(duration.toMillis() / 10.0) / 100.0;
   }
 
+  /** What a Backup's or Restore's status shows of a pre-copy; null for none. */
+  static PreCopyStatus preCopyStatus(PreCopy.Figures figures) {
+    return figures == null ? null
+        : new PreCopyStatus(seconds(figures.onlinePass()), figures.rounds(), figures.znodesReread());
+  }
+
   /** Builds the next status from the current one, changing only what the step knows. */
   static final class StatusBuilder {
     private final BackupStatus base;
@@ -514,6 +523,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     private String storageLocation;
     private String objectKey;
     private String encryptionKeyId;
+    private PreCopyStatus preCopy;
 
     StatusBuilder(BackupStatus base, Long generation, Clock clock) {
       this.base = base;
@@ -539,6 +549,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
         storageLocation = base.storageLocation();
         objectKey = base.objectKey();
         encryptionKeyId = base.encryptionKeyId();
+        preCopy = base.preCopy();
       }
     }
 
@@ -556,6 +567,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     StatusBuilder storageVersion(String value) { storageVersion = value; return this; }
     StatusBuilder storageLocation(String name, String key) { storageLocation = name; objectKey = key; return this; }
     StatusBuilder encryptionKeyId(String value) { encryptionKeyId = value; return this; }
+    StatusBuilder preCopy(PreCopyStatus value) { preCopy = value; return this; }
 
     StatusBuilder figures(long znodeCount, long byteCount, String digest) {
       znodes = znodeCount;
@@ -583,7 +595,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
       return new BackupStatus(id, phase, phase == null ? null : ComponentStatus.marathon(phase), timestamp,
           startTime, completionTime, message, marathonVersion, location, znodes, bytes, sha256, leaderless,
           base == null ? null : base.recoveredFromStore(), restores, conditions, generation, consistency,
-          storageVersion, storageLocation, objectKey, encryptionKeyId);
+          storageVersion, storageLocation, objectKey, encryptionKeyId, preCopy);
     }
   }
 }

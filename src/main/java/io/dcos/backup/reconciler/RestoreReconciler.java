@@ -268,7 +268,8 @@ public final class RestoreReconciler implements Reconciler<Restore> {
         operation.startedAt() == null ? status.startTime() : Times.precise(operation.startedAt()),
         operation.finishedAt() == null ? status.completionTime() : Times.precise(operation.finishedAt()),
         status.message(), status.znodes(), status.safetySnapshotId(), status.marathonLeaderlessSeconds(),
-        status.conditions(), status.observedGeneration());
+        status.conditions(), status.observedGeneration(), status.preCopy(), status.znodesWritten(),
+        status.znodesDeleted());
   }
 
 
@@ -288,11 +289,13 @@ public final class RestoreReconciler implements Reconciler<Restore> {
             ? "Marathon had no leader for " + leaderless + " s"
             : "but " + outcome.warning())
         + (outcome.storageVersionNote() == null ? "" : "; " + outcome.storageVersionNote());
+    RestoreOutcome.Written written = outcome.written();
     return new RestoreStatus(Phase.STATUS_READY, ComponentStatus.marathon(Phase.STATUS_READY), current.backupId(),
         current.startTime(), Times.format(clock.instant()), message, outcome.znodes(), current.safetySnapshotId(),
         leaderless,
         Conditions.lifecycle(current.conditions(), Stage.READY, "Restored", message, generation, clock.instant()),
-        generation);
+        generation, written == null ? null : BackupReconciler.preCopyStatus(written.preCopy()),
+        written == null ? null : written.znodesWritten(), written == null ? null : written.znodesDeleted());
   }
 
   private RestoreStatus failed(RestoreStatus current, Long generation, String reason, String message) {

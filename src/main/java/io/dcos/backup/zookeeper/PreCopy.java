@@ -92,6 +92,14 @@ public final class PreCopy implements AutoCloseable {
   private final NavigableMap<String, Optional<ZNode>> overlay = new TreeMap<>();
   private volatile String lost;
   private long reread;
+  private int rounds;
+  private Duration onlinePass = Duration.ZERO;
+
+  /**
+   * What the pre-copy did: how long its online pass took (the walk and its online rounds, while Marathon ran), how
+   * many rounds of re-reading ran in all, and how many nodes were read again.
+   */
+  public record Figures(Duration onlinePass, int rounds, long znodesReread) {}
 
   private PreCopy(CuratorFramework client, String root, NodeSpool spool, boolean persistentWatch) {
     this.client = client;
@@ -114,7 +122,9 @@ public final class PreCopy implements AutoCloseable {
     ZkPaths.validateRoot(rootPath);
     PreCopy copy = new PreCopy(ownClient, rootPath, new NodeSpool(spoolFile), persistentWatch);
     try {
+      long start = System.nanoTime();
       copy.walkOnline();
+      copy.onlinePass = Duration.ofNanos(System.nanoTime() - start);
       return copy;
     } catch (Exception | Error e) {
       copy.close();
@@ -181,6 +191,10 @@ public final class PreCopy implements AutoCloseable {
     }
   }
 
+  public Figures figures() {
+    return new Figures(onlinePass, rounds, reread);
+  }
+
   /** Why the change tracking can no longer be trusted, or null. */
   public String lostReason() {
     return lost;
@@ -214,6 +228,15 @@ public final class PreCopy implements AutoCloseable {
    * re-read under the fence.
    */
   public void refreshOnline(int maxRounds) throws Exception {
+    long start = System.nanoTime();
+    try {
+      refreshWhileShrinking(maxRounds);
+    } finally {
+      onlinePass = onlinePass.plusNanos(System.nanoTime() - start);
+    }
+  }
+
+  private void refreshWhileShrinking(int maxRounds) throws Exception {
     for (int round = 1; round <= maxRounds && lost == null; round++) {
       int before = dirty.size();
       if (before == 0) {
@@ -310,6 +333,7 @@ public final class PreCopy implements AutoCloseable {
    * online walk did). A node created with its parent is often dirty itself: it is read once, in its own right.
    */
   private void refresh() throws Exception {
+    rounds++;
     List<String> paths = new ArrayList<>(dirty);
     dirty.removeAll(paths);
     while (!paths.isEmpty()) {

@@ -64,6 +64,10 @@ class OperatorEndToEndTest {
       assertThat(status.observedGeneration()).isEqualTo(ready.getMetadata().getGeneration());
       assertThat(status.timestamp()).isNotBlank();
       assertThat(status.marathonLeaderlessSeconds()).isPositive();
+      assertThat(status.preCopy()).as("the fenced default copies the state before the fence").isNotNull();
+      assertThat(status.preCopy().onlinePassSeconds()).isNotNegative();
+      assertThat(status.preCopy().rounds()).isNotNegative();
+      assertThat(status.preCopy().znodesReread()).isNotNegative();
       assertThat(Path.of(status.location())).isRegularFile();
       assertThat(condition(status.conditions(), Condition.READY).status()).isEqualTo(Condition.TRUE);
       assertThat(condition(status.conditions(), Condition.FAILED).status()).isEqualTo(Condition.FALSE);
@@ -78,6 +82,10 @@ class OperatorEndToEndTest {
       assertThat(restored.getStatus().safetySnapshotId()).startsWith("pre-restore-");
       assertThat(world.service().archive(restored.getStatus().safetySnapshotId())).isPresent();
       assertThat(restored.getStatus().znodes()).isEqualTo(status.znodes());
+      // One app added, one deleted since the backup: only what differs is written, far less than the whole tree.
+      assertThat(restored.getStatus().preCopy()).isNotNull();
+      assertThat(restored.getStatus().znodesWritten()).isPositive().isLessThan(status.znodes());
+      assertThat(restored.getStatus().znodesDeleted()).isPositive().isLessThan(status.znodes());
 
       awaitMarathonLeader();
       await().atMost(OPERATION_TIMEOUT).untilAsserted(() -> assertThat(apps.ids())

@@ -21,6 +21,7 @@ import io.dcos.backup.zookeeper.StateRestorer;
 import io.dcos.backup.zookeeper.StateSnapshotter;
 import io.dcos.backup.zookeeper.StateUnavailableException;
 import io.dcos.backup.zookeeper.StateVerifier;
+import io.dcos.backup.zookeeper.TreeIndex;
 import io.dcos.backup.zookeeper.StorageVersion;
 import io.dcos.backup.zookeeper.StorageVersionGuard;
 import io.dcos.backup.zookeeper.ZkConnector;
@@ -303,10 +304,16 @@ public final class BackupService implements AutoCloseable {
       boolean safetyTakenBefore = store.manifest(safetyId).isPresent();
       // The safety snapshot is a fenced backup of the live state: most of it copied while Marathon still runs.
       PreCopy preCopy = safetyTakenBefore || !options.preCopy() ? null
-          : startPreCopy(target.statePath(), safetyId, progress);
-      // The live state as the pre-copy knows it, once it has proved it at the fence point: then only what differs
-      // from the backup is written.
-      PreCopy liveTree = null;
+          : startPreCopy(target.statePath(), safetyId, true, progress);
+      // The backup's index, made before the fence so that the diff and the verification hash nothing under it.
+      TreeIndex archivedIndex = null;
+      if (preCopy != null) {
+        try (ArchiveReader reader = store.open(backupId)) {
+          archivedIndex = TreeIndex.of(reader.nodes());
+        }
+      }
+      // Set once the pre-copy has proved the live state at the fence point: then only what differs is written.
+      Delta delta = null;
       progress.progress("restarting Marathon (leader abdication) so that no leader runs during the restore");
       try (MarathonFence fence = acquireFence(zk, marathonClient(), progress)) {
         if (safetyTakenBefore) {
@@ -322,13 +329,13 @@ public final class BackupService implements AutoCloseable {
             // Unlike a backup's, written before the fence is released: the restore must not write until the state
             // it would roll back to is on disk.
             writePreCopy(preCopy, safety, progress);
-            liveTree = preCopy;
+            delta = new Delta(preCopy, archivedIndex, manifest);
           } else {
             snapshotUnderFence(zk, fence, target.statePath(), "restore failed: ", "the safety snapshot", safety,
                 progress);
           }
         }
-        if (liveTree == null) {
+        if (delta == null) {
           progress.progress("the whole state is rewritten: "
               + (safetyTakenBefore ? "an earlier attempt may have written part of it" : "no pre-copy proved it"));
         }
@@ -341,9 +348,9 @@ public final class BackupService implements AutoCloseable {
         }
         try {
           progress.progress("writing " + manifest.znodes() + " znodes of " + backupId
-              + (liveTree != null ? " (only where they differ from the live state)" : ""));
+              + (delta != null ? " (only where they differ from the live state)" : ""));
           written = writeAndVerifyUnderFence(zk, fence, target.statePath(), backupId,
-              new RestoreJournal.Entry(backupId, safetyId, false, null), token, liveTree, progress);
+              new RestoreJournal.Entry(backupId, safetyId, false, null), token, delta, progress);
         } catch (Exception | Error failure) {
           // Error too (out of memory, say): a half-written state must be rolled back whatever stopped the write.
           throw rollBack(zk, target, fence, token, backupId, safetyId, failure, progress);
@@ -482,12 +489,19 @@ public final class BackupService implements AutoCloseable {
 
   /** Online rounds of a pre-copy before the fence; null (said why) when the fence must take the whole snapshot. */
   private PreCopy startPreCopy(String statePath, String id, ProgressListener progress) throws InterruptedException {
+    return startPreCopy(statePath, id, false, progress);
+  }
+
+  /** @param indexed index the copy as it is read: a restore diffs the live state against the backup with it */
+  private PreCopy startPreCopy(String statePath, String id, boolean indexed, ProgressListener progress)
+      throws InterruptedException {
     CuratorFramework own = null;
     try {
       own = ZkConnector.connect(config.zookeeper(), config.zkSessionTimeout(), config.zkConnectTimeout());
       progress.progress("copying " + statePath + " while Marathon keeps running (pre-copy)");
       Path spool = store.directory().resolve("." + id + "." + UUID.randomUUID() + ".precopy.tmp");
-      PreCopy copy = PreCopy.copyOnline(own, statePath, spool);
+      PreCopy copy = indexed ? PreCopy.copyOnlineIndexed(own, statePath, spool)
+          : PreCopy.copyOnline(own, statePath, spool);
       copy.refreshOnline(PRE_COPY_ONLINE_ROUNDS);
       progress.progress("pre-copy of " + copy.copiedZnodes() + " znodes done; " + copy.dirtyCount()
           + " changed since and are read again under the fence");
@@ -652,8 +666,14 @@ public final class BackupService implements AutoCloseable {
    * {@link #ATTEMPTS_ON_CONNECTION_LOSS} times. Every batch carries the fence check, so nothing lands once the
    * session is gone. Any other failure, or a lost session, is thrown (the caller rolls back).
    */
+  /**
+   * What a restore needs to write only the difference: the pre-copy that proved the live state at the fence point,
+   * and the backup's index and manifest from when it was verified.
+   */
+  private record Delta(PreCopy liveTree, TreeIndex archived, Manifest verified) {}
+
   private RestoreOutcome.Written writeAndVerifyUnderFence(CuratorFramework zk, MarathonFence fence, String statePath,
-      String archiveId, RestoreJournal.Entry entry, FenceToken token, PreCopy liveTree, ProgressListener progress)
+      String archiveId, RestoreJournal.Entry entry, FenceToken token, Delta delta, ProgressListener progress)
       throws Exception {
     for (int attempt = 1; ; attempt++) {
       Exception failure;
@@ -662,7 +682,7 @@ public final class BackupService implements AutoCloseable {
       try (ZkConnectionWatch watch = ZkConnectionWatch.start(zk)) {
         try {
           // A failed attempt may have written part of the delta: what the live state holds is then known no more.
-          return writeAndVerify(zk, statePath, archiveId, entry, token, attempt == 1 ? liveTree : null, progress);
+          return writeAndVerify(zk, statePath, archiveId, entry, token, attempt == 1 ? delta : null, progress);
         } catch (InterruptedException e) {
           if (!watch.sessionLost()) {
             throw e;
@@ -697,28 +717,28 @@ public final class BackupService implements AutoCloseable {
    * batch commits every Marathon refuses the state.
    */
   private RestoreOutcome.Written writeAndVerify(CuratorFramework zk, String statePath, String archiveId,
-      RestoreJournal.Entry entry, FenceToken token, PreCopy liveTree, ProgressListener progress) throws Exception {
+      RestoreJournal.Entry entry, FenceToken token, Delta delta, ProgressListener progress) throws Exception {
     ZooKeeper raw = zk.getZookeeperClient().getZooKeeper();
     RestoreJournal journal = new RestoreJournal(config.zookeeper().path());
     StorageVersionGuard guard = new StorageVersionGuard(journal.record(raw, entry));
-    PreCopy.Figures atFencePoint = liveTree == null ? null : liveTree.figures();
+    PreCopy.Figures atFencePoint = delta == null ? null : delta.liveTree().figures();
     RestoreSummary written;
-    try (ArchiveReader reader = store.open(archiveId)) {
-      written = liveTree != null
-          ? new StateRestorer(zk).restoreDelta(statePath, liveTree, reader.nodes(), token, guard)
-          : new StateRestorer(zk).restore(statePath, reader.nodes(), token, guard);
-    }
-    if (liveTree != null) {
+    if (delta != null) {
+      try (ArchiveReader reader = store.openVerifiedEarlier(archiveId, delta.verified())) {
+        written = new StateRestorer(zk).restoreDelta(statePath, delta.liveTree(), delta.archived(), reader.nodes(),
+            token, guard);
+      }
       progress.progress("wrote " + written.znodesWritten() + " znodes and deleted " + written.znodesDeleted()
           + " where the live state differed from " + archiveId);
-    }
-    try (ArchiveReader reader = store.open(archiveId)) {
-      Optional<String> difference = verifyWritten(zk, statePath, guard.expectedWhileGuarded(reader.nodes()), written,
-          liveTree, progress);
-      if (difference.isPresent()) {
-        throw new OperationFailedException("restored state differs from archive " + archiveId + ": "
-            + difference.get());
+    } else {
+      try (ArchiveReader reader = store.open(archiveId)) {
+        written = new StateRestorer(zk).restore(statePath, reader.nodes(), token, guard);
       }
+    }
+    Optional<String> difference = verifyWritten(zk, statePath, archiveId, guard, written, delta, progress);
+    if (difference.isPresent()) {
+      throw new OperationFailedException("restored state differs from archive " + archiveId + ": "
+          + difference.get());
     }
     guard.commit(raw, token, journal.clear(raw));
     Optional<String> version = guard.verifyCommitted(raw);
@@ -731,18 +751,20 @@ public final class BackupService implements AutoCloseable {
   /**
    * After a delta, the pre-copy that proved the live state goes on proving it: its watches tell of every node the
    * restore wrote or deleted, those are read back from ZooKeeper, and every other node is proven unchanged since it was
-   * read (see {@link PreCopy}'s argument). Where that proof is lost, the whole tree is read back instead.
+   * read (see {@link PreCopy}'s argument). Its index is then compared with the backup's, made when the backup was
+   * verified. Where that proof is lost, the whole tree is read back and compared with the archive instead.
    */
-  private Optional<String> verifyWritten(CuratorFramework zk, String statePath, java.util.Iterator<ZNode> expected,
-      RestoreSummary written, PreCopy liveTree, ProgressListener progress) throws Exception {
-    if (liveTree != null) {
+  private Optional<String> verifyWritten(CuratorFramework zk, String statePath, String archiveId,
+      StorageVersionGuard guard, RestoreSummary written, Delta delta, ProgressListener progress) throws Exception {
+    if (delta != null) {
+      PreCopy liveTree = delta.liveTree();
       long readBefore = liveTree.rereadZnodes();
       try {
         liveTree.finishUnderFence();
         long readBack = liveTree.rereadZnodes() - readBefore;
         progress.progress("verifying: " + readBack + " znodes read back, the rest proven unchanged by the "
             + "pre-copy's watches");
-        return StateVerifier.compare(statePath, expected, liveTree::writeTo);
+        return guard.expectedWhileGuarded(delta.archived()).differencesFrom(liveTree.index(), statePath);
       } catch (ConsistencyUnprovableException e) {
         log.warn("the pre-copy's proof of {} is lost ({}); reading the whole restored tree back", statePath,
             e.getMessage());
@@ -750,7 +772,9 @@ public final class BackupService implements AutoCloseable {
             + "restored tree back");
       }
     }
-    return new StateVerifier(zk).compare(statePath, expected, written);
+    try (ArchiveReader reader = store.open(archiveId)) {
+      return new StateVerifier(zk).compare(statePath, guard.expectedWhileGuarded(reader.nodes()), written);
+    }
   }
 
   private OperationFailedException rollBack(CuratorFramework zk, ZkTarget target, MarathonFence fence,

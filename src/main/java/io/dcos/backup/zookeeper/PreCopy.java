@@ -101,11 +101,15 @@ public final class PreCopy implements AutoCloseable {
    */
   public record Figures(Duration onlinePass, int rounds, long znodesReread) {}
 
-  private PreCopy(CuratorFramework client, String root, NodeSpool spool, boolean persistentWatch) {
+  /** The copy's index, built as the walk goes when asked for (a restore diffs against it); else null. */
+  private final TreeIndex copiedIndex;
+
+  private PreCopy(CuratorFramework client, String root, NodeSpool spool, boolean persistentWatch, boolean indexed) {
     this.client = client;
     this.root = root;
     this.spool = spool;
     this.persistentWatch = persistentWatch;
+    this.copiedIndex = indexed ? new TreeIndex() : null;
   }
 
   /**
@@ -113,14 +117,28 @@ public final class PreCopy implements AutoCloseable {
    * this object), tracking changes.
    */
   public static PreCopy copyOnline(CuratorFramework ownClient, String rootPath, Path spoolFile) throws Exception {
-    return copyOnline(ownClient, rootPath, spoolFile, ServerFeatures.modern(ownClient));
+    return copyOnline(ownClient, rootPath, spoolFile, ServerFeatures.modern(ownClient), false);
+  }
+
+  /**
+   * As {@link #copyOnline(CuratorFramework, String, Path)}, indexing the copy as it is read, so that
+   * {@link #index()} costs no pass over the whole tree under the fence.
+   */
+  public static PreCopy copyOnlineIndexed(CuratorFramework ownClient, String rootPath, Path spoolFile)
+      throws Exception {
+    return copyOnline(ownClient, rootPath, spoolFile, ServerFeatures.modern(ownClient), true);
   }
 
   /** @param persistentWatch the 3.6+ way; false: one-shot watches set by the reads, as on 3.4 and 3.5 */
   static PreCopy copyOnline(CuratorFramework ownClient, String rootPath, Path spoolFile, boolean persistentWatch)
       throws Exception {
+    return copyOnline(ownClient, rootPath, spoolFile, persistentWatch, false);
+  }
+
+  static PreCopy copyOnline(CuratorFramework ownClient, String rootPath, Path spoolFile, boolean persistentWatch,
+      boolean indexed) throws Exception {
     ZkPaths.validateRoot(rootPath);
-    PreCopy copy = new PreCopy(ownClient, rootPath, new NodeSpool(spoolFile), persistentWatch);
+    PreCopy copy = new PreCopy(ownClient, rootPath, new NodeSpool(spoolFile), persistentWatch, indexed);
     try {
       long start = System.nanoTime();
       copy.walkOnline();
@@ -160,8 +178,12 @@ public final class PreCopy implements AutoCloseable {
     }
     reader.walk(root, (path, data, acl, stat) -> {
       String rel = ZkPaths.relative(root, path);
-      spool.accept(new ZNode(rel, data, acl));
+      ZNode node = new ZNode(rel, data, acl);
+      spool.accept(node);
       copied.add(rel);
+      if (copiedIndex != null) {
+        copiedIndex.add(node);
+      }
     });
     LOG.info("pre-copy of {}: {} znodes read while Marathon runs ({} watch), {} changed since", root, copied.size(),
         persistentWatch ? "persistent recursive" : "one-shot", dirty.size());
@@ -479,6 +501,34 @@ public final class PreCopy implements AutoCloseable {
       }
     }
     return new SnapshotSummary(znodes, bytes, Duration.ofNanos(System.nanoTime() - start));
+  }
+
+  /**
+   * The index of the tree as of the last {@link #finishUnderFence()}: exactly the nodes {@link #writeTo} streams,
+   * from the index built during the walk with the re-read nodes in place of their copies, deleted subtrees left out
+   * and new nodes added; only the re-read nodes are hashed here.
+   *
+   * @throws IllegalStateException if the copy was not made with {@link #copyOnlineIndexed}
+   */
+  public TreeIndex index() {
+    if (copiedIndex == null) {
+      throw new IllegalStateException("this pre-copy was not indexed");
+    }
+    TreeIndex index = copiedIndex.copy();
+    List<String> gone = new ArrayList<>();
+    for (Map.Entry<String, Optional<ZNode>> e : overlay.entrySet()) {
+      if (e.getValue().isEmpty()) {
+        gone.add(e.getKey());
+      } else if (!deletedAtOrAbove(e.getKey())) {
+        index.add(e.getValue().get());
+      }
+    }
+    // writeTo leaves out every node at or below one that no longer exists, whatever was re-read below it.
+    for (String rel : gone) {
+      index.remove(rel);
+      index.removeDescendants(rel);
+    }
+    return index;
   }
 
   private boolean deletedAtOrAbove(String rel) {

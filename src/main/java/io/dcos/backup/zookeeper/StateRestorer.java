@@ -178,15 +178,16 @@ public final class StateRestorer {
    * Brings the subtree at rootPath from {@code live} to {@code nodes} by writing only what differs: nodes to create,
    * data to set, nodes to replace, nodes to delete (children first), in the same fenced batches, with the same guard, as
    * {@link #restore(String, Iterator, FenceToken, StorageVersionGuard)}. {@code liveTree} must know exactly what the
-   * subtree holds now (a pre-copy finished under the fence). A node whose ACL differs is deleted and created again,
+   * subtree holds now (a pre-copy finished under the fence, indexed); {@code archived} is the index of {@code nodes},
+   * made when the archive was verified, so that nothing is hashed here. A node whose ACL differs is deleted and created again,
    * with its subtree; only the root's ACL is set in place (and marked changed in {@code liveTree}, as a setACL fires
    * no watch, so that the pre-copy reads it again).
    *
    * <p>Order: the guard's batch; then, in archive order (parents first), creates and data writes; then the deletes,
    * deepest first. A node to create never lies below one to delete (its parent is in the archive, so it is kept).
    */
-  public RestoreSummary restoreDelta(String rootPath, PreCopy liveTree, Iterator<ZNode> nodes, FenceToken fence,
-      StorageVersionGuard guard) throws Exception {
+  public RestoreSummary restoreDelta(String rootPath, PreCopy liveTree, TreeIndex archived, Iterator<ZNode> nodes,
+      FenceToken fence, StorageVersionGuard guard) throws Exception {
     ZkPaths.validateRoot(rootPath);
     if (fence != null && ZkPaths.isAtOrBelow(fence.path(), rootPath)) {
       throw new IllegalArgumentException("fence node " + fence.path() + " lies inside the restored subtree "
@@ -199,8 +200,7 @@ public final class StateRestorer {
     if (!root.relativePath().isEmpty()) {
       throw new IllegalArgumentException("the node stream must start with the root node, got " + root.relativePath());
     }
-    TreeIndex live = new TreeIndex();
-    liveTree.writeTo(live::add);
+    TreeIndex live = liveTree.index();
     TreeIndex.Entry liveRoot = live.remove("");
     if (liveRoot == null) {
       throw new IllegalArgumentException("the live tree given has no root: a delta needs " + rootPath + " to exist");
@@ -230,7 +230,7 @@ public final class StateRestorer {
       setRootAcl(pipe, rootPath, root.acl());
       liveTree.markChanged(rootPath); // a setACL fires no watch
     }
-    if (!liveRoot.holds(root.data())) {
+    if (!liveRoot.sameDataAs(indexed(archived, root))) {
       addSetData(pipe, rootPath, root.data());
     }
     long unchanged = 0;
@@ -257,7 +257,7 @@ public final class StateRestorer {
         }
         addDelete(pipe, path);
         addCreate(pipe, path, n);
-      } else if (!now.holds(n.data())) {
+      } else if (!now.sameDataAs(indexed(archived, n))) {
         addSetData(pipe, path, n.data());
       } else {
         unchanged++;
@@ -276,6 +276,16 @@ public final class StateRestorer {
     LOG.info("restore of {} as a delta: {} znodes written, {} deleted, {} unchanged, {} data bytes, {} batches, {} ms",
         rootPath, pipe.written, pipe.deleted, unchanged, pipe.dataBytes, pipe.batches, elapsed.toMillis());
     return new RestoreSummary(pipe.written, pipe.deleted, pipe.dataBytes, elapsed, pipe.zxids);
+  }
+
+  /** {@code n}'s entry in the archive's index, made before the fence from the verified archive. */
+  private static TreeIndex.Entry indexed(TreeIndex archived, ZNode n) {
+    TreeIndex.Entry entry = archived.get(n.relativePath());
+    if (entry == null) {
+      throw new IllegalStateException("the archive holds " + TreeIndex.show(n.relativePath()) + ", which its index, "
+          + "made when it was verified, does not: the archive changed since");
+    }
+    return entry;
   }
 
   private static void addDelete(Pipeline pipe, String path) throws Exception {

@@ -9,8 +9,8 @@ import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.ACL;
 
 /**
- * Compares a live subtree, or any node stream, with an expected node stream (data bytes, ACLs, set of paths). Memory
- * per expected node is a {@link TreeIndex} entry, so a large archive can be checked without holding its data.
+ * Compares a live subtree with an expected node stream (data bytes, ACLs, set of paths). Memory per expected node is
+ * a {@link TreeIndex} entry, so a large archive can be checked without holding its data.
  */
 public final class StateVerifier {
   private static final int MAX_REPORTED = 10;
@@ -49,23 +49,6 @@ public final class StateVerifier {
     }
     new TreeReader(client, TreeReader.Limits.DEFAULT).walk(rootPath, (path, data, acl, stat) ->
         differences.actual(ZkPaths.relative(rootPath, path), path, data, acl));
-    return differences.end();
-  }
-
-  /** Something that streams a whole tree: an archive, or a pre-copy's picture of the live tree. */
-  @FunctionalInterface
-  public interface NodeSource {
-    void streamTo(ZNodeSink sink) throws Exception;
-  }
-
-  /**
-   * Compares two node streams, {@code expected} and {@code actual}, neither of which need be read from ZooKeeper here;
-   * {@code rootPath} only names the nodes in what it reports.
-   */
-  public static Optional<String> compare(String rootPath, Iterator<ZNode> expected, NodeSource actual)
-      throws Exception {
-    Differences differences = new Differences(expected);
-    actual.streamTo(n -> differences.actual(n.relativePath(), n.absolutePath(rootPath), n.data(), n.acl()));
     return differences.end();
   }
 

@@ -146,6 +146,16 @@ public final class StorageVersionGuard {
     };
   }
 
+  /** As {@link #expectedWhileGuarded(Iterator)}, for the archive's index. */
+  public TreeIndex expectedWhileGuarded(TreeIndex archive) {
+    if (!started) {
+      throw new IllegalStateException("the guard has not been written");
+    }
+    TreeIndex expected = archive.copy();
+    expected.add(new ZNode(relativePath(), StorageVersion.SENTINEL.toNodeData(), sentinelAcl));
+    return expected;
+  }
+
   /**
    * The final fenced batch: the archived version node replaces the sentinel (the sentinel is deleted if the archive
    * has no such node), with {@code lastOps} in the same multi.

@@ -2,13 +2,14 @@ package io.dcos.backup.zookeeper;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import org.apache.zookeeper.data.ACL;
@@ -16,13 +17,19 @@ import org.apache.zookeeper.data.ACL;
 /**
  * What a tree holds, by relative path, without its data: each node's ACL and a fingerprint of its data (the data
  * itself up to 32 bytes, else its SHA-256). A large archive can be compared or diffed against it without holding
- * the archive's data.
+ * the archive's data, and two indexes are compared without hashing anything again.
  */
-final class TreeIndex {
+public final class TreeIndex {
+  private static final int MAX_REPORTED = 10;
+
   /** A node as indexed. */
   record Entry(byte[] fingerprint, List<ACL> acl) {
     boolean holds(byte[] data) {
       return Arrays.equals(fingerprint, TreeIndex.fingerprint(data));
+    }
+
+    boolean sameDataAs(Entry other) {
+      return Arrays.equals(fingerprint, other.fingerprint);
     }
   }
 
@@ -32,7 +39,7 @@ final class TreeIndex {
   private final Map<List<ACL>, List<ACL>> acls = new HashMap<>();
 
   /** Indexes {@code nodes}; a path listed twice is an error. */
-  static TreeIndex of(Iterator<ZNode> nodes) {
+  public static TreeIndex of(Iterator<ZNode> nodes) {
     TreeIndex index = new TreeIndex();
     while (nodes.hasNext()) {
       ZNode n = nodes.next();
@@ -43,10 +50,22 @@ final class TreeIndex {
     return index;
   }
 
+  /** A copy that shares the (immutable) entries. */
+  TreeIndex copy() {
+    TreeIndex copy = new TreeIndex();
+    copy.entries.putAll(entries);
+    copy.acls.putAll(acls);
+    return copy;
+  }
+
   /** False, and the earlier entry replaced, when {@code node}'s path was indexed already. */
   boolean add(ZNode node) {
     return entries.put(node.relativePath(), new Entry(fingerprint(node.data()),
         acls.computeIfAbsent(node.acl(), a -> a))) == null;
+  }
+
+  Entry get(String relativePath) {
+    return entries.get(relativePath);
   }
 
   /** The entry of {@code relativePath}, removed from the index; null when it has none. */
@@ -65,6 +84,45 @@ final class TreeIndex {
   /** The paths still indexed (a view). */
   Set<String> paths() {
     return entries.keySet();
+  }
+
+  int size() {
+    return entries.size();
+  }
+
+  /**
+   * Empty when {@code actual} holds exactly what this index expects (paths, data, ACLs), else the first differences;
+   * {@code rootPath} only names the nodes in what it reports. Neither index is changed.
+   */
+  public Optional<String> differencesFrom(TreeIndex actual, String rootPath) {
+    List<String> shown = new ArrayList<>();
+    long total = 0;
+    for (Map.Entry<String, Entry> e : actual.entries.entrySet()) {
+      Entry want = entries.get(e.getKey());
+      String path = rootPath + e.getKey();
+      String difference = null;
+      if (want == null) {
+        difference = "unexpected node " + path;
+      } else if (!want.sameDataAs(e.getValue())) {
+        difference = "data differs at " + path;
+      } else if (!want.acl().equals(e.getValue().acl())) {
+        difference = "ACL differs at " + path + ": expected " + AclText.describe(want.acl()) + ", live "
+            + AclText.describe(e.getValue().acl());
+      }
+      if (difference != null && total++ < MAX_REPORTED) {
+        shown.add(difference);
+      }
+    }
+    for (String rel : entries.keySet()) {
+      if (!actual.entries.containsKey(rel) && total++ < MAX_REPORTED) {
+        shown.add("missing node " + show(rel));
+      }
+    }
+    if (total == 0) {
+      return Optional.empty();
+    }
+    String text = String.join("; ", shown);
+    return Optional.of(total > shown.size() ? text + "; and " + (total - shown.size()) + " more differences" : text);
   }
 
   static String show(String relativePath) {

@@ -1,7 +1,9 @@
 package io.dcos.backup.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.dcos.backup.engine.OperationFailedException;
 import io.dcos.backup.store.ArchiveReader;
 import io.dcos.backup.zookeeper.ZNode;
 import java.nio.charset.StandardCharsets;
@@ -146,6 +148,36 @@ class DeltaRestoreTest {
     assertThat(deleted).isBetween(5L, 40L);
     assertThat(said).anyMatch(m -> m.matches("verifying: \\d+ znodes read back, the rest proven unchanged by the "
         + "pre-copy's watches"));
+  }
+
+  /**
+   * Under the fence only the restore writes; a write by anything else after the delta went out is not one the restore
+   * made, and the watches that prove the rest of the tree must tell of it.
+   */
+  @Test
+  void aStrayWriteUnderTheFenceFailsTheVerificationAndTheRestoreRollsBack() throws Exception {
+    world.awaitElected(Duration.ofSeconds(20));
+    world.put(world.tree(8, 1200, 2));
+    world.service.backup("backup-stray", "stray", world.progress::add);
+    String state = FaultWorld.STATE;
+    String changed = state + "/pods/2/" + world.admin.getChildren().forPath(state + "/pods/2").get(0);
+    world.admin.setData().forPath(changed, "changed after the backup".getBytes(StandardCharsets.UTF_8));
+    List<String> before = world.liveFingerprint();
+    String stray = state + "/pods/7/" + world.admin.getChildren().forPath(state + "/pods/7").get(0);
+
+    world.awaitElected(Duration.ofSeconds(20));
+    assertThatThrownBy(() -> world.service.restore("backup-stray", "safety-stray", message -> {
+      if (message.startsWith("wrote ") && message.contains("where the live state differed")) {
+        try {
+          world.admin.setData().forPath(stray, "a stray write".getBytes(StandardCharsets.UTF_8));
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    })).isInstanceOf(OperationFailedException.class)
+        .hasMessageContaining("restored state differs from archive backup-stray: data differs at " + stray)
+        .hasMessageContaining("rolled back to how it was before the restore (safety snapshot safety-stray)");
+    assertThat(world.liveFingerprint()).as("the state at the fence point, the stray write undone").isEqualTo(before);
   }
 
   private static List<String> archived(String id) throws Exception {

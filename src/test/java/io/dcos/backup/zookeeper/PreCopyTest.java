@@ -183,7 +183,7 @@ class PreCopyTest {
       try (RandomWriter writer = new RandomWriter(setup.getZookeeperClient().getZooKeeper(), tree, new Random(seed))) {
         writer.start();
         try (PreCopy copy = PreCopy.copyOnline(own, ROOT, dir.resolve("spool-" + seed + "-" + persistentWatch),
-            persistentWatch)) {
+            persistentWatch, true)) {
           // The walk of a few thousand nodes is quick: let the writer go on into the online rounds too.
           writer.awaitWrites(300);
           copy.refreshOnline(3);
@@ -195,6 +195,11 @@ class PreCopyTest {
           assertThat(copy.rereadZnodes()).as("nodes re-read (seed %d)", seed).isPositive();
           assertThat(result).as("pre-copy against the writer's log (seed %d)", seed).isEqualTo(writer.expected());
           assertThat(result).as("pre-copy against the live tree (seed %d)", seed).isEqualTo(live(own));
+          // A restore diffs against the index, made during the walk and brought up to date with the re-reads.
+          TreeIndex streamed = new TreeIndex();
+          copy.writeTo(streamed::add);
+          assertThat(streamed.differencesFrom(copy.index(), ROOT)).as("index against the stream (seed %d)", seed)
+              .isEmpty();
           assertThat(Files.list(dir).filter(p -> p.getFileName().toString().contains("spool-" + seed))).hasSize(1);
         }
         assertThat(Files.list(dir).filter(p -> p.getFileName().toString().contains("spool-" + seed))).isEmpty();

@@ -315,7 +315,9 @@ public final class BackupService implements AutoCloseable {
       // Set once the pre-copy has proved the live state at the fence point: then only what differs is written.
       Delta delta = null;
       progress.progress("restarting Marathon (leader abdication) so that no leader runs during the restore");
+      long fencing = System.nanoTime();
       try (MarathonFence fence = acquireFence(zk, marathonClient(), progress)) {
+        long fenced = System.nanoTime();
         if (safetyTakenBefore) {
           // A previous attempt died after saving the live state; it may have written part of the backup since,
           // so that saved state, not the live one, is what a rollback must return to.
@@ -346,6 +348,7 @@ public final class BackupService implements AutoCloseable {
           throw rollBack(zk, target, fence, token, backupId, safetyId,
               new OperationFailedException(unfinished.get().reason()), progress);
         }
+        long safetySaved = System.nanoTime();
         try {
           progress.progress("writing " + manifest.znodes() + " znodes of " + backupId
               + (delta != null ? " (only where they differ from the live state)" : ""));
@@ -355,6 +358,10 @@ public final class BackupService implements AutoCloseable {
           // Error too (out of memory, say): a half-written state must be rolled back whatever stopped the write.
           throw rollBack(zk, target, fence, token, backupId, safetyId, failure, progress);
         }
+        long verified = System.nanoTime();
+        log.info("restore of {}: fence taken in {} ms; under it, safety snapshot {} ms, {} and verification {} ms",
+            backupId, (fenced - fencing) / 1_000_000, (safetySaved - fenced) / 1_000_000,
+            delta != null ? "the difference written" : "the whole tree written", (verified - safetySaved) / 1_000_000);
         progress.progress("waiting for Marathon to elect a leader and load the restored state");
         Released released = releaseAfterSuccess(fence, "restored state", progress);
         String builtInNote = builtIn.map(action -> "the backup's runtime-configuration asks Marathon's next leader to "

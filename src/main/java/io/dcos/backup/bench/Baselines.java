@@ -204,6 +204,35 @@ final class Baselines {
    * (b) The raw write limit: nodes straight from memory (no archive to read) as pipelined multi() creates — batches
    * of at most {@code opsPerBatch} ops and {@code bytesPerBatch} bytes, {@code inFlight} batches outstanding.
    */
+  /**
+   * The floor of any snapshot that keeps ACLs: one getACL per node, {@code maxInFlight} outstanding, with every path
+   * known beforehand (the tree's own list), so no getData and no getChildren. Nothing that reads each node's ACL can
+   * be faster on the same connection; the engine's snapshot is reported against it.
+   */
+  static Count aclFloor(ZooKeeper zk, String root, Iterator<ZNode> nodes, int maxInFlight) throws Exception {
+    Semaphore slots = new Semaphore(maxInFlight);
+    AtomicReference<Exception> failure = new AtomicReference<>();
+    long count = 0;
+    while (nodes.hasNext() && failure.get() == null) {
+      String path = nodes.next().absolutePath(root);
+      slots.acquire();
+      zk.getACL(path, new Stat(), (rc, p, ctx, acl, stat) -> {
+        if (rc != Code.OK.intValue()) {
+          failure.compareAndSet(null, KeeperException.create(Code.get(rc), p));
+        } else if (acl.isEmpty()) {
+          failure.compareAndSet(null, new IllegalStateException("no ACL on " + p));
+        }
+        slots.release();
+      }, null);
+      count++;
+    }
+    slots.acquire(maxInFlight);
+    if (failure.get() != null) {
+      throw failure.get();
+    }
+    return new Count(count, 0);
+  }
+
   static Count rawBatchedWrite(ZooKeeper zk, String root, Iterator<ZNode> nodes, int opsPerBatch, long bytesPerBatch,
       int inFlight) throws Exception {
     Semaphore slots = new Semaphore(inFlight);

@@ -187,6 +187,7 @@ public final class BenchCommand implements Callable<Integer> {
         Baselines.pipelinedWalk(zk, warm, inFlight);
         new StateSnapshotter(client).snapshot(warm, n -> { });
       }
+      Baselines.aclFloor(zk, state, tree.nodes(), inFlight);
 
       long seqLimit = sequentialSample != null ? sequentialSample : s == Scale.SMALL ? Long.MAX_VALUE : 20_000;
       // ...and the archive, restore and verification paths (the raw writer is warm already: it built the tree).
@@ -213,6 +214,7 @@ public final class BenchCommand implements Callable<Integer> {
 
       Timed<Baselines.Count> sequential = time(() -> Baselines.sequentialWalk(zk, state, seqLimit));
       Timed<Baselines.Count> pipelined = time(() -> Baselines.pipelinedWalk(zk, state, inFlight));
+      Timed<Baselines.Count> aclFloor = time(() -> Baselines.aclFloor(zk, state, tree.nodes(), inFlight));
       heap.resetPeak();
       long[] seen = new long[2];
       Timed<?> snapshot = time(() -> new StateSnapshotter(client).snapshot(state, n -> {
@@ -226,6 +228,7 @@ public final class BenchCommand implements Callable<Integer> {
           && (seqLimit < znodes || sequential.value().bytes() == bytes), "sequential walk read " + sequential.value());
       check(pipelined.value().nodes() == znodes && pipelined.value().bytes() == bytes,
           "pipelined walk read " + pipelined.value());
+      check(aclFloor.value().nodes() == znodes, "getACL floor read " + aclFloor.value().nodes() + " ACLs");
 
       ArchiveStore store = new ArchiveStore(work.resolve("archives"));
       String id = "bench-" + UUID.randomUUID();
@@ -303,6 +306,9 @@ public final class BenchCommand implements Callable<Integer> {
           ratio(snapRate / seqRate) + " engine speed-up"));
       rows.add(new Row("  (b) pipelined async calls, " + inFlight + " in flight", pipelined.seconds(), znodes,
           bytes, ratio(snapRate / pipeRate) + " engine speed-up"));
+      rows.add(new Row("  (c) floor: getACL only, every path known, " + inFlight + " in flight", aclFloor.seconds(),
+          znodes, 0, String.format(Locale.ROOT, "snapshot at %.2f of the floor", snapshot.seconds()
+              / aclFloor.seconds())));
       rows.add(new Row("backup: snapshot + archive + fsync", backup.seconds(), znodes, bytes, ""));
       rows.add(new Row("restore: engine (from archive, fenced)", restore.seconds(), znodes, bytes, ""));
       rows.add(new Row("  (a) one create per round trip" + (oneByOne.value().nodes() < znodes
@@ -356,6 +362,8 @@ public final class BenchCommand implements Callable<Integer> {
       json.put("pipelined_znodes_per_s", Math.round(pipeRate));
       json.put("snapshot_vs_sequential", round(snapRate / seqRate));
       json.put("snapshot_vs_pipelined", round(snapRate / pipeRate));
+      json.put("acl_floor_seconds", round(aclFloor.seconds()));
+      json.put("snapshot_vs_acl_floor", round(snapshot.seconds() / aclFloor.seconds()));
       json.put("backup_seconds", round(backup.seconds()));
       json.put("restore_seconds", round(restore.seconds()));
       json.put("restore_znodes_per_s", Math.round(restoreRate));
@@ -378,6 +386,10 @@ public final class BenchCommand implements Callable<Integer> {
         json.put("leaderless_backup_precopy_s", round(seconds(leaderless.medianPreCopy())));
         json.put("leaderless_precopy_vs_whole",
             round(seconds(leaderless.medianPreCopy()) / seconds(leaderless.medianWhole())));
+        json.put("backup_total_whole_s", round(seconds(leaderless.medianTotalWhole())));
+        json.put("backup_total_precopy_s", round(seconds(leaderless.medianTotalPreCopy())));
+        json.put("backup_total_precopy_vs_whole",
+            round(seconds(leaderless.medianTotalPreCopy()) / seconds(leaderless.medianTotalWhole())));
         json.put("leaderless_restore_whole_s", round(seconds(leaderless.medianRestoreWhole())));
         json.put("leaderless_restore_delta_s", round(seconds(leaderless.medianRestoreDelta())));
         json.put("leaderless_restore_delta_vs_whole",
@@ -409,6 +421,9 @@ public final class BenchCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "  backup, pre-copy then a fenced delta     %6.2f s  %s  (%.2f of the whole)%n",
         seconds(leaderless.medianPreCopy()), secondsList(leaderless.preCopy()),
         seconds(leaderless.medianPreCopy()) / seconds(leaderless.medianWhole()));
+    out.printf(Locale.ROOT, "  backup total time: whole %.2f s, pre-copy %.2f s (%.2f of the whole)%n",
+        seconds(leaderless.medianTotalWhole()), seconds(leaderless.medianTotalPreCopy()),
+        seconds(leaderless.medianTotalPreCopy()) / seconds(leaderless.medianTotalWhole()));
     out.printf(Locale.ROOT, "  restore of a backup 1 node in %d away (%,d znodes differ):%n",
         LeaderlessBench.CHANGED_ONE_IN, leaderless.changedPerRestore());
     out.printf(Locale.ROOT, "    whole snapshot and rewrite under the fence %6.2f s  %s%n",

@@ -404,6 +404,21 @@ final class BackupCli implements AutoCloseable {
       if (status.bytes() != null) {
         record.put("bytes", status.bytes());
       }
+      if (status.marathonLeaderlessSeconds() != null) {
+        record.put("marathon_leaderless_seconds", status.marathonLeaderlessSeconds());
+      }
+      if (status.preCopy() != null) {
+        ObjectNode preCopy = record.putObject("pre_copy");
+        if (status.preCopy().onlinePassSeconds() != null) {
+          preCopy.put("online_pass_seconds", status.preCopy().onlinePassSeconds());
+        }
+        if (status.preCopy().rounds() != null) {
+          preCopy.put("rounds", status.preCopy().rounds());
+        }
+        if (status.preCopy().znodesReread() != null) {
+          preCopy.put("znodes_reread", status.preCopy().znodesReread());
+        }
+      }
     }
     record.put("name", backup.getMetadata().getName());
     record.put("namespace", backup.getMetadata().getNamespace());

@@ -26,7 +26,7 @@ class BenchSmokeTest {
 
     List<String> lines = output.lines().toList();
     assertThat(output).contains("separate process").contains("snapshot: engine").contains("(a) sequential sync walk")
-        .contains("(b) pipelined async calls").contains("(a) one create per round trip")
+        .contains("(b) pipelined async calls").contains("(c) floor: getACL only").contains("(a) one create per round trip")
         .contains("(b) raw multi() writes").contains("verify: engine");
     JsonNode json = new ObjectMapper().readTree(lines.get(lines.size() - 1));
 
@@ -35,7 +35,8 @@ class BenchSmokeTest {
     assertThat(json.get("bytes").asLong()).isGreaterThan(1_000_000);
     assertThat(json.get("server_version").asText()).matches("3\\.9\\.\\d+");
     for (String ratio : List.of("snapshot_znodes_per_s", "restore_znodes_per_s", "snapshot_vs_pipelined",
-        "snapshot_vs_sequential", "restore_vs_raw", "restore_vs_one_by_one", "verify_vs_snapshot")) {
+        "snapshot_vs_sequential", "snapshot_vs_acl_floor", "restore_vs_raw", "restore_vs_one_by_one",
+        "verify_vs_snapshot", "backup_total_precopy_vs_whole")) {
       assertThat(json.get(ratio)).as(ratio).isNotNull();
       assertThat(json.get(ratio).asDouble()).as(ratio).isPositive().isLessThan(1e7);
     }
@@ -45,8 +46,8 @@ class BenchSmokeTest {
     // Marathon's leaderless time, measured on 3 simulated Marathons with the tree in their state.
     assertThat(output).contains("Marathon leaderless during a fenced operation")
         .contains("backup, pre-copy then a fenced delta");
-    for (String figure : List.of("leaderless_backup_whole_s", "leaderless_backup_precopy_s",
-        "leaderless_restore_whole_s", "leaderless_restore_delta_s")) {
+    for (String figure : List.of("leaderless_backup_whole_s", "leaderless_backup_precopy_s", "backup_total_whole_s",
+        "backup_total_precopy_s", "leaderless_restore_whole_s", "leaderless_restore_delta_s")) {
       assertThat(json.get(figure)).as(figure).isNotNull();
       assertThat(json.get(figure).asDouble()).as(figure).isPositive().isLessThan(60);
     }

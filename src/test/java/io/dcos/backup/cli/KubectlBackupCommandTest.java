@@ -94,6 +94,14 @@ class KubectlBackupCommandTest {
       assertThat(record.path("status").asText()).isEqualTo("STATUS_READY");
       assertThat(record.path("timestamp").asText()).isEqualTo(backup.getStatus().timestamp());
       assertThat(record.path("component_status").path("marathon").path("status").asText()).isEqualTo("STATUS_READY");
+      // What Marathon paid, as status says it: the leaderless window and what the pre-copy re-read under the fence.
+      assertThat(record.path("marathon_leaderless_seconds").asDouble())
+          .isEqualTo(backup.getStatus().marathonLeaderlessSeconds()).isPositive();
+      assertThat(backup.getStatus().preCopy()).as("a fenced backup copies most of the state before the fence")
+          .isNotNull();
+      assertThat(record.path("pre_copy").path("rounds").asInt()).isEqualTo(backup.getStatus().preCopy().rounds());
+      assertThat(record.path("pre_copy").path("znodes_reread").asLong())
+          .isEqualTo(backup.getStatus().preCopy().znodesReread());
       assertThat(record.path("restores")).hasSize(1);
       JsonNode restoreRecord = record.path("restores").get(0);
       assertThat(restoreRecord.path("id").asText()).isEqualTo(restore.getMetadata().getName());

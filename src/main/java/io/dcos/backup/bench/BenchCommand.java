@@ -306,7 +306,7 @@ public final class BenchCommand implements Callable<Integer> {
           ratio(snapRate / seqRate) + " engine speed-up"));
       rows.add(new Row("  (b) pipelined async calls, " + inFlight + " in flight", pipelined.seconds(), znodes,
           bytes, ratio(snapRate / pipeRate) + " engine speed-up"));
-      rows.add(new Row("  (c) floor: getACL only, every path known, " + inFlight + " in flight", aclFloor.seconds(),
+      rows.add(new Row("  (c) floor: getACL only, " + inFlight + " in flight", aclFloor.seconds(),
           znodes, 0, String.format(Locale.ROOT, "snapshot at %.2f of the floor", snapshot.seconds()
               / aclFloor.seconds())));
       rows.add(new Row("backup: snapshot + archive + fsync", backup.seconds(), znodes, bytes, ""));

@@ -13,6 +13,7 @@ import io.dcos.backup.engine.BackupLabels;
 import io.dcos.backup.engine.BackupOutcome;
 import io.dcos.backup.engine.BackupService;
 import io.dcos.backup.engine.LocatedArchives;
+import io.dcos.backup.engine.MarathonClusters;
 import io.dcos.backup.engine.OperationFailedException;
 import io.dcos.backup.reconciler.OperationQueue.Operation;
 import io.dcos.backup.store.ArchiveLocation;
@@ -58,8 +59,9 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
   /** A deletion refused by a ReadOnly location is looked at again this often (the location may become ReadWrite). */
   static final Duration WAIT_WHILE_READ_ONLY = Duration.ofMinutes(1);
 
-  private final BackupService service;
+  private final ClusterResolver clusters;
   private final StorageLocations locations;
+  /** Deletes archives; backups go through the LocatedArchives of their cluster's service. */
   private final LocatedArchives located;
   private final OperationQueue queue;
   private final EventRecorder events;
@@ -88,9 +90,25 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
 
   BackupReconciler(BackupService service, StorageLocations locations, OperationQueue queue, EventRecorder events,
       OperationMetrics metrics, Clock clock, StatusWriter statusWriter) {
-    this.service = service;
+    this(ClusterResolver.single(service), locations, new LocatedArchives(service), queue, events, metrics, clock,
+        statusWriter);
+  }
+
+  /**
+   * Backups of every MarathonCluster in {@code clusters}; {@code clusterNamespace} is where their objects live.
+   * {@code archives} is the operator's own service (the backup directory every cluster's archives are made in).
+   */
+  public BackupReconciler(MarathonClusters clusters, String clusterNamespace, BackupService archives,
+      StorageLocations locations, OperationQueue queue, EventRecorder events, OperationMetrics metrics, Clock clock) {
+    this(new ClusterResolver(clusters, clusterNamespace), locations, new LocatedArchives(archives), queue, events,
+        metrics, clock, StatusWriter.OPTIMISTIC);
+  }
+
+  private BackupReconciler(ClusterResolver clusters, StorageLocations locations, LocatedArchives located,
+      OperationQueue queue, EventRecorder events, OperationMetrics metrics, Clock clock, StatusWriter statusWriter) {
+    this.clusters = clusters;
     this.locations = locations;
-    this.located = new LocatedArchives(service);
+    this.located = located;
     this.queue = queue;
     this.events = events;
     this.metrics = metrics;
@@ -159,6 +177,23 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
       return patchIfChanged(context, backup, current, failed, UpdateControl.noUpdate());
     }
 
+    String clusterName = backup.getSpec().clusterOrDefault();
+    String namespace = backup.getMetadata().getNamespace();
+    if (queue.get(key).isEmpty()) {
+      ClusterResolver.Resolution resolution = clusters.resolve(clusterName, namespace, context.getClient());
+      if (resolution instanceof ClusterResolver.Refused refused) {
+        BackupStatus failed = failed(current, current == null ? null : current.id(), refused.message(),
+            refused.reason(), generation, restoreRecords, null);
+        return patchIfChanged(context, backup, current, failed, UpdateControl.noUpdate());
+      }
+      if (resolution instanceof ClusterResolver.Waiting waiting) {
+        BackupStatus wait = status(current, current == null ? null : current.id(), Phase.STATUS_BACKING_UP,
+            waiting.message(), generation, restoreRecords).running("WaitingForCluster", waiting.message()).build();
+        return patchIfChanged(context, backup, current, wait,
+            UpdateControl.<Backup>noUpdate().rescheduleAfter(WAIT_WHILE_IN_USE));
+      }
+    }
+
     if (current == null || current.id() == null) {
       // Persist the ID before anything runs, so a restarted operator resumes the same backup (same archive name).
       // Derived from the UID: a second pass on a stale cache computes the same one.
@@ -177,17 +212,20 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
       String wanted = backup.getSpec().storageLocation();
       BackupService.BackupOptions options = backup.getSpec().effectiveConsistency() == BackupSpec.Consistency.Online
           ? BackupService.BackupOptions.ONLINE : BackupService.BackupOptions.FENCED;
-      operation = queue.submit(key, "Backup " + backup.getMetadata().getNamespace() + "/" + backup.getMetadata()
+      operation = queue.submit(clusterName, key, "Backup " + namespace + "/" + backup.getMetadata()
               .getName() + " (" + id + ")",
           progress -> {
+            // The cluster as it is when the backup's turn comes: it may have been deleted while this one waited.
+            MarathonClusters.Cluster cluster = clusters.atRunTime(clusterName, namespace, "backup");
             // Resolved when the backup runs, from the API (not a cache): see StorageLocations.
             StorageLocations.Resolved where;
             try {
-              where = locations.forNewBackup(wanted);
+              where = locations.forNewBackup(wanted != null ? wanted : cluster.storageLocation());
             } catch (IOException e) {
               throw new OperationFailedException("backup failed: " + e.getMessage(), e);
             }
-            BackupOutcome outcome = located.backup(where.location(), id, label, options, progress);
+            BackupOutcome outcome = new LocatedArchives(cluster.service()).backup(where.location(), id, label,
+                options, progress);
             return new Placed(outcome, where.name(), where.location().objectKey(id),
                 where.location().primary() && outcome.location() != null ? outcome.location().toString()
                     : where.location().describe(id), storedKeyId(where.location(), id));

@@ -65,6 +65,11 @@ public final class OperationMetrics {
     marathonGuarded.set(guarded ? 1 : 0);
   }
 
+  /** Whether this cluster's Marathon state holds the restore sentinel now. */
+  public void marathonGuarded(String cluster, boolean guarded) {
+    marathonGuarded(guarded);
+  }
+
   public static OperationMetrics discarding() {
     return new OperationMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
   }

@@ -44,7 +44,8 @@ public final class EmbeddedWorld implements AutoCloseable {
       "META-INF/fabric8/backups.backup.dcos.io-v1.yml",
       "META-INF/fabric8/restores.backup.dcos.io-v1.yml",
       "META-INF/fabric8/backupschedules.backup.dcos.io-v1.yml",
-      "META-INF/fabric8/backupstoragelocations.backup.dcos.io-v1.yml");
+      "META-INF/fabric8/backupstoragelocations.backup.dcos.io-v1.yml",
+      "META-INF/fabric8/marathonclusters.backup.dcos.io-v1.yml");
 
   private final TestingServer zookeeperServer;
   private final ZooKeeperProcess zookeeperProcess;
@@ -231,6 +232,11 @@ public final class EmbeddedWorld implements AutoCloseable {
     if (operator == null) {
       operator = OperatorRuntime.start(kubeApi.client(), service, OperatorRuntime.Options.embedded());
     }
+  }
+
+  /** The running operator (its queue, its MarathonClusters), if it runs. */
+  public synchronized Optional<OperatorRuntime> operator() {
+    return Optional.ofNullable(operator);
   }
 
   /** /metrics, /healthz and /readyz of the running operator. */

@@ -160,7 +160,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
       queue.forget(key);
       if (current.phase() == Phase.STATUS_READY) {
         // Every existing Backup is reconciled at startup: the gauge comes back without waiting for a new backup.
-        completedAt(current).ifPresent(metrics::backupReadyObserved);
+        completedAt(current).ifPresent(at -> metrics.backupReadyObserved(clusterOf(backup), at));
       }
       return patchIfChanged(context, backup, current, withRestores(current, restoreRecords), UpdateControl.noUpdate());
     }
@@ -396,12 +396,12 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
       case STATUS_READY -> {
         events.normal(backup, "Ready", "backup " + after.id() + " is ready: " + after.znodes() + " znodes, "
             + after.bytes() + " bytes");
-        metrics.backupSucceeded(Times.between(after.startTime(), after.completionTime()), after.bytes(),
+        metrics.backupSucceeded(clusterOf(backup), Times.between(after.startTime(), after.completionTime()), after.bytes(),
             after.znodes(), Duration.ofMillis(Math.round(after.marathonLeaderlessSeconds() * 1000)), clock.instant());
       }
       case STATUS_ERROR -> {
         events.warning(backup, "Failed", after.message());
-        metrics.backupFailed(Times.between(after.startTime(), after.completionTime()));
+        metrics.backupFailed(clusterOf(backup), Times.between(after.startTime(), after.completionTime()));
       }
       default -> { }
     }
@@ -516,6 +516,11 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
         })
         .toList();
     return records.isEmpty() ? null : records;
+  }
+
+  private static String clusterOf(Backup backup) {
+    return backup.getSpec() == null ? io.dcos.backup.api.MarathonCluster.DEFAULT_NAME
+        : backup.getSpec().clusterOrDefault();
   }
 
   static String operationKey(io.fabric8.kubernetes.api.model.HasMetadata resource) {

@@ -392,6 +392,10 @@ public final class RestoreReconciler implements Reconciler<Restore> {
         : UpdateControl.<Restore>noUpdate().rescheduleAfter(rescheduleAfter);
   }
 
+  private static String targetOf(Restore restore) {
+    return restore.getSpec() == null ? MarathonCluster.DEFAULT_NAME : restore.getSpec().target();
+  }
+
   private void announce(Restore restore, RestoreStatus before, RestoreStatus after) {
     Phase from = before == null ? null : before.phase();
     if (from == after.phase()) {
@@ -404,12 +408,12 @@ public final class RestoreReconciler implements Reconciler<Restore> {
         if (after.message() != null && after.message().contains("allowed by spec.allowStorageVersionChange")) {
           events.warning(restore, "StorageVersionChangeAllowed", after.message());
         }
-        metrics.restoreSucceeded(Times.between(after.startTime(), after.completionTime()),
+        metrics.restoreSucceeded(targetOf(restore), Times.between(after.startTime(), after.completionTime()),
             Duration.ofMillis(Math.round(after.marathonLeaderlessSeconds() * 1000)), clock.instant());
       }
       case STATUS_ERROR -> {
         events.warning(restore, "Failed", after.message());
-        metrics.restoreFailed(Times.between(after.startTime(), after.completionTime()));
+        metrics.restoreFailed(targetOf(restore), Times.between(after.startTime(), after.completionTime()));
       }
       default -> { }
     }

@@ -113,6 +113,10 @@ class MarathonClusterTest {
       awaitPhase(client, Backup.class, ns, "native", Phase.STATUS_READY);
       assertThat(mom.electionLog()).as("the native Marathon's fence left the MoM's election alone")
           .hasSize(momElections);
+      String scrape = world.operator().orElseThrow().registry().scrape();
+      assertThat(scrape).as("metrics are labelled by cluster")
+          .contains("marathon_backup_backups_total{cluster=\"" + name + "\",outcome=\"success\"} 2.0")
+          .contains("marathon_backup_backup_archive_znodes{cluster=\"" + name + "\"}");
     } finally {
       gate.countDown();
     }
@@ -273,6 +277,48 @@ class MarathonClusterTest {
         .map(c -> c.usable()).orElse(false));
     assertThat(client.resources(MarathonCluster.class).inNamespace(CLUSTERS).withName(name).get().toString())
         .doesNotContain("s3cr3t-t0ken");
+  }
+
+  @Test
+  void thePluginBacksUpListsAndRestoresOneClusterAndListsTheClusters() throws Exception {
+    String ns = ApiObjects.createNamespace(client, "cli");
+    String name = SharedWorld.namespace("mom");
+    createCluster(name, "/marathon-user", mom.anyUrl(), List.of(ns));
+    awaitReachable(name);
+    awaitLeader(mom.anyUrl());
+    String kubeconfig = world.writeKubeconfig(java.nio.file.Files.createTempFile("cli", ".kubeconfig"), ns).toString();
+
+    String[] clusters = plugin("--kubeconfig", kubeconfig, "clusters");
+    assertThat(clusters[0]).as(clusters[1]).isEqualTo("0");
+    assertThat(clusters[1].lines().findFirst().orElseThrow())
+        .startsWith("NAME").contains("ZOOKEEPER", "MARATHON", "VERSION", "LEADER", "READY");
+    assertThat(clusters[1].lines().filter(line -> line.startsWith(name + " ")).findFirst().orElseThrow())
+        .contains("/marathon-user", mom.anyUrl().toString(), "True");
+    assertThat(clusters[1].lines().anyMatch(line -> line.startsWith("default "))).isTrue();
+
+    String[] created = plugin("--kubeconfig", kubeconfig, "create", "--label", "cli-mom", "--cluster", name, "--wait");
+    assertThat(created[0]).as(created[2]).isEqualTo("0");
+    client.resource(ApiObjects.backup(ns, "native", "cli-native")).create();
+    awaitPhase(client, Backup.class, ns, "native", Phase.STATUS_READY);
+    String[] listed = plugin("--kubeconfig", kubeconfig, "list", "--cluster", name);
+    assertThat(listed[1].lines().skip(1).toList()).singleElement().satisfies(line -> assertThat(line)
+        .startsWith("cli-mom-").contains("STATUS_READY"));
+    String id = listed[1].lines().skip(1).findFirst().orElseThrow().split("\\s+")[0];
+
+    String[] restored = plugin("--kubeconfig", kubeconfig, "restore", id, "--wait");
+    assertThat(restored[0]).as(restored[2]).isEqualTo("0");
+    Restore restore = client.resources(Restore.class).inNamespace(ns).list().getItems().stream().findFirst()
+        .orElseThrow();
+    assertThat(restore.getSpec().cluster()).as("into the Marathon it was taken from").isEqualTo(name);
+    assertThat(restore.getSpec().targetCluster()).isNull();
+  }
+
+  private static String[] plugin(String... args) {
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    int code = io.dcos.backup.cli.KubectlBackupCommand.execute(new java.io.PrintWriter(out, true),
+        new java.io.PrintWriter(err, true), args);
+    return new String[] {Integer.toString(code), out.toString(), err.toString()};
   }
 
   private static boolean overlap(BackupStatus a, BackupStatus b) {

@@ -162,7 +162,7 @@ public final class OperatorRuntime implements AutoCloseable {
     operator.register(new BackupReconciler(clusters, clusterNamespace, service, locations, queue, events, metrics,
             options.clock()),
         configuration -> watch(configuration, options.namespaces()));
-    operator.register(new RestoreReconciler(clusters, clusterNamespace, locations, queue, events, metrics,
+    operator.register(new RestoreReconciler(clusters, clusterNamespace, service, locations, queue, events, metrics,
             options.clock()),
         configuration -> watch(configuration, options.namespaces()));
     if (clusterNamespace != null) {

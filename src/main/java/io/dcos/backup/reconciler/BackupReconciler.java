@@ -12,7 +12,9 @@ import io.dcos.backup.api.RestoreRecord;
 import io.dcos.backup.engine.BackupLabels;
 import io.dcos.backup.engine.BackupOutcome;
 import io.dcos.backup.engine.BackupService;
+import io.dcos.backup.engine.ClusterArchives;
 import io.dcos.backup.engine.LocatedArchives;
+import io.dcos.backup.store.ArchiveStore;
 import io.dcos.backup.engine.MarathonClusters;
 import io.dcos.backup.engine.OperationFailedException;
 import io.dcos.backup.reconciler.OperationQueue.Operation;
@@ -61,8 +63,10 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
 
   private final ClusterResolver clusters;
   private final StorageLocations locations;
-  /** Deletes archives; backups go through the LocatedArchives of their cluster's service. */
+  /** Deletes archives; backups go through the ClusterArchives of their cluster's service. */
   private final LocatedArchives located;
+  /** The backup directory, where every cluster's archives are kept. */
+  private final ArchiveStore shared;
   private final OperationQueue queue;
   private final EventRecorder events;
   private final Clock clock;
@@ -90,8 +94,8 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
 
   BackupReconciler(BackupService service, StorageLocations locations, OperationQueue queue, EventRecorder events,
       OperationMetrics metrics, Clock clock, StatusWriter statusWriter) {
-    this(ClusterResolver.single(service), locations, new LocatedArchives(service), queue, events, metrics, clock,
-        statusWriter);
+    this(ClusterResolver.single(service), locations, new LocatedArchives(service), service.store(), queue, events,
+        metrics, clock, statusWriter);
   }
 
   /**
@@ -100,15 +104,17 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
    */
   public BackupReconciler(MarathonClusters clusters, String clusterNamespace, BackupService archives,
       StorageLocations locations, OperationQueue queue, EventRecorder events, OperationMetrics metrics, Clock clock) {
-    this(new ClusterResolver(clusters, clusterNamespace), locations, new LocatedArchives(archives), queue, events,
-        metrics, clock, StatusWriter.OPTIMISTIC);
+    this(new ClusterResolver(clusters, clusterNamespace), locations, new LocatedArchives(archives), archives.store(),
+        queue, events, metrics, clock, StatusWriter.OPTIMISTIC);
   }
 
   private BackupReconciler(ClusterResolver clusters, StorageLocations locations, LocatedArchives located,
-      OperationQueue queue, EventRecorder events, OperationMetrics metrics, Clock clock, StatusWriter statusWriter) {
+      ArchiveStore shared, OperationQueue queue, EventRecorder events, OperationMetrics metrics, Clock clock,
+      StatusWriter statusWriter) {
     this.clusters = clusters;
     this.locations = locations;
     this.located = located;
+    this.shared = shared;
     this.queue = queue;
     this.events = events;
     this.metrics = metrics;
@@ -224,7 +230,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
             } catch (IOException e) {
               throw new OperationFailedException("backup failed: " + e.getMessage(), e);
             }
-            BackupOutcome outcome = new LocatedArchives(cluster.service()).backup(where.location(), id, label,
+            BackupOutcome outcome = new ClusterArchives(cluster.service(), shared).backup(where.location(), id, label,
                 options, progress);
             return new Placed(outcome, where.name(), where.location().objectKey(id),
                 where.location().primary() && outcome.location() != null ? outcome.location().toString()

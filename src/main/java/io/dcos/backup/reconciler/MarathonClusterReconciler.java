@@ -7,6 +7,7 @@ import io.dcos.backup.api.MarathonClusterSpec;
 import io.dcos.backup.api.MarathonClusterStatus;
 import io.dcos.backup.api.Phase;
 import io.dcos.backup.engine.BackupService;
+import io.dcos.backup.engine.ClusterArchives;
 import io.dcos.backup.engine.ClusterProbe;
 import io.dcos.backup.engine.MarathonClusters;
 import io.dcos.backup.engine.TargetConfig;
@@ -123,7 +124,7 @@ public final class MarathonClusterReconciler implements Reconciler<MarathonClust
       List<String> references = new ArrayList<>();
       TargetConfig config;
       try {
-        config = targetConfig(spec, context.getClient(), references);
+        config = targetConfig(name, spec, context.getClient(), references);
       } catch (IllegalArgumentException e) {
         clusters.unusable(name, null, allowed, e.getMessage());
         return patchIfChanged(context, cluster, status(context.getClient(), cluster, false, "InvalidSpec", e.getMessage(), null));
@@ -172,7 +173,7 @@ public final class MarathonClusterReconciler implements Reconciler<MarathonClust
    * namespace). {@code references} gets each Secret's and ConfigMap's name and resourceVersion, so that a changed
    * Secret rebuilds the connection. Messages name the Secret and key, never a value.
    */
-  TargetConfig targetConfig(MarathonClusterSpec spec, KubernetesClient client, List<String> references) {
+  TargetConfig targetConfig(String name, MarathonClusterSpec spec, KubernetesClient client, List<String> references) {
     if (spec == null || spec.zookeeper() == null || spec.marathon() == null || spec.marathon().url() == null) {
       throw new IllegalArgumentException("spec.zookeeper and spec.marathon.url are required");
     }
@@ -241,8 +242,9 @@ public final class MarathonClusterReconciler implements Reconciler<MarathonClust
         seconds(fence.acquireTimeoutSeconds(), defaults.acquireTimeout()),
         seconds(fence.recoveryTimeoutSeconds(), defaults.recoveryTimeout()),
         defaults.pollInterval());
-    Path backupDirectory = environment != null ? environment.config().backupDirectory()
-        : Path.of("/var/lib/marathon-backup");
+    // Its own working directory: see ClusterArchives (the archives themselves are kept in the backup directory).
+    Path backupDirectory = ClusterArchives.workingDirectory(environment != null
+        ? environment.config().backupDirectory() : Path.of("/var/lib/marathon-backup"), name);
     TargetConfig config = TargetConfig.of(new ZkTarget(parsed.connectString(), parsed.path(), digest), marathonUrl,
         marathon, backupDirectory).withFence(fenceOptions).withMarathonTrust(trust);
     if (environment != null) {

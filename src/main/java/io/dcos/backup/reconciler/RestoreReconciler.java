@@ -9,7 +9,8 @@ import io.dcos.backup.api.RestoreStatus;
 import io.dcos.backup.engine.BackupLabels;
 import io.dcos.backup.engine.BackupService;
 import io.dcos.backup.engine.ClusterProbe;
-import io.dcos.backup.engine.LocatedArchives;
+import io.dcos.backup.engine.ClusterArchives;
+import io.dcos.backup.store.ArchiveStore;
 import io.dcos.backup.engine.MarathonClusters;
 import io.dcos.backup.store.Manifest;
 import io.dcos.backup.zookeeper.StorageVersion;
@@ -49,6 +50,8 @@ public final class RestoreReconciler implements Reconciler<Restore> {
 
   private final ClusterResolver clusters;
   private final StorageLocations locations;
+  /** The backup directory, where every cluster's archives are kept. */
+  private final ArchiveStore shared;
   private final OperationQueue queue;
   private final EventRecorder events;
   private final Clock clock;
@@ -77,20 +80,21 @@ public final class RestoreReconciler implements Reconciler<Restore> {
 
   RestoreReconciler(BackupService service, StorageLocations locations, OperationQueue queue, EventRecorder events,
       OperationMetrics metrics, Clock clock, StatusWriter statusWriter) {
-    this(ClusterResolver.single(service), locations, queue, events, metrics, clock, statusWriter);
+    this(ClusterResolver.single(service), locations, service.store(), queue, events, metrics, clock, statusWriter);
   }
 
   /** Restores into every MarathonCluster in {@code clusters}; {@code clusterNamespace} is where their objects live. */
-  public RestoreReconciler(MarathonClusters clusters, String clusterNamespace, StorageLocations locations,
-      OperationQueue queue, EventRecorder events, OperationMetrics metrics, Clock clock) {
-    this(new ClusterResolver(clusters, clusterNamespace), locations, queue, events, metrics, clock,
+  public RestoreReconciler(MarathonClusters clusters, String clusterNamespace, BackupService archives,
+      StorageLocations locations, OperationQueue queue, EventRecorder events, OperationMetrics metrics, Clock clock) {
+    this(new ClusterResolver(clusters, clusterNamespace), locations, archives.store(), queue, events, metrics, clock,
         StatusWriter.OPTIMISTIC);
   }
 
-  private RestoreReconciler(ClusterResolver clusters, StorageLocations locations, OperationQueue queue,
-      EventRecorder events, OperationMetrics metrics, Clock clock, StatusWriter statusWriter) {
+  private RestoreReconciler(ClusterResolver clusters, StorageLocations locations, ArchiveStore shared,
+      OperationQueue queue, EventRecorder events, OperationMetrics metrics, Clock clock, StatusWriter statusWriter) {
     this.clusters = clusters;
     this.locations = locations;
+    this.shared = shared;
     this.queue = queue;
     this.events = events;
     this.metrics = metrics;
@@ -177,8 +181,8 @@ public final class RestoreReconciler implements Reconciler<Restore> {
               throw new OperationFailedException("restore failed: " + e.getMessage() + "; nothing was written to "
                   + "ZooKeeper", e);
             }
-            return new LocatedArchives(cluster.service()).restore(where.location(), backupId, safetyId, options,
-                progress);
+            return new ClusterArchives(cluster.service(), shared).restore(where.location(), backupId, safetyId,
+                options, progress);
           },
           () -> operationEvents.propagateEvent(resourceId));
     }

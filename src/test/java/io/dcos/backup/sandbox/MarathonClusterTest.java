@@ -104,6 +104,10 @@ class MarathonClusterTest {
           .as("the default Marathon's lane is held: its backup still waits while the other Marathon's ran")
           .isEqualTo(Phase.STATUS_BACKING_UP);
       assertThat(overlap(first.getStatus(), second.getStatus())).as("one at a time on the same Marathon").isFalse();
+      assertThat(java.nio.file.Path.of(first.getStatus().location()).getParent())
+          .as("every cluster's archives are kept in the backup directory")
+          .isEqualTo(world.backupDirectory().toAbsolutePath().normalize());
+      assertThat(world.service().archive(second.getStatus().id())).isPresent();
       assertThat(mom.electionLog().size()).as("each fenced backup of the MoM made it elect again")
           .isGreaterThan(momElections);
       assertThat(world.simulator().orElseThrow().electionLog()).as("the native Marathon's leader never abdicated")

@@ -325,6 +325,28 @@ class MarathonClusterTest {
     return new String[] {Integer.toString(code), out.toString(), err.toString()};
   }
 
+  @Test
+  void theExampleIsAcceptedAndCredentialsInTheZooKeeperUrlAreRefused() throws Exception {
+    MarathonCluster example;
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(
+        java.nio.file.Path.of("examples/marathoncluster-mom.yaml"))) {
+      example = client.resources(MarathonCluster.class).load(in).item();
+    }
+    String name = SharedWorld.namespace("example");
+    example.getMetadata().setName(name);
+    example.getMetadata().setNamespace(CLUSTERS);
+    client.resource(example).create();
+    await().atMost(TIMEOUT).until(() -> statusOf(name) != null);
+    assertThat(statusOf(name).message()).as("its Secrets are not in this world")
+        .isEqualTo("spec.credentials.zookeeperDigest: Secret marathon-user-zk not found in namespace " + CLUSTERS);
+    client.resources(MarathonCluster.class).inNamespace(CLUSTERS).withName(name).delete();
+
+    MarathonCluster leaky = cluster(SharedWorld.namespace("leaky"), "zk://super:secret@zk-1:2181/marathon",
+        URI.create("http://marathon.mesos:8080"), null);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.resource(leaky).create())
+        .hasMessageContaining("zookeeper holds no credentials");
+  }
+
   private static boolean overlap(BackupStatus a, BackupStatus b) {
     Instant aStart = Instant.parse(a.startTime());
     Instant aEnd = Instant.parse(a.completionTime());

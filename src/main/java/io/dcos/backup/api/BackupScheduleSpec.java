@@ -22,6 +22,8 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(value = "has(self.storageLocation) == has(oldSelf.storageLocation) && (!has(self.storageLocation) "
     + "|| self.storageLocation == oldSelf.storageLocation)", message = "storageLocation is immutable: create a new "
     + "BackupSchedule instead", fieldPath = ".storageLocation")
+@ValidationRule(value = "has(self.cluster) == has(oldSelf.cluster) && (!has(self.cluster) || self.cluster == "
+    + "oldSelf.cluster)", message = "cluster is immutable: create a new BackupSchedule instead", fieldPath = ".cluster")
 public record BackupScheduleSpec(
     /** 5 cron fields (minute hour day-of-month month day-of-week), evaluated in UTC. */
     @Required String schedule,
@@ -44,16 +46,24 @@ public record BackupScheduleSpec(
     /** Passed to every Backup the schedule creates (see Backup's spec.consistency); unset: Fenced. */
     BackupSpec.Consistency consistency,
     /** Passed to every Backup the schedule creates (see Backup's spec.storageLocation); unset: the default. */
-    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$") String storageLocation) {
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$") String storageLocation,
+    /** Passed to every Backup the schedule creates (see Backup's spec.cluster); unset: {@code default}. */
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$") String cluster) {
 
   public BackupScheduleSpec(String schedule, String label, Boolean suspend, ConcurrencyPolicy concurrencyPolicy,
       Long startingDeadlineSeconds, Retention retention) {
-    this(schedule, label, suspend, concurrencyPolicy, startingDeadlineSeconds, retention, null, null);
+    this(schedule, label, suspend, concurrencyPolicy, startingDeadlineSeconds, retention, null, null, null);
   }
 
   public BackupScheduleSpec(String schedule, String label, Boolean suspend, ConcurrencyPolicy concurrencyPolicy,
       Long startingDeadlineSeconds, Retention retention, BackupSpec.Consistency consistency) {
-    this(schedule, label, suspend, concurrencyPolicy, startingDeadlineSeconds, retention, consistency, null);
+    this(schedule, label, suspend, concurrencyPolicy, startingDeadlineSeconds, retention, consistency, null, null);
+  }
+
+  public BackupScheduleSpec(String schedule, String label, Boolean suspend, ConcurrencyPolicy concurrencyPolicy,
+      Long startingDeadlineSeconds, Retention retention, BackupSpec.Consistency consistency, String storageLocation) {
+    this(schedule, label, suspend, concurrencyPolicy, startingDeadlineSeconds, retention, consistency, storageLocation,
+        null);
   }
 
   public enum ConcurrencyPolicy { Forbid, Allow }

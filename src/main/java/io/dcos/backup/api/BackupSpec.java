@@ -29,14 +29,25 @@ public record BackupSpec(
      */
     @Default("Fenced") Consistency consistency,
     /** The BackupStorageLocation (in the operator's namespace) the archive goes to; unset: the default one. */
-    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$") String storageLocation) {
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$") String storageLocation,
+    /** The MarathonCluster (in the operator's namespace) to back up; unset: {@code default}. */
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$") String cluster) {
 
   public BackupSpec(String label) {
-    this(label, null, null);
+    this(label, null, null, null);
   }
 
   public BackupSpec(String label, Consistency consistency) {
-    this(label, consistency, null);
+    this(label, consistency, null, null);
+  }
+
+  public BackupSpec(String label, Consistency consistency, String storageLocation) {
+    this(label, consistency, storageLocation, null);
+  }
+
+  /** The MarathonCluster this backup is of. */
+  public String clusterOrDefault() {
+    return MarathonCluster.nameOrDefault(cluster);
   }
 
   public enum Consistency { Fenced, Online }

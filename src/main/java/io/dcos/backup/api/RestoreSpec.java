@@ -20,10 +20,31 @@ public record RestoreSpec(
      * Restore even a backup whose Marathon storage version the running Marathon refuses (newer than the live state's:
      * taken before a downgrade; or older than 1.6.0). Without it such a Restore fails before anything is written.
      */
-    Boolean allowStorageVersionChange) {
+    Boolean allowStorageVersionChange,
+    /** The MarathonCluster the backup was taken from (it must be); unset: {@code default}. */
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$") String cluster,
+    /**
+     * Restore into another MarathonCluster than the one the backup was taken from: a migration, refused when the two
+     * Marathons' storage versions differ. Unset: into {@code cluster}.
+     */
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$") String targetCluster) {
 
   public RestoreSpec(String backupId, String backupName) {
-    this(backupId, backupName, null);
+    this(backupId, backupName, null, null, null);
+  }
+
+  public RestoreSpec(String backupId, String backupName, Boolean allowStorageVersionChange) {
+    this(backupId, backupName, allowStorageVersionChange, null, null);
+  }
+
+  /** The cluster the backup must have been taken from. */
+  public String clusterOrDefault() {
+    return MarathonCluster.nameOrDefault(cluster);
+  }
+
+  /** The cluster written to. */
+  public String target() {
+    return targetCluster == null || targetCluster.isBlank() ? clusterOrDefault() : targetCluster;
   }
 
   public boolean allowsStorageVersionChange() {

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dcos.backup.api.Backup;
 import io.dcos.backup.api.BackupSpec;
+import io.dcos.backup.api.MarathonCluster;
 import io.dcos.backup.api.BackupStatus;
 import io.dcos.backup.api.ComponentStatus;
 import io.dcos.backup.api.Phase;
@@ -137,9 +138,14 @@ final class BackupCli implements AutoCloseable {
   // ---- verbs ----
 
   int create(String label, boolean wait, Duration timeout) {
+    return create(label, null, wait, timeout);
+  }
+
+  /** A Backup of MarathonCluster {@code cluster} (null: {@code default}). */
+  int create(String label, String cluster, boolean wait, Duration timeout) {
     Backup backup = new Backup();
     backup.getMetadata().setNamespace(namespace);
-    backup.setSpec(new BackupSpec(label));
+    backup.setSpec(new BackupSpec(label, null, null, cluster));
     Backup created = null;
     for (int attempt = 0; created == null; attempt++) {
       backup.getMetadata().setName(objectName(label));
@@ -176,8 +182,14 @@ final class BackupCli implements AutoCloseable {
   }
 
   int list(String prefix, boolean json) {
+    return list(prefix, null, json);
+  }
+
+  /** As {@link #list(String, boolean)}, only the backups of MarathonCluster {@code cluster} when it is not null. */
+  int list(String prefix, String cluster, boolean json) {
     List<Backup> backups = backups().stream()
         .filter(b -> prefix == null || idOrLabel(b).startsWith(prefix))
+        .filter(b -> cluster == null || (b.getSpec() != null && cluster.equals(b.getSpec().clusterOrDefault())))
         .sorted(Comparator.comparing(BackupCli::timestamp).thenComparing(BackupCli::idOrName))
         .toList();
     if (json) {
@@ -211,6 +223,14 @@ final class BackupCli implements AutoCloseable {
   }
 
   int restore(String id, boolean wait, Duration timeout) {
+    return restore(id, null, wait, timeout);
+  }
+
+  /**
+   * A Restore of the backup into the Marathon it was taken from, or into MarathonCluster {@code into} (a migration:
+   * the operator refuses it when the two Marathons' storage versions differ).
+   */
+  int restore(String id, String into, boolean wait, Duration timeout) {
     Backup backup = find(id);
     BackupStatus status = backup.getStatus();
     if (phase(backup) == Phase.STATUS_ERROR) {
@@ -221,8 +241,12 @@ final class BackupCli implements AutoCloseable {
       throw new UserError("backup " + idOrName(backup) + " is being deleted");
     }
     // By ID as `dcos backup restore` did; a Backup that has no ID yet (just created) by its object name.
+    String from = backup.getSpec() == null ? MarathonCluster.DEFAULT_NAME : backup.getSpec().clusterOrDefault();
+    String source = MarathonCluster.DEFAULT_NAME.equals(from) ? null : from;
+    String target = into == null || into.equals(from) ? null : into;
     RestoreSpec spec = status != null && status.id() != null
-        ? new RestoreSpec(status.id(), null) : new RestoreSpec(null, backup.getMetadata().getName());
+        ? new RestoreSpec(status.id(), null, null, source, target)
+        : new RestoreSpec(null, backup.getMetadata().getName(), null, source, target);
     String label = backup.getSpec() == null ? "backup" : backup.getSpec().label();
     Restore restore = new Restore();
     restore.getMetadata().setNamespace(namespace);
@@ -251,6 +275,43 @@ final class BackupCli implements AutoCloseable {
       }
     }
     return 0;
+  }
+
+  /**
+   * The MarathonClusters with their last check: NAME, ZOOKEEPER, MARATHON, VERSION, LEADER, READY, MESSAGE. In every
+   * namespace when the user may list them there, else in the current one.
+   */
+  int clusters() {
+    List<MarathonCluster> clusters;
+    try {
+      clusters = client.resources(MarathonCluster.class).inAnyNamespace().list().getItems();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 403) {
+        throw translate(e);
+      }
+      clusters = api(() -> client.resources(MarathonCluster.class).inNamespace(namespace).list().getItems());
+    }
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"NAME", "NAMESPACE", "ZOOKEEPER", "MARATHON", "VERSION", "LEADER", "READY", "MESSAGE"});
+    clusters.stream().sorted(Comparator.comparing((MarathonCluster c) -> c.getMetadata().getName()))
+        .forEach(c -> {
+          var clusterStatus = c.getStatus();
+          String ready = clusterStatus == null || clusterStatus.conditions() == null ? "Unknown"
+              : clusterStatus.conditions().stream().filter(cond -> "Ready".equals(cond.type())).findFirst()
+                  .map(cond -> cond.status()).orElse("Unknown");
+          rows.add(new String[] {c.getMetadata().getName(), c.getMetadata().getNamespace(),
+              c.getSpec() == null ? "-" : dash(c.getSpec().zookeeper()),
+              c.getSpec() == null || c.getSpec().marathon() == null ? "-" : dash(c.getSpec().marathon().url()),
+              clusterStatus == null ? "-" : dash(clusterStatus.marathonVersion()),
+              clusterStatus == null ? "-" : dash(clusterStatus.leader()), ready,
+              clusterStatus == null ? "not checked yet" : oneLine(dash(clusterStatus.message()))});
+        });
+    printTable(rows);
+    return 0;
+  }
+
+  private static String dash(String value) {
+    return value == null || value.isBlank() ? "-" : value;
   }
 
   // ---- lookups ----

@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
     description = {"The DC/OS `dcos backup` commands for Marathon, over Backup and Restore objects.",
         "Backup IDs (<label>-<uuid>) are what `list` shows; a Backup's object name works too."},
     subcommands = {KubectlBackupCommand.Create.class, KubectlBackupCommand.ListBackups.class,
-        KubectlBackupCommand.Show.class, KubectlBackupCommand.Delete.class, KubectlBackupCommand.RestoreBackup.class})
+        KubectlBackupCommand.Show.class, KubectlBackupCommand.Delete.class, KubectlBackupCommand.RestoreBackup.class,
+        KubectlBackupCommand.Clusters.class})
 public final class KubectlBackupCommand implements Runnable {
 
   @Spec
@@ -89,6 +90,10 @@ public final class KubectlBackupCommand implements Runnable {
         description = "3-25 characters of [A-Za-z0-9_.-], not starting with \"..\".")
     String label;
 
+    @Option(names = "--cluster", paramLabel = "NAME",
+        description = "The MarathonCluster (Marathon) to back up (default: default).")
+    String cluster;
+
     @Option(names = "--wait", description = "Show progress until the backup is STATUS_READY (exit 0) or STATUS_ERROR (exit 1).")
     boolean wait;
 
@@ -101,7 +106,7 @@ public final class KubectlBackupCommand implements Runnable {
 
     @Override
     public Integer call() {
-      return parent.run(spec, cli -> cli.create(label, wait, BackupCli.parseDuration(timeout)), () -> {
+      return parent.run(spec, cli -> cli.create(label, cluster, wait, BackupCli.parseDuration(timeout)), () -> {
         Optional<String> problem = BackupLabels.validate(label);
         if (problem.isPresent()) {
           throw new BackupCli.UserError("invalid label: " + problem.get());
@@ -122,12 +127,15 @@ public final class KubectlBackupCommand implements Runnable {
     @Option(names = "--json", description = "The DC/OS backup records as a JSON array.")
     boolean json;
 
+    @Option(names = "--cluster", paramLabel = "NAME", description = "Only the backups of this MarathonCluster.")
+    String cluster;
+
     @Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
-      return parent.run(spec, cli -> cli.list(prefix, json));
+      return parent.run(spec, cli -> cli.list(prefix, cluster, json));
     }
   }
 
@@ -176,6 +184,10 @@ public final class KubectlBackupCommand implements Runnable {
     @Parameters(paramLabel = "BACKUP-ID")
     String id;
 
+    @Option(names = "--cluster", paramLabel = "NAME", description = "Restore into this MarathonCluster (default: the one "
+        + "the backup was taken from; another is a migration, refused across Marathon storage versions).")
+    String cluster;
+
     @Option(names = "--wait", description = "Show progress until the restore is STATUS_READY (exit 0) or STATUS_ERROR (exit 1).")
     boolean wait;
 
@@ -188,7 +200,22 @@ public final class KubectlBackupCommand implements Runnable {
 
     @Override
     public Integer call() {
-      return parent.run(spec, cli -> cli.restore(id, wait, BackupCli.parseDuration(timeout)));
+      return parent.run(spec, cli -> cli.restore(id, cluster, wait, BackupCli.parseDuration(timeout)));
+    }
+  }
+
+  @Command(name = "clusters", description = "Lists the MarathonClusters (the Marathons the operator backs up) with "
+      + "their last check: version, leader, Ready.", mixinStandardHelpOptions = true)
+  static final class Clusters implements Callable<Integer> {
+    @CommandLine.ParentCommand
+    KubectlBackupCommand parent;
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      return parent.run(spec, BackupCli::clusters);
     }
   }
 }

@@ -86,6 +86,8 @@ final class SandboxCommand implements Callable<Integer> {
       System.err.println("sandbox: " + refusedStorage.getMessage());
       return USAGE_ERROR;
     }
+    // The native Marathon and a Marathon on Marathon on one ZooKeeper; an existing Marathon (--zk/--marathon) alone.
+    builder.marathonOnMarathon(zk == null && marathon == null);
     if (zk != null) {
       builder.externalZookeeper(zk);
     }

@@ -1,6 +1,9 @@
 package io.dcos.backup.operator;
 
+import io.dcos.backup.api.MarathonCluster;
 import io.dcos.backup.engine.BackupService;
+import io.dcos.backup.engine.MarathonClusters;
+import io.dcos.backup.reconciler.MarathonClusterReconciler;
 import io.dcos.backup.reconciler.ArchiveRecovery;
 import io.dcos.backup.reconciler.MarathonGuardWatch;
 import io.dcos.backup.reconciler.BackupReconciler;
@@ -25,7 +28,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 
-/** The operator's moving parts wired together: one queue, one engine, the reconcilers, JOSDK. */
+/** The operator's moving parts wired together: one queue (a lane per Marathon), the engines, the reconcilers, JOSDK. */
 public final class OperatorRuntime implements AutoCloseable {
 
   /**
@@ -38,7 +41,16 @@ public final class OperatorRuntime implements AutoCloseable {
    */
   public record Options(Set<String> namespaces, Optional<String> leaderElectionNamespace, boolean serverSideApply,
       Clock clock, String managementHost, int managementPort, Optional<String> recoveryNamespace,
-      Duration recoveryInterval, Duration scheduleCheckInterval, Duration locationCheckInterval) {
+      Duration recoveryInterval, Duration scheduleCheckInterval, Duration locationCheckInterval,
+      Duration clusterCheckInterval) {
+
+    public Options(Set<String> namespaces, Optional<String> leaderElectionNamespace, boolean serverSideApply,
+        Clock clock, String managementHost, int managementPort, Optional<String> recoveryNamespace,
+        Duration recoveryInterval, Duration scheduleCheckInterval, Duration locationCheckInterval) {
+      this(namespaces, leaderElectionNamespace, serverSideApply, clock, managementHost, managementPort,
+          recoveryNamespace, recoveryInterval, scheduleCheckInterval, locationCheckInterval,
+          MarathonClusterReconciler.DEFAULT_INTERVAL);
+    }
 
     public Options(Set<String> namespaces, Optional<String> leaderElectionNamespace, boolean serverSideApply,
         Clock clock, String managementHost, int managementPort, Optional<String> recoveryNamespace,
@@ -64,19 +76,26 @@ public final class OperatorRuntime implements AutoCloseable {
 
     public Options withRecovery(Optional<String> namespace, Duration interval) {
       return new Options(namespaces, leaderElectionNamespace, serverSideApply, clock, managementHost, managementPort,
-          namespace, interval, scheduleCheckInterval, locationCheckInterval);
+          namespace, interval, scheduleCheckInterval, locationCheckInterval, clusterCheckInterval);
     }
 
     /** How often every BackupStorageLocation is checked (also at start and on every change). */
     public Options withLocationCheckInterval(Duration interval) {
       return new Options(namespaces, leaderElectionNamespace, serverSideApply, clock, managementHost, managementPort,
-          recoveryNamespace, recoveryInterval, scheduleCheckInterval, interval);
+          recoveryNamespace, recoveryInterval, scheduleCheckInterval, interval, clusterCheckInterval);
+    }
+
+    /** How often every MarathonCluster is looked at (also at start and on every change). */
+    public Options withClusterCheckInterval(Duration interval) {
+      return new Options(namespaces, leaderElectionNamespace, serverSideApply, clock, managementHost, managementPort,
+          recoveryNamespace, recoveryInterval, scheduleCheckInterval, locationCheckInterval, interval);
     }
 
     /** Time as tests drive it; schedules then look at the clock this often. */
     public Options withClock(Clock testClock, Duration checkInterval) {
       return new Options(namespaces, leaderElectionNamespace, serverSideApply, testClock, managementHost,
-          managementPort, recoveryNamespace, recoveryInterval, checkInterval, locationCheckInterval);
+          managementPort, recoveryNamespace, recoveryInterval, checkInterval, locationCheckInterval,
+          clusterCheckInterval);
     }
   }
 
@@ -97,11 +116,13 @@ public final class OperatorRuntime implements AutoCloseable {
   private final MarathonGuardWatch guardWatch;
 
   private final StorageLocations locations;
+  private final MarathonClusters clusters;
 
   private OperatorRuntime(Operator operator, OperationQueue queue, ManagementServer management,
       PrometheusMeterRegistry registry, ArchiveRecovery recovery, MarathonGuardWatch guardWatch,
-      StorageLocations locations) {
+      StorageLocations locations, MarathonClusters clusters) {
     this.locations = locations;
+    this.clusters = clusters;
     this.operator = operator;
     this.queue = queue;
     this.management = management;
@@ -133,10 +154,23 @@ public final class OperatorRuntime implements AutoCloseable {
     OperationMetrics metrics = new OperationMetrics(registry);
     // Locations live in the operator's namespace (the recovery namespace); without one, only the backup directory.
     StorageLocations locations = new StorageLocations(client, options.recoveryNamespace().orElse(null), service);
-    operator.register(new BackupReconciler(service, locations, queue, events, metrics, options.clock()),
+    // One BackupService per Marathon; the environment's is the MarathonCluster "default", usable at once and by every
+    // namespace (as before MarathonCluster existed). The objects live in the operator's (recovery) namespace.
+    MarathonClusters clusters = new MarathonClusters();
+    clusters.registerExternal(MarathonCluster.DEFAULT_NAME, service, Set.of(MarathonClusters.ANY_NAMESPACE), null);
+    String clusterNamespace = options.recoveryNamespace().orElse(null);
+    operator.register(new BackupReconciler(clusters, clusterNamespace, service, locations, queue, events, metrics,
+            options.clock()),
         configuration -> watch(configuration, options.namespaces()));
-    operator.register(new RestoreReconciler(service, locations, queue, events, metrics, options.clock()),
+    operator.register(new RestoreReconciler(clusters, clusterNamespace, service, locations, queue, events, metrics,
+            options.clock()),
         configuration -> watch(configuration, options.namespaces()));
+    if (clusterNamespace != null) {
+      MarathonClusterReconciler.createDefaultIfAbsent(client, clusterNamespace, service.config());
+      operator.register(new MarathonClusterReconciler(clusters, service, clusterNamespace, options.clock(),
+              options.clusterCheckInterval()),
+          configuration -> configuration.settingNamespaces(Set.of(clusterNamespace)));
+    }
     options.recoveryNamespace().ifPresent(namespace -> operator.register(
         new BackupStorageLocationReconciler(locations, options.clock(), options.locationCheckInterval(), registry),
         configuration -> configuration.settingNamespaces(Set.of(namespace))));
@@ -151,7 +185,8 @@ public final class OperatorRuntime implements AutoCloseable {
       queue.close();
       throw e;
     }
-    MarathonGuardWatch guardWatch = MarathonGuardWatch.start(client, service, events, metrics, Duration.ofSeconds(10));
+    MarathonGuardWatch guardWatch = MarathonGuardWatch.start(client, clusters::services, events, metrics,
+        Duration.ofSeconds(10));
     // Nothing depends on this object existing (no default = the backup directory): it shows where backups go.
     locations.createDefaultIfNone();
     ArchiveRecovery recovery = options.recoveryNamespace()
@@ -161,7 +196,12 @@ public final class OperatorRuntime implements AutoCloseable {
     if (recovery != null) {
       locations.onBecameAvailable(recovery::scanSoon);
     }
-    return new OperatorRuntime(operator, queue, management, registry, recovery, guardWatch, locations);
+    return new OperatorRuntime(operator, queue, management, registry, recovery, guardWatch, locations, clusters);
+  }
+
+  /** The Marathons this operator serves, by MarathonCluster name. */
+  public MarathonClusters clusters() {
+    return clusters;
   }
 
   /** The one queue backups and restores wait in; tests hold it to keep an operation "running". */
@@ -204,5 +244,6 @@ public final class OperatorRuntime implements AutoCloseable {
     operator.stop();
     management.close();
     locations.close();
+    clusters.close();
   }
 }

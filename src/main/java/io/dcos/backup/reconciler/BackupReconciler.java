@@ -12,7 +12,10 @@ import io.dcos.backup.api.RestoreRecord;
 import io.dcos.backup.engine.BackupLabels;
 import io.dcos.backup.engine.BackupOutcome;
 import io.dcos.backup.engine.BackupService;
+import io.dcos.backup.engine.ClusterArchives;
 import io.dcos.backup.engine.LocatedArchives;
+import io.dcos.backup.store.ArchiveStore;
+import io.dcos.backup.engine.MarathonClusters;
 import io.dcos.backup.engine.OperationFailedException;
 import io.dcos.backup.reconciler.OperationQueue.Operation;
 import io.dcos.backup.store.ArchiveLocation;
@@ -58,9 +61,12 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
   /** A deletion refused by a ReadOnly location is looked at again this often (the location may become ReadWrite). */
   static final Duration WAIT_WHILE_READ_ONLY = Duration.ofMinutes(1);
 
-  private final BackupService service;
+  private final ClusterResolver clusters;
   private final StorageLocations locations;
+  /** Deletes archives; backups go through the ClusterArchives of their cluster's service. */
   private final LocatedArchives located;
+  /** The backup directory, where every cluster's archives are kept. */
+  private final ArchiveStore shared;
   private final OperationQueue queue;
   private final EventRecorder events;
   private final Clock clock;
@@ -88,9 +94,27 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
 
   BackupReconciler(BackupService service, StorageLocations locations, OperationQueue queue, EventRecorder events,
       OperationMetrics metrics, Clock clock, StatusWriter statusWriter) {
-    this.service = service;
+    this(ClusterResolver.single(service), locations, new LocatedArchives(service), service.store(), queue, events,
+        metrics, clock, statusWriter);
+  }
+
+  /**
+   * Backups of every MarathonCluster in {@code clusters}; {@code clusterNamespace} is where their objects live.
+   * {@code archives} is the operator's own service (the backup directory every cluster's archives are made in).
+   */
+  public BackupReconciler(MarathonClusters clusters, String clusterNamespace, BackupService archives,
+      StorageLocations locations, OperationQueue queue, EventRecorder events, OperationMetrics metrics, Clock clock) {
+    this(new ClusterResolver(clusters, clusterNamespace), locations, new LocatedArchives(archives), archives.store(),
+        queue, events, metrics, clock, StatusWriter.OPTIMISTIC);
+  }
+
+  private BackupReconciler(ClusterResolver clusters, StorageLocations locations, LocatedArchives located,
+      ArchiveStore shared, OperationQueue queue, EventRecorder events, OperationMetrics metrics, Clock clock,
+      StatusWriter statusWriter) {
+    this.clusters = clusters;
     this.locations = locations;
-    this.located = new LocatedArchives(service);
+    this.located = located;
+    this.shared = shared;
     this.queue = queue;
     this.events = events;
     this.metrics = metrics;
@@ -142,7 +166,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
       queue.forget(key);
       if (current.phase() == Phase.STATUS_READY) {
         // Every existing Backup is reconciled at startup: the gauge comes back without waiting for a new backup.
-        completedAt(current).ifPresent(metrics::backupReadyObserved);
+        completedAt(current).ifPresent(at -> metrics.backupReadyObserved(clusterOf(backup), at));
       }
       return patchIfChanged(context, backup, current, withRestores(current, restoreRecords), UpdateControl.noUpdate());
     }
@@ -157,6 +181,23 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
       BackupStatus failed = failed(current, null, "invalid backup: " + labelProblem.get(), "InvalidLabel", generation,
           restoreRecords, null);
       return patchIfChanged(context, backup, current, failed, UpdateControl.noUpdate());
+    }
+
+    String clusterName = backup.getSpec().clusterOrDefault();
+    String namespace = backup.getMetadata().getNamespace();
+    if (queue.get(key).isEmpty()) {
+      ClusterResolver.Resolution resolution = clusters.resolve(clusterName, namespace, context.getClient());
+      if (resolution instanceof ClusterResolver.Refused refused) {
+        BackupStatus failed = failed(current, current == null ? null : current.id(), refused.message(),
+            refused.reason(), generation, restoreRecords, null);
+        return patchIfChanged(context, backup, current, failed, UpdateControl.noUpdate());
+      }
+      if (resolution instanceof ClusterResolver.Waiting waiting) {
+        BackupStatus wait = status(current, current == null ? null : current.id(), Phase.STATUS_BACKING_UP,
+            waiting.message(), generation, restoreRecords).running("WaitingForCluster", waiting.message()).build();
+        return patchIfChanged(context, backup, current, wait,
+            UpdateControl.<Backup>noUpdate().rescheduleAfter(WAIT_WHILE_IN_USE));
+      }
     }
 
     if (current == null || current.id() == null) {
@@ -177,17 +218,20 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
       String wanted = backup.getSpec().storageLocation();
       BackupService.BackupOptions options = backup.getSpec().effectiveConsistency() == BackupSpec.Consistency.Online
           ? BackupService.BackupOptions.ONLINE : BackupService.BackupOptions.FENCED;
-      operation = queue.submit(key, "Backup " + backup.getMetadata().getNamespace() + "/" + backup.getMetadata()
+      operation = queue.submit(clusterName, key, "Backup " + namespace + "/" + backup.getMetadata()
               .getName() + " (" + id + ")",
           progress -> {
+            // The cluster as it is when the backup's turn comes: it may have been deleted while this one waited.
+            MarathonClusters.Cluster cluster = clusters.atRunTime(clusterName, namespace, "backup");
             // Resolved when the backup runs, from the API (not a cache): see StorageLocations.
             StorageLocations.Resolved where;
             try {
-              where = locations.forNewBackup(wanted);
+              where = locations.forNewBackup(wanted != null ? wanted : cluster.storageLocation());
             } catch (IOException e) {
               throw new OperationFailedException("backup failed: " + e.getMessage(), e);
             }
-            BackupOutcome outcome = located.backup(where.location(), id, label, options, progress);
+            BackupOutcome outcome = new ClusterArchives(cluster.service(), shared).backup(where.location(), id, label,
+                options, progress);
             return new Placed(outcome, where.name(), where.location().objectKey(id),
                 where.location().primary() && outcome.location() != null ? outcome.location().toString()
                     : where.location().describe(id), storedKeyId(where.location(), id));
@@ -358,12 +402,12 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
       case STATUS_READY -> {
         events.normal(backup, "Ready", "backup " + after.id() + " is ready: " + after.znodes() + " znodes, "
             + after.bytes() + " bytes");
-        metrics.backupSucceeded(Times.between(after.startTime(), after.completionTime()), after.bytes(),
+        metrics.backupSucceeded(clusterOf(backup), Times.between(after.startTime(), after.completionTime()), after.bytes(),
             after.znodes(), Duration.ofMillis(Math.round(after.marathonLeaderlessSeconds() * 1000)), clock.instant());
       }
       case STATUS_ERROR -> {
         events.warning(backup, "Failed", after.message());
-        metrics.backupFailed(Times.between(after.startTime(), after.completionTime()));
+        metrics.backupFailed(clusterOf(backup), Times.between(after.startTime(), after.completionTime()));
       }
       default -> { }
     }
@@ -478,6 +522,11 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
         })
         .toList();
     return records.isEmpty() ? null : records;
+  }
+
+  private static String clusterOf(Backup backup) {
+    return backup.getSpec() == null ? io.dcos.backup.api.MarathonCluster.DEFAULT_NAME
+        : backup.getSpec().clusterOrDefault();
   }
 
   static String operationKey(io.fabric8.kubernetes.api.model.HasMetadata resource) {

@@ -276,7 +276,7 @@ public final class BackupScheduleReconciler implements Reconciler<BackupSchedule
         .withBlockOwnerDeletion(true)
         .build()));
     backup.setSpec(new BackupSpec(ScheduleNames.backupLabel(schedule.getSpec().label(), fireTime),
-        schedule.getSpec().consistency(), schedule.getSpec().storageLocation()));
+        schedule.getSpec().consistency(), schedule.getSpec().storageLocation(), schedule.getSpec().cluster()));
     return backup;
   }
 

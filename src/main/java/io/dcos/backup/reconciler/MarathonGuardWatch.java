@@ -6,6 +6,8 @@ import io.dcos.backup.engine.BackupService;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -24,7 +26,8 @@ public final class MarathonGuardWatch implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MarathonGuardWatch.class);
 
   private final KubernetesClient client;
-  private final BackupService service;
+  /** Every Marathon's service, by MarathonCluster name, as it is at each check. */
+  private final Supplier<Map<String, BackupService>> services;
   private final EventRecorder events;
   private final OperationMetrics metrics;
   private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -33,31 +36,48 @@ public final class MarathonGuardWatch implements AutoCloseable {
     return thread;
   });
 
-  MarathonGuardWatch(KubernetesClient client, BackupService service, EventRecorder events, OperationMetrics metrics) {
+  MarathonGuardWatch(KubernetesClient client, Supplier<Map<String, BackupService>> services, EventRecorder events,
+      OperationMetrics metrics) {
     this.client = client;
-    this.service = service;
+    this.services = services;
     this.events = events;
     this.metrics = metrics;
   }
 
   public static MarathonGuardWatch start(KubernetesClient client, BackupService service, EventRecorder events,
       OperationMetrics metrics, Duration interval) {
-    MarathonGuardWatch watch = new MarathonGuardWatch(client, service, events, metrics);
+    return start(client, () -> Map.of(io.dcos.backup.api.MarathonCluster.DEFAULT_NAME, service), events, metrics,
+        interval);
+  }
+
+  /** Watches every Marathon {@code services} names (each check asks it again: clusters come and go). */
+  public static MarathonGuardWatch start(KubernetesClient client, Supplier<Map<String, BackupService>> services,
+      EventRecorder events, OperationMetrics metrics, Duration interval) {
+    MarathonGuardWatch watch = new MarathonGuardWatch(client, services, events, metrics);
     watch.executor.scheduleWithFixedDelay(watch::checkQuietly, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
     return watch;
   }
 
   private void checkQuietly() {
-    try {
-      check();
-    } catch (Exception e) {
-      log.debug("could not check Marathon's state for the restore sentinel: {}", BackupReconciler.failureMessage(e));
-    }
+    services.get().forEach((cluster, service) -> {
+      try {
+        check(cluster, service);
+      } catch (Exception e) {
+        log.debug("could not check the state of MarathonCluster {} for the restore sentinel: {}", cluster,
+            BackupReconciler.failureMessage(e));
+      }
+    });
   }
 
   void check() throws Exception {
+    for (var entry : services.get().entrySet()) {
+      check(entry.getKey(), entry.getValue());
+    }
+  }
+
+  private void check(String cluster, BackupService service) throws Exception {
     Optional<BackupService.Guarded> guarded = service.guarded();
-    metrics.marathonGuarded(guarded.isPresent());
+    metrics.marathonGuarded(cluster, guarded.isPresent());
     if (guarded.isEmpty()) {
       return;
     }
@@ -67,7 +87,7 @@ public final class MarathonGuardWatch implements AutoCloseable {
         .toList() : List.of();
     Optional<Restore> unfinished = restores.stream()
         .filter(r -> r.getStatus().phase() == null || !r.getStatus().phase().isTerminal()).findFirst();
-    String down = "Marathon is down on purpose: its state holds the storage-version sentinel of an unfinished restore"
+    String down = "Marathon (MarathonCluster " + cluster + ") is down on purpose: its state holds the storage-version sentinel of an unfinished restore"
         + (g.known() ? " of " + g.backupId() + (g.rollback() ? " (rolling back to " + g.safetySnapshotId() + ")" : "")
             : "") + ", so every Marathon refuses it instead of running on a half-written state";
     if (unfinished.isPresent()) {

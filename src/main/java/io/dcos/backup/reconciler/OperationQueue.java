@@ -15,8 +15,10 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Runs backups and restores one at a time, in the order asked, off the reconcile threads — so a long operation never
- * blocks status updates and a second request waits its turn (DC/OS failed it: "lock is already held").
+ * Runs backups and restores one at a time per Marathon, in the order asked, off the reconcile threads — so a long
+ * operation never blocks status updates and a second request waits its turn (DC/OS failed it: "lock is already
+ * held"). Each Marathon (MarathonCluster) has a lane of its own: operations on different Marathons run in parallel,
+ * and one whose ZooKeeper does not answer holds up only its own lane.
  */
 public final class OperationQueue implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OperationQueue.class);
@@ -25,11 +27,11 @@ public final class OperationQueue implements AutoCloseable {
 
   /** What a reconciler may read about an operation; immutable. */
   public record Operation(String key, String description, State state, String progress, Object result,
-      Exception failure, Instant startedAt, Instant finishedAt) {
+      Exception failure, Instant startedAt, Instant finishedAt, String lane) {
     Operation with(State newState, String newProgress, Object newResult, Exception newFailure, Instant now) {
       Instant started = startedAt == null && newState != State.QUEUED ? now : startedAt;
       Instant finished = newState == State.SUCCEEDED || newState == State.FAILED ? now : null;
-      return new Operation(key, description, newState, newProgress, newResult, newFailure, started, finished);
+      return new Operation(key, description, newState, newProgress, newResult, newFailure, started, finished, lane);
     }
 
     public boolean isFinished() {
@@ -42,11 +44,11 @@ public final class OperationQueue implements AutoCloseable {
     Object run(ProgressListener progress) throws Exception;
   }
 
-  private final ExecutorService executor = Executors.newSingleThreadExecutor(runnable -> {
-    Thread thread = new Thread(runnable, "backup-operation");
-    thread.setDaemon(true);
-    return thread;
-  });
+  /** The lane of the {@code default} MarathonCluster, which {@link #submit(String, String, Work, Runnable)} uses. */
+  public static final String DEFAULT_LANE = "default";
+
+  /** One single-threaded executor per lane (MarathonCluster name), created on first use. */
+  private final Map<String, ExecutorService> lanes = new LinkedHashMap<>();
   private final Map<String, Operation> operations = new LinkedHashMap<>();
   private final Clock clock;
   private boolean closing;
@@ -55,19 +57,32 @@ public final class OperationQueue implements AutoCloseable {
     this.clock = clock;
   }
 
-  /** Queues work under key unless something is already queued or known under it; onChange runs on every change. */
+  /** {@link #submit(String, String, String, Work, Runnable)} in the {@code default} cluster's lane. */
   public synchronized Operation submit(String key, String description, Work work, Runnable onChange) {
+    return submit(DEFAULT_LANE, key, description, work, onChange);
+  }
+
+  /**
+   * Queues work under key in a lane (a MarathonCluster's name) unless something is already queued or known under
+   * it; onChange runs on every change.
+   */
+  public synchronized Operation submit(String lane, String key, String description, Work work, Runnable onChange) {
     Operation existing = operations.get(key);
     if (existing != null) {
       return existing;
     }
-    Operation queued = new Operation(key, description, State.QUEUED, null, null, null, null, null);
+    Operation queued = new Operation(key, description, State.QUEUED, null, null, null, null, null, lane);
     if (closing) {
       return queued; // shutting down: the object stays non-terminal and the next operator process runs it
     }
     operations.put(key, queued);
     // The submitting reconcile's log context (object, backup ID) follows the work onto the operation thread.
     Map<String, String> logContext = MDC.getCopyOfContextMap();
+    ExecutorService executor = lanes.computeIfAbsent(lane, name -> Executors.newSingleThreadExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "backup-operation-" + name);
+      thread.setDaemon(true);
+      return thread;
+    }));
     executor.execute(() -> {
       if (logContext != null) {
         MDC.setContextMap(logContext);
@@ -120,25 +135,35 @@ public final class OperationQueue implements AutoCloseable {
     return Optional.ofNullable(operations.get(key));
   }
 
-  /** The operation running now, if another than key: what a queued request waits for. */
+  /** The operation running now in key's lane, if another than key: what a queued request waits for. */
   public synchronized Optional<Operation> runningOtherThan(String key) {
+    String lane = laneOf(key);
     return operations.values().stream()
-        .filter(op -> op.state() == State.RUNNING && !op.key().equals(key))
+        .filter(op -> op.state() == State.RUNNING && !op.key().equals(key) && op.lane().equals(lane))
         .findFirst();
   }
 
-  /** What a queued operation waits for, in the words its status shows. */
+  /** What a queued operation waits for, in the words its status shows (naming its Marathon). */
   public synchronized String waitingMessage(String key) {
+    String lane = laneOf(key);
     return runningOtherThan(key)
-        .map(op -> "waiting for " + op.description() + " to finish (one backup or restore at a time per Marathon)")
-        .orElse("waiting to start (position " + Math.max(1, queuePosition(key)) + " in queue)");
+        .map(op -> "waiting for " + op.description() + " to finish (one backup or restore at a time per Marathon: "
+            + "MarathonCluster " + lane + ")")
+        .orElse("waiting to start (position " + Math.max(1, queuePosition(key)) + " in the queue of MarathonCluster "
+            + lane + ")");
   }
 
-  /** Position among queued operations (1 = next), or 0 when not queued. */
+  private String laneOf(String key) {
+    Operation op = operations.get(key);
+    return op == null ? DEFAULT_LANE : op.lane();
+  }
+
+  /** Position among the operations queued in key's lane (1 = next), or 0 when not queued. */
   public synchronized int queuePosition(String key) {
+    String lane = laneOf(key);
     int position = 0;
     for (Operation op : operations.values()) {
-      if (op.state() == State.QUEUED) {
+      if (op.state() == State.QUEUED && op.lane().equals(lane)) {
         position++;
         if (op.key().equals(key)) {
           return position;
@@ -180,20 +205,28 @@ public final class OperationQueue implements AutoCloseable {
    * non-terminal and the next process runs them.
    */
   public void close(Duration grace) {
+    java.util.List<ExecutorService> executors;
     synchronized (this) {
       closing = true;
       operations.values().removeIf(op -> op.state() == State.QUEUED);
+      executors = java.util.List.copyOf(lanes.values());
     }
-    executor.shutdown();
+    executors.forEach(ExecutorService::shutdown);
+    long deadline = System.nanoTime() + grace.toNanos();
     try {
-      if (!grace.isZero() && !executor.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-        LOG.warn("the running backup or restore did not finish within the shutdown grace of {} s; interrupting it",
-            grace.toSeconds());
+      for (ExecutorService executor : executors) {
+        long left = deadline - System.nanoTime();
+        if (!grace.isZero() && !executor.awaitTermination(Math.max(0, left), TimeUnit.NANOSECONDS)) {
+          LOG.warn("a running backup or restore did not finish within the shutdown grace of {} s; interrupting it",
+              grace.toSeconds());
+        }
       }
-      executor.shutdownNow();
-      executor.awaitTermination(10, TimeUnit.SECONDS);
+      executors.forEach(ExecutorService::shutdownNow);
+      for (ExecutorService executor : executors) {
+        executor.awaitTermination(10, TimeUnit.SECONDS);
+      }
     } catch (InterruptedException e) {
-      executor.shutdownNow();
+      executors.forEach(ExecutorService::shutdownNow);
       Thread.currentThread().interrupt();
     }
   }

@@ -8,7 +8,13 @@ import io.dcos.backup.api.RestoreSpec;
 import io.dcos.backup.api.RestoreStatus;
 import io.dcos.backup.engine.BackupLabels;
 import io.dcos.backup.engine.BackupService;
-import io.dcos.backup.engine.LocatedArchives;
+import io.dcos.backup.engine.ClusterProbe;
+import io.dcos.backup.engine.ClusterArchives;
+import io.dcos.backup.store.ArchiveStore;
+import io.dcos.backup.engine.MarathonClusters;
+import io.dcos.backup.store.Manifest;
+import io.dcos.backup.zookeeper.StorageVersion;
+import io.dcos.backup.api.MarathonCluster;
 import io.dcos.backup.engine.OperationFailedException;
 import io.dcos.backup.engine.RestoreOutcome;
 import io.dcos.backup.reconciler.Conditions.Stage;
@@ -42,9 +48,10 @@ import org.slf4j.LoggerFactory;
 public final class RestoreReconciler implements Reconciler<Restore> {
   private static final Logger log = LoggerFactory.getLogger(RestoreReconciler.class);
 
-  private final BackupService service;
+  private final ClusterResolver clusters;
   private final StorageLocations locations;
-  private final LocatedArchives located;
+  /** The backup directory, where every cluster's archives are kept. */
+  private final ArchiveStore shared;
   private final OperationQueue queue;
   private final EventRecorder events;
   private final Clock clock;
@@ -73,9 +80,21 @@ public final class RestoreReconciler implements Reconciler<Restore> {
 
   RestoreReconciler(BackupService service, StorageLocations locations, OperationQueue queue, EventRecorder events,
       OperationMetrics metrics, Clock clock, StatusWriter statusWriter) {
-    this.service = service;
+    this(ClusterResolver.single(service), locations, service.store(), queue, events, metrics, clock, statusWriter);
+  }
+
+  /** Restores into every MarathonCluster in {@code clusters}; {@code clusterNamespace} is where their objects live. */
+  public RestoreReconciler(MarathonClusters clusters, String clusterNamespace, BackupService archives,
+      StorageLocations locations, OperationQueue queue, EventRecorder events, OperationMetrics metrics, Clock clock) {
+    this(new ClusterResolver(clusters, clusterNamespace), locations, archives.store(), queue, events, metrics, clock,
+        StatusWriter.OPTIMISTIC);
+  }
+
+  private RestoreReconciler(ClusterResolver clusters, StorageLocations locations, ArchiveStore shared,
+      OperationQueue queue, EventRecorder events, OperationMetrics metrics, Clock clock, StatusWriter statusWriter) {
+    this.clusters = clusters;
     this.locations = locations;
-    this.located = new LocatedArchives(service);
+    this.shared = shared;
     this.queue = queue;
     this.events = events;
     this.metrics = metrics;
@@ -125,17 +144,36 @@ public final class RestoreReconciler implements Reconciler<Restore> {
     }
 
     Operation operation = queue.get(key).orElse(null);
+    String namespace = restore.getMetadata().getNamespace();
+    String target = restore.getSpec() == null ? MarathonCluster.DEFAULT_NAME : restore.getSpec().target();
     if (operation == null) {
+      ClusterResolver.Resolution resolution = clusters.resolve(target, namespace, context.getClient());
+      if (resolution instanceof ClusterResolver.Refused refused) {
+        return patchIfChanged(context, restore, current, failed(current, generation, refused.reason(),
+            refused.message()), null);
+      }
+      if (resolution instanceof ClusterResolver.Waiting waiting) {
+        return patchIfChanged(context, restore, current, running(current, generation, "WaitingForCluster",
+            waiting.message()), BackupReconciler.WAIT_WHILE_IN_USE);
+      }
       String backupId = current.backupId();
       String safetyId = current.safetySnapshotId();
       ResourceID resourceId = ResourceID.fromResource(restore);
       BackupService.RestoreOptions options = new BackupService.RestoreOptions(
           restore.getSpec() != null && restore.getSpec().allowsStorageVersionChange());
-      announceResume(restore, safetyId);
-      String recordedLocation = recordedLocation(context, restore.getMetadata().getNamespace(), backupId);
-      operation = queue.submit(key, "Restore " + restore.getMetadata().getNamespace() + "/"
+      announceResume(restore, safetyId, ((ClusterResolver.Usable) resolution).cluster().service());
+      Optional<Backup> recorded = recordedBackup(context, namespace, backupId);
+      String recordedLocation = recorded.map(Backup::getStatus).map(status -> status.storageLocation()).orElse(null);
+      String sourceCluster = recorded.map(b -> b.getSpec() == null ? MarathonCluster.DEFAULT_NAME
+          : b.getSpec().clusterOrDefault()).orElse(restore.getSpec().clusterOrDefault());
+      String archivedVersion = recorded.map(Backup::getStatus).map(status -> status.storageVersion()).orElse(null);
+      operation = queue.submit(target, key, "Restore " + namespace + "/"
               + restore.getMetadata().getName() + " (of " + backupId + ")",
           progress -> {
+            MarathonClusters.Cluster cluster = clusters.atRunTime(target, namespace, "restore");
+            if (!target.equals(sourceCluster)) {
+              refuseMigrationAcrossStorageVersions(cluster, sourceCluster, backupId, archivedVersion, progress);
+            }
             StorageLocations.Resolved where;
             try {
               where = locations.forExistingBackup(recordedLocation);
@@ -143,7 +181,8 @@ public final class RestoreReconciler implements Reconciler<Restore> {
               throw new OperationFailedException("restore failed: " + e.getMessage() + "; nothing was written to "
                   + "ZooKeeper", e);
             }
-            return located.restore(where.location(), backupId, safetyId, options, progress);
+            return new ClusterArchives(cluster.service(), shared).restore(where.location(), backupId, safetyId,
+                options, progress);
           },
           () -> operationEvents.propagateEvent(resourceId));
     }
@@ -157,8 +196,35 @@ public final class RestoreReconciler implements Reconciler<Restore> {
     return patchIfChanged(context, restore, current, next, next.phase().isTerminal() ? null : BackupReconciler.POLL_WHILE_RUNNING);
   }
 
+  /**
+   * A restore into another Marathon than the backup's (spec.targetCluster) is a migration: refused unless the
+   * target's live storage version is the archive's, whatever spec.allowStorageVersionChange says.
+   */
+  private static void refuseMigrationAcrossStorageVersions(MarathonClusters.Cluster target, String source,
+      String backupId, String archived, io.dcos.backup.engine.ProgressListener progress)
+      throws OperationFailedException, InterruptedException {
+    progress.progress("migration from MarathonCluster " + source + " to " + target.name() + ": comparing storage "
+        + "versions");
+    Optional<StorageVersion> live;
+    try {
+      live = ClusterProbe.liveStorageVersion(target.service().config());
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new OperationFailedException("restore failed: could not read the storage version of MarathonCluster "
+          + target.name() + ": " + BackupReconciler.failureMessage(e) + "; nothing was written to ZooKeeper", e);
+    }
+    String liveText = live.map(StorageVersion::toString).orElse(Manifest.NO_STORAGE_VERSION);
+    if (archived == null || !archived.equals(liveText)) {
+      throw new OperationFailedException("restore refused: backup " + backupId + " of MarathonCluster " + source
+          + " has storage version " + (archived == null ? "(not recorded)" : archived) + ", MarathonCluster "
+          + target.name() + " has " + liveText + "; a migration between Marathons needs the same storage version "
+          + "(upgrade or downgrade one Marathon first); nothing was written to ZooKeeper");
+    }
+  }
+
   /** A Restore whose sentinel is in Marathon's state was interrupted (the operator died): say that it resumes. */
-  private void announceResume(Restore restore, String safetyId) {
+  private void announceResume(Restore restore, String safetyId, BackupService service) {
     try {
       service.guarded().filter(g -> safetyId.equals(g.safetySnapshotId())).ifPresent(g -> {
         String message = "resuming " + (g.rollback() ? "the rollback to " + safetyId : "the restore of " + g.backupId())
@@ -205,6 +271,19 @@ public final class RestoreReconciler implements Reconciler<Restore> {
       return patchIfChanged(context, restore, current, running(current, generation, "WaitingForBackup", message),
           BackupReconciler.POLL_WHILE_RUNNING);
     }
+    String backupCluster = backup.get().getSpec() == null ? MarathonCluster.DEFAULT_NAME
+        : backup.get().getSpec().clusterOrDefault();
+    if (!spec.clusterOrDefault().equals(backupCluster)) {
+      return patchIfChanged(context, restore, current, failed(current, generation, "ClusterMismatch",
+          reference + " was taken from MarathonCluster " + backupCluster + ", not " + spec.clusterOrDefault()
+              + " (spec.cluster); to restore it into " + spec.clusterOrDefault() + " set spec.cluster: " + backupCluster
+              + " and spec.targetCluster: " + spec.clusterOrDefault() + " (a migration); nothing was touched"), null);
+    }
+    Optional<MarathonClusters.Cluster> source = clusters.clusters().get(backupCluster);
+    if (source.isPresent() && !source.get().allows(namespace)) {
+      return patchIfChanged(context, restore, current, failed(current, generation, "ClusterNotAllowed",
+          ClusterResolver.notAllowed(namespace, backupCluster)), null);
+    }
     String backupId = backupStatus.id();
     try {
       StorageLocations.Resolved where = locations.forExistingBackup(backupStatus.storageLocation());
@@ -229,15 +308,14 @@ public final class RestoreReconciler implements Reconciler<Restore> {
     return patchIfChanged(context, restore, current, planned, Duration.ZERO);
   }
 
-  /** The storage location recorded by the Backup with this ID (cache, else the API); null: the backup directory. */
-  private String recordedLocation(Context<Restore> context, String namespace, String backupId) {
+  /** The Backup with this ID (cache, else the API): its storage location (none: the backup directory), cluster. */
+  private Optional<Backup> recordedBackup(Context<Restore> context, String namespace, String backupId) {
     RestoreSpec byId = new RestoreSpec(backupId, null);
     try {
-      return findBackup(namespace, byId).or(() -> findBackupLive(context, namespace, byId))
-          .map(Backup::getStatus).map(status -> status.storageLocation()).orElse(null);
+      return findBackup(namespace, byId).or(() -> findBackupLive(context, namespace, byId));
     } catch (RuntimeException e) {
       log.warn("could not read the Backup of {}: {}", backupId, BackupReconciler.failureMessage(e));
-      return null;
+      return Optional.empty();
     }
   }
 
@@ -318,6 +396,10 @@ public final class RestoreReconciler implements Reconciler<Restore> {
         : UpdateControl.<Restore>noUpdate().rescheduleAfter(rescheduleAfter);
   }
 
+  private static String targetOf(Restore restore) {
+    return restore.getSpec() == null ? MarathonCluster.DEFAULT_NAME : restore.getSpec().target();
+  }
+
   private void announce(Restore restore, RestoreStatus before, RestoreStatus after) {
     Phase from = before == null ? null : before.phase();
     if (from == after.phase()) {
@@ -330,12 +412,12 @@ public final class RestoreReconciler implements Reconciler<Restore> {
         if (after.message() != null && after.message().contains("allowed by spec.allowStorageVersionChange")) {
           events.warning(restore, "StorageVersionChangeAllowed", after.message());
         }
-        metrics.restoreSucceeded(Times.between(after.startTime(), after.completionTime()),
+        metrics.restoreSucceeded(targetOf(restore), Times.between(after.startTime(), after.completionTime()),
             Duration.ofMillis(Math.round(after.marathonLeaderlessSeconds() * 1000)), clock.instant());
       }
       case STATUS_ERROR -> {
         events.warning(restore, "Failed", after.message());
-        metrics.restoreFailed(Times.between(after.startTime(), after.completionTime()));
+        metrics.restoreFailed(targetOf(restore), Times.between(after.startTime(), after.completionTime()));
       }
       default -> { }
     }

@@ -1,7 +1,10 @@
 package io.dcos.backup.sandbox;
 
 import io.dcos.backup.bench.ZooKeeperProcess;
+import io.dcos.backup.api.MarathonCluster;
+import io.dcos.backup.api.MarathonClusterSpec;
 import io.dcos.backup.engine.BackupService;
+import io.dcos.backup.engine.MarathonClusters;
 import io.dcos.backup.engine.TargetConfig;
 import io.dcos.backup.marathon.FenceOptions;
 import io.dcos.backup.marathon.MarathonCredentials;
@@ -44,7 +47,8 @@ public final class EmbeddedWorld implements AutoCloseable {
       "META-INF/fabric8/backups.backup.dcos.io-v1.yml",
       "META-INF/fabric8/restores.backup.dcos.io-v1.yml",
       "META-INF/fabric8/backupschedules.backup.dcos.io-v1.yml",
-      "META-INF/fabric8/backupstoragelocations.backup.dcos.io-v1.yml");
+      "META-INF/fabric8/backupstoragelocations.backup.dcos.io-v1.yml",
+      "META-INF/fabric8/marathonclusters.backup.dcos.io-v1.yml");
 
   private final TestingServer zookeeperServer;
   private final ZooKeeperProcess zookeeperProcess;
@@ -53,6 +57,8 @@ public final class EmbeddedWorld implements AutoCloseable {
   private final BackupService service;
   private final EmbeddedS3 s3Server;
   private final SandboxBucket storageBucket;
+  /** A Marathon on Marathon on the same ZooKeeper, when the builder asked for one. */
+  private MarathonSimulator marathonOnMarathon;
   private OperatorRuntime operator;
 
   private EmbeddedWorld(TestingServer zookeeperServer, ZooKeeperProcess zookeeperProcess, MarathonSimulator simulator,
@@ -89,6 +95,7 @@ public final class EmbeddedWorld implements AutoCloseable {
     private ReleaseJars releaseJars;
     private String embeddedS3Prefix;
     private SandboxBucket s3Storage;
+    private boolean marathonOnMarathon;
 
     public Builder marathonInstances(int count) { marathonInstances = count; return this; }
     public Builder simulatorOptions(SimulatorOptions options) { simulatorOptions = options; return this; }
@@ -119,6 +126,11 @@ public final class EmbeddedWorld implements AutoCloseable {
     public Builder embeddedS3Storage(String prefix) { embeddedS3Prefix = prefix; s3Storage = null; return this; }
     /** Makes this (real) bucket the default storage location. */
     public Builder s3Storage(SandboxBucket bucket) { s3Storage = bucket; embeddedS3Prefix = null; return this; }
+    /**
+     * A second simulated Marathon (a MoM, as many instances, electing the same way) at {@value #MOM_PATH} on the same
+     * ZooKeeper, and its MarathonCluster {@value #MOM_CLUSTER}; only with the embedded Marathon.
+     */
+    public Builder marathonOnMarathon(boolean value) { marathonOnMarathon = value; return this; }
 
     /** The election the simulator will use, or why the combination cannot work. */
     public Election effectiveElection() {
@@ -192,6 +204,15 @@ public final class EmbeddedWorld implements AutoCloseable {
       }
       EmbeddedWorld world = new EmbeddedWorld(zookeeperServer, zookeeperProcess, simulator, kubeApi, service,
           s3Server, bucket);
+      if (settings.marathonOnMarathon && simulator != null) {
+        try {
+          world.marathonOnMarathon = MarathonSimulator.start(zookeeper.connectString(), MOM_PATH,
+              settings.marathonInstances, settings.simulatorOptions, election, jars);
+        } catch (Exception | Error e) {
+          world.close();
+          throw e;
+        }
+      }
       if (settings.withKubernetes && settings.withOperator) {
         world.startOperator();
       }
@@ -230,7 +251,33 @@ public final class EmbeddedWorld implements AutoCloseable {
   public synchronized void startOperator() throws IOException {
     if (operator == null) {
       operator = OperatorRuntime.start(kubeApi.client(), service, OperatorRuntime.Options.embedded());
+      if (marathonOnMarathon != null) {
+        MarathonCluster mom = new MarathonCluster();
+        mom.getMetadata().setName(MOM_CLUSTER);
+        mom.getMetadata().setNamespace(locationsNamespace());
+        mom.setSpec(new MarathonClusterSpec("zk://" + zookeeper().connectString() + MOM_PATH,
+            new MarathonClusterSpec.Endpoint(marathonOnMarathon.anyUrl().toString()), null, null,
+            new MarathonClusterSpec.Fence(service.config().fence().abdicationTimeout().toSeconds(),
+                service.config().fence().acquireTimeout().toSeconds(),
+                service.config().fence().recoveryTimeout().toSeconds()), null,
+            List.of(MarathonClusters.ANY_NAMESPACE)));
+        kubeApi.client().resource(mom).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
+      }
     }
+  }
+
+  /** Where the sandbox's Marathon on Marathon keeps its state, and its MarathonCluster's name. */
+  public static final String MOM_PATH = "/marathon-user";
+  public static final String MOM_CLUSTER = "marathon-user";
+
+  /** The Marathon on Marathon, when the world runs one. */
+  public Optional<MarathonSimulator> marathonOnMarathon() {
+    return Optional.ofNullable(marathonOnMarathon);
+  }
+
+  /** The running operator (its queue, its MarathonClusters), if it runs. */
+  public synchronized Optional<OperatorRuntime> operator() {
+    return Optional.ofNullable(operator);
   }
 
   /** /metrics, /healthz and /readyz of the running operator. */
@@ -306,6 +353,7 @@ public final class EmbeddedWorld implements AutoCloseable {
     closeQuietly(service);
     closeQuietly(s3Server);
     closeQuietly(kubeApi);
+    closeQuietly(marathonOnMarathon);
     closeQuietly(simulator);
     closeQuietly(zookeeperServer);
     closeQuietly(zookeeperProcess);

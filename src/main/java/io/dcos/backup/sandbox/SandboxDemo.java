@@ -6,6 +6,7 @@ import io.dcos.backup.api.BackupStorageLocationStatus;
 import io.dcos.backup.api.Phase;
 import io.dcos.backup.api.Restore;
 import io.dcos.backup.marathon.MarathonClient;
+import io.dcos.backup.simulator.MarathonSimulator;
 import io.dcos.backup.marathon.MarathonCredentials;
 import io.dcos.backup.store.Manifest;
 import io.dcos.backup.store.S3Location;
@@ -140,8 +141,118 @@ public final class SandboxDemo {
         awaitMarathonLeader();
         expectApps(apps, DEMO_APPS, List.of());
       });
+      if (world.marathonOnMarathon().isPresent()) {
+        severalMarathons(apps, world.marathonOnMarathon().get());
+        say("demo complete: backup and restore are STATUS_READY and " + LOST_APP + " is back; the Marathon on "
+            + "Marathon was backed up and restored without disturbing the native Marathon");
+        return;
+      }
       say("demo complete: backup and restore are STATUS_READY and " + LOST_APP + " is back");
     }
+  }
+
+  static final List<String> MOM_APPS = List.of("/user/etl", "/user/report");
+  static final String MOM_LOST_APP = "/user/report";
+
+  /**
+   * Two Marathons on one ZooKeeper: both backed up at once (each in its own queue), the Marathon on Marathon damaged
+   * and restored, the native Marathon untouched all along — its apps as they were, its leader never abdicated.
+   */
+  private void severalMarathons(DemoApps nativeApps, MarathonSimulator mom) throws Exception {
+    String cluster = EmbeddedWorld.MOM_CLUSTER;
+    DemoApps momApps = new DemoApps(mom.anyUrl());
+    step("MarathonCluster " + cluster + " (the Marathon on Marathon at " + EmbeddedWorld.MOM_PATH + ") is Ready",
+        () -> awaitClusterReady(cluster));
+    step("create apps " + MOM_APPS + " in the Marathon on Marathon", () -> {
+      awaitLeader(mom.anyUrl());
+      for (String id : MOM_APPS) {
+        momApps.create(id, "sleep 3600");
+      }
+      expectApps(momApps, MOM_APPS, List.of());
+    });
+    step("back up both Marathons at once (Backup native and Backup user, spec.cluster: " + cluster + ")", () -> {
+      awaitMarathonLeader();
+      world.client().resource(backup("native", "native", null)).createOr(NonDeletingOperation::update);
+      world.client().resource(backup("user", "user", cluster)).createOr(NonDeletingOperation::update);
+      awaitPhase(Backup.class, "native", b -> b.getStatus() == null ? null : b.getStatus().phase(),
+          b -> b.getStatus() == null ? null : b.getStatus().message());
+      awaitPhase(Backup.class, "user", b -> b.getStatus() == null ? null : b.getStatus().phase(),
+          b -> b.getStatus() == null ? null : b.getStatus().message());
+    });
+    step("delete app " + MOM_LOST_APP + " in the Marathon on Marathon", () -> {
+      awaitLeader(mom.anyUrl());
+      momApps.delete(MOM_LOST_APP);
+      expectApps(momApps, MOM_APPS.stream().filter(id -> !id.equals(MOM_LOST_APP)).toList(), List.of(MOM_LOST_APP));
+    });
+    awaitMarathonLeader();
+    java.util.Set<String> nativeBefore = new java.util.TreeSet<>(nativeApps.ids());
+    int nativeElections = world.simulator().map(s -> s.electionLog().size()).orElse(0);
+    step("Restore user (of Backup user, into " + cluster + ") reaches STATUS_READY", () -> {
+      Restore restore = new Restore();
+      restore.getMetadata().setName("user");
+      restore.getMetadata().setNamespace(namespace);
+      restore.setSpec(new io.dcos.backup.api.RestoreSpec(null, "user", null, cluster, null));
+      world.client().resource(restore).createOr(NonDeletingOperation::update);
+      awaitPhase(Restore.class, "user", r -> r.getStatus() == null ? null : r.getStatus().phase(),
+          r -> r.getStatus() == null ? null : r.getStatus().message());
+    });
+    step("app " + MOM_LOST_APP + " is back in the Marathon on Marathon", () -> {
+      awaitLeader(mom.anyUrl());
+      expectApps(momApps, MOM_APPS, List.of());
+    });
+    step("the native Marathon is untouched: same apps, and its leader never abdicated", () -> {
+      awaitMarathonLeader();
+      java.util.Set<String> now = new java.util.TreeSet<>(nativeApps.ids());
+      if (!now.equals(nativeBefore)) {
+        throw new IllegalStateException("the native Marathon's apps changed: " + nativeBefore + " -> " + now);
+      }
+      int elections = world.simulator().map(s -> s.electionLog().size()).orElse(0);
+      if (elections != nativeElections) {
+        throw new IllegalStateException("the native Marathon elected " + (elections - nativeElections)
+            + " time(s) during the other Marathon's restore");
+      }
+      say("native Marathon apps: " + now + "; no election since the Marathon on Marathon's restore began");
+    });
+  }
+
+  private Backup backup(String name, String label, String cluster) {
+    Backup backup = new Backup();
+    backup.getMetadata().setName(name);
+    backup.getMetadata().setNamespace(namespace);
+    backup.setSpec(new io.dcos.backup.api.BackupSpec(label, null, null, cluster));
+    return backup;
+  }
+
+  private void awaitClusterReady(String name) throws Exception {
+    Instant deadline = Instant.now().plus(timeout);
+    while (Instant.now().isBefore(deadline)) {
+      var cluster = world.client().resources(io.dcos.backup.api.MarathonCluster.class)
+          .inNamespace(EmbeddedWorld.locationsNamespace()).withName(name).get();
+      var status = cluster == null ? null : cluster.getStatus();
+      if (status != null && Boolean.TRUE.equals(status.reachable())) {
+        say("MarathonCluster " + name + ": Marathon " + status.marathonVersion() + ", leader " + status.leader()
+            + ", " + status.electionParticipants() + " in the election, ZooKeeper " + status.zookeeperServer());
+        return;
+      }
+      Thread.sleep(200);
+    }
+    throw new IllegalStateException("not Ready within " + timeout.toSeconds() + " s");
+  }
+
+  private void awaitLeader(java.net.URI url) throws Exception {
+    MarathonClient marathon = new MarathonClient(url, MarathonCredentials.none(), Duration.ofSeconds(5));
+    Instant deadline = Instant.now().plus(timeout);
+    while (Instant.now().isBefore(deadline)) {
+      try {
+        if (marathon.info().elected()) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // restarting: ask again
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("Marathon at " + url + " elected no leader within " + timeout.toSeconds() + " s");
   }
 
   /** Creates (or updates) the example's object through the Kubernetes API, as `kubectl apply` would. */

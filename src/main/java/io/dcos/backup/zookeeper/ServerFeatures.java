@@ -45,6 +45,15 @@ public final class ServerFeatures {
     return generation(client) == Generation.V3_6_OR_LATER;
   }
 
+  /** The server's generation in words: {@code 3.4}, {@code 3.5} or {@code 3.6+} (asked as described above). */
+  public static String generationName(CuratorFramework client) throws Exception {
+    return switch (generation(client)) {
+      case V3_4 -> "3.4";
+      case V3_5 -> "3.5";
+      case V3_6_OR_LATER -> "3.6+";
+    };
+  }
+
   static Generation generation(CuratorFramework client) throws Exception {
     String connectString = client.getZookeeperClient().getCurrentConnectionString();
     Answer cached = CACHE.get(connectString);

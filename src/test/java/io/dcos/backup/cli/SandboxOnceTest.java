@@ -29,6 +29,12 @@ class SandboxOnceTest {
         .contains("Restore restore-before-upgrade reaches STATUS_READY")
         .contains("app /demo/api is back in Marathon")
         .contains("STATUS_BACKING_UP").contains("STATUS_RESTORING");
+    assertThat(output).as("two Marathons on one ZooKeeper: both backed up, the MoM restored, the native untouched")
+        .contains("✔ MarathonCluster marathon-user (the Marathon on Marathon at /marathon-user) is Ready")
+        .contains("✔ back up both Marathons at once")
+        .contains("✔ Restore user (of Backup user, into marathon-user) reaches STATUS_READY")
+        .contains("✔ app /user/report is back in the Marathon on Marathon")
+        .contains("✔ the native Marathon is untouched: same apps, and its leader never abdicated");
     assertThat(output).as("the demo creates the objects through the API; it says so, not that it ran kubectl")
         .contains("applying examples/backup.yaml", "applying examples/restore.yaml")
         .doesNotContain("kubectl apply -f examples/backup.yaml");

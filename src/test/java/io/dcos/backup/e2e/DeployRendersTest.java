@@ -61,7 +61,8 @@ class DeployRendersTest {
     assertThat(objects.stream().filter(o -> o.getKind().equals("CustomResourceDefinition"))
         .map(o -> o.getMetadata().getName()))
         .containsExactlyInAnyOrder("backups.backup.dcos.io", "restores.backup.dcos.io",
-            "backupschedules.backup.dcos.io", "backupstoragelocations.backup.dcos.io");
+            "backupschedules.backup.dcos.io", "backupstoragelocations.backup.dcos.io",
+            "marathonclusters.backup.dcos.io");
 
     Deployment deployment = only(objects, Deployment.class);
     var pod = deployment.getSpec().getTemplate().getSpec();
@@ -147,6 +148,9 @@ class DeployRendersTest {
     assertThat(verbs(rules, "backupstoragelocations")).as("read from the API; only the default one is created")
         .containsExactlyInAnyOrder("get", "list", "watch", "create");
     assertThat(verbs(rules, "backupstoragelocations/status")).containsExactly("update");
+    assertThat(verbs(rules, "marathonclusters")).as("read; only the default one is created; finalizer by patch")
+        .containsExactlyInAnyOrder("get", "list", "watch", "create", "patch");
+    assertThat(verbs(rules, "marathonclusters/status")).containsExactly("update");
   }
 
   /** S3 credentials are read from the Secrets locations name, in the operator's namespace only: a Role, get only. */

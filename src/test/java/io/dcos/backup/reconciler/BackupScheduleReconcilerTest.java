@@ -168,18 +168,18 @@ class BackupScheduleReconcilerTest {
     assertThat(newest).isGreaterThanOrEqualTo(Instant.parse(ready.getStatus().completionTime()).getEpochSecond());
     await().atMost(TIMEOUT).untilAsserted(() -> {
       String scrape = operator.registry().scrape();
-      assertThat(metric(scrape, "marathon_backup_backup_last_successful_timestamp_seconds"))
+      assertThat(metric(scrape, "marathon_backup_backup_last_successful_timestamp_seconds{cluster=\"default\"}"))
           .as("not 0 after a restart").isEqualTo((double) newest);
       assertThat(metric(scrape, "marathon_backup_schedule_last_successful_timestamp_seconds" + series))
           .isEqualTo((double) fired.getEpochSecond());
     });
-    assertThat(metric(operator.registry().scrape(), "marathon_backup_backups_total{outcome=\"success\"}"))
+    assertThat(metric(operator.registry().scrape(), "marathon_backup_backups_total{cluster=\"default\",outcome=\"success\"}"))
         .as("no backup ran in this process: the gauge came from what it observed").isZero();
 
     client.resources(BackupSchedule.class).inNamespace(ns).withName("gauged").delete();
     await().atMost(TIMEOUT).untilAsserted(() -> assertThat(operator.registry().scrape())
         .doesNotContain("schedule=\"" + ns + "/gauged\""));
-    assertThat(metric(operator.registry().scrape(), "marathon_backup_backup_last_successful_timestamp_seconds"))
+    assertThat(metric(operator.registry().scrape(), "marathon_backup_backup_last_successful_timestamp_seconds{cluster=\"default\"}"))
         .isEqualTo((double) newest);
   }
 

@@ -190,13 +190,13 @@ class OperatorEndToEndTest {
     // The READY transition and its metrics are recorded by the reconcile that writes it; the scrape may race it.
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
       String metrics = get.apply("/metrics").body();
-      assertThat(metricValue(metrics, "marathon_backup_backups_total{outcome=\"success\"}")).isGreaterThanOrEqualTo(1);
-      assertThat(metricValue(metrics, "marathon_backup_backup_last_successful_timestamp_seconds"))
+      assertThat(metricValue(metrics, "marathon_backup_backups_total{cluster=\"default\",outcome=\"success\"}")).isGreaterThanOrEqualTo(1);
+      assertThat(metricValue(metrics, "marathon_backup_backup_last_successful_timestamp_seconds{cluster=\"default\"}"))
           .isGreaterThan(Instant.now().minusSeconds(600).getEpochSecond());
-      assertThat(metricValue(metrics, "marathon_backup_backup_archive_znodes")).isPositive();
-      assertThat(metricValue(metrics, "marathon_backup_restores_total{outcome=\"success\"}")).isGreaterThanOrEqualTo(1);
+      assertThat(metricValue(metrics, "marathon_backup_backup_archive_znodes{cluster=\"default\"}")).isPositive();
+      assertThat(metricValue(metrics, "marathon_backup_restores_total{cluster=\"default\",outcome=\"success\"}")).isGreaterThanOrEqualTo(1);
       for (String operation : List.of("backup", "restore")) {
-        String labels = "{operation=\"" + operation + "\"}";
+        String labels = "{cluster=\"default\",operation=\"" + operation + "\"}";
         assertThat(metricValue(metrics, "marathon_backup_marathon_leaderless_seconds_count" + labels))
             .as(operation).isGreaterThanOrEqualTo(1);
         assertThat(metricValue(metrics, "marathon_backup_marathon_leaderless_seconds_sum" + labels)).as(operation)

@@ -45,6 +45,13 @@ public final class MarathonClusters implements AutoCloseable {
   /** Services the caller owns (the one built from the environment): never closed here. */
   private final Set<BackupService> external = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
+  private final List<Runnable> registered = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** Runs {@code listener} (which must not block) whenever a cluster is added or its configuration changes. */
+  public void onRegistered(Runnable listener) {
+    registered.add(listener);
+  }
+
   /** A cluster served by a service the caller built and closes (the operator's environment configuration). */
   public synchronized Cluster registerExternal(String name, BackupService service, Set<String> allowedNamespaces,
       String storageLocation) {
@@ -68,6 +75,7 @@ public final class MarathonClusters implements AutoCloseable {
     }
     Cluster built = new Cluster(name, service.get(), Set.copyOf(allowedNamespaces), storageLocation, fingerprint, null);
     retire(clusters.put(name, built));
+    registered.forEach(Runnable::run);
     if (existing == null || !existing.usable()) {
       log.info("MarathonCluster {}: {} at {}", name, built.service().config().marathonUrl(),
           built.service().config().zookeeper());
@@ -97,6 +105,27 @@ public final class MarathonClusters implements AutoCloseable {
 
   public Optional<Cluster> get(String name) {
     return Optional.ofNullable(clusters.get(name));
+  }
+
+  /**
+   * The cluster an archive was taken from, by the ZooKeeper hosts and path its manifest records: the usable cluster
+   * with that path and a host in common; else the only one with that path (its ensemble moved to new hosts); else,
+   * when several have it, {@code preferred} if it is one of them. Empty when no cluster has the path (its
+   * MarathonCluster does not exist, or is not registered yet) or the choice is ambiguous.
+   */
+  public Optional<String> clusterOf(List<String> hosts, String zkPath, String preferred) {
+    List<Cluster> samePath = clusters.values().stream().filter(Cluster::usable)
+        .filter(c -> c.service().config().zookeeper().path().equals(zkPath)).toList();
+    Set<String> archiveHosts = Set.copyOf(hosts == null ? List.of() : hosts);
+    List<Cluster> sameHosts = samePath.stream()
+        .filter(c -> c.service().config().zookeeper().hosts().stream().anyMatch(archiveHosts::contains)).toList();
+    if (sameHosts.size() == 1) {
+      return Optional.of(sameHosts.get(0).name());
+    }
+    if (samePath.size() == 1) {
+      return Optional.of(samePath.get(0).name());
+    }
+    return samePath.stream().map(Cluster::name).filter(preferred::equals).findFirst();
   }
 
   /** Every usable cluster, by name. */

@@ -191,10 +191,13 @@ public final class OperatorRuntime implements AutoCloseable {
     locations.createDefaultIfNone();
     ArchiveRecovery recovery = options.recoveryNamespace()
         .map(namespace -> ArchiveRecovery.start(client, service.store(), locations, namespace,
-            options.recoveryInterval(), options.clock()))
+            options.recoveryInterval(), options.clock(), manifest -> clusters.clusterOf(manifest.sourceHosts(),
+                manifest.zkPath(), MarathonCluster.DEFAULT_NAME)))
         .orElse(null);
     if (recovery != null) {
       locations.onBecameAvailable(recovery::scanSoon);
+      // An archive of a Marathon whose MarathonCluster was not registered yet waits for it.
+      clusters.onRegistered(recovery::scanSoon);
     }
     return new OperatorRuntime(operator, queue, management, registry, recovery, guardWatch, locations, clusters);
   }

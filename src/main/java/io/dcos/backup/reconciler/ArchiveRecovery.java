@@ -2,6 +2,7 @@ package io.dcos.backup.reconciler;
 
 import io.dcos.backup.api.Backup;
 import io.dcos.backup.api.BackupSpec;
+import io.dcos.backup.api.MarathonCluster;
 import io.dcos.backup.api.BackupStatus;
 import io.dcos.backup.api.ComponentStatus;
 import io.dcos.backup.api.Phase;
@@ -57,8 +58,24 @@ public final class ArchiveRecovery implements AutoCloseable {
     this(client, store, null, namespace, clock);
   }
 
+  /** The MarathonCluster an archive was taken from; empty: none known (yet), so it is not recovered this scan. */
+  @FunctionalInterface
+  public interface ClusterOfArchive {
+    Optional<String> clusterOf(Manifest manifest);
+
+    ClusterOfArchive ALWAYS_DEFAULT = manifest -> Optional.of(MarathonCluster.DEFAULT_NAME);
+  }
+
+  private final ClusterOfArchive clusters;
+
   ArchiveRecovery(KubernetesClient client, ArchiveStore store, StorageLocations locations, String namespace,
       Clock clock) {
+    this(client, store, locations, namespace, clock, ClusterOfArchive.ALWAYS_DEFAULT);
+  }
+
+  ArchiveRecovery(KubernetesClient client, ArchiveStore store, StorageLocations locations, String namespace,
+      Clock clock, ClusterOfArchive clusters) {
+    this.clusters = clusters;
     this.client = client;
     this.store = store;
     this.locations = locations;
@@ -75,7 +92,16 @@ public final class ArchiveRecovery implements AutoCloseable {
   /** As above, and every Available storage location other than the backup directory (ReadOnly ones too). */
   public static ArchiveRecovery start(KubernetesClient client, ArchiveStore store, StorageLocations locations,
       String namespace, Duration interval, Clock clock) {
-    ArchiveRecovery recovery = new ArchiveRecovery(client, store, locations, namespace, clock);
+    return start(client, store, locations, namespace, interval, clock, ClusterOfArchive.ALWAYS_DEFAULT);
+  }
+
+  /**
+   * As above, each recovered Backup naming the MarathonCluster its archive was taken from ({@code spec.cluster}), so
+   * that restoring it targets that Marathon and no other.
+   */
+  public static ArchiveRecovery start(KubernetesClient client, ArchiveStore store, StorageLocations locations,
+      String namespace, Duration interval, Clock clock, ClusterOfArchive clusters) {
+    ArchiveRecovery recovery = new ArchiveRecovery(client, store, locations, namespace, clock, clusters);
     recovery.executor.scheduleWithFixedDelay(recovery::scanQuietly, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
     return recovery;
   }
@@ -197,6 +223,13 @@ public final class ArchiveRecovery implements AutoCloseable {
           manifest.label());
       return null;
     }
+    if (clusters.clusterOf(manifest).isEmpty()) {
+      // A Backup naming the wrong cluster would restore one Marathon's state into another: wait for its cluster.
+      log.warn("archive {} has no Backup object and is not recovered yet: no MarathonCluster (or several) has its "
+          + "ZooKeeper path {} (hosts {}); it is recovered once exactly one does", id, manifest.zkPath(),
+          manifest.sourceHosts());
+      return null;
+    }
     return manifest;
   }
 
@@ -206,7 +239,10 @@ public final class ArchiveRecovery implements AutoCloseable {
     backup.getMetadata().setName(objectName(manifest.id()));
     backup.getMetadata().setAnnotations(Map.of(ANNOTATION, manifest.id()));
     backup.getMetadata().setLabels(Map.of("backup.dcos.io/recovered", "true"));
-    backup.setSpec(new BackupSpec(manifest.label(), null, storageLocation));
+    String of = clusters.clusterOf(manifest).orElseThrow(() -> new IllegalStateException("archive " + manifest.id()
+        + ": its MarathonCluster went away while it was recovered"));
+    String cluster = of.equals(MarathonCluster.DEFAULT_NAME) ? null : of;
+    backup.setSpec(new BackupSpec(manifest.label(), null, storageLocation, cluster));
     try {
       return client.resource(backup).create();
     } catch (KubernetesClientException e) {

@@ -114,6 +114,43 @@ class ArchiveRecoveryTest {
     }
   }
 
+  /**
+   * A recovered Backup names the Marathon its archive was taken from, found by the ZooKeeper path its manifest
+   * records: restoring it can only target that Marathon. While no MarathonCluster has that path, the archive waits.
+   */
+  @Test
+  void aRecoveredBackupNamesTheMarathonItsArchiveWasTakenFrom() throws Exception {
+    String native_;
+    String mom;
+    try (EmbeddedWorld first = world(true)) {
+      native_ = backUp(first, "of-native", null);
+      mom = backUp(first, "of-mom", EmbeddedWorld.MOM_CLUSTER);
+    }
+    try (EmbeddedWorld onlyNative = world(false)) {
+      await().atMost(BOUND).untilAsserted(() -> assertThat(recovered(onlyNative)).containsKey(native_));
+      assertThat(recovered(onlyNative).get(native_).getSpec().cluster()).as("the default cluster").isNull();
+      Thread.sleep(1_000);
+      assertThat(recovered(onlyNative)).as("no MarathonCluster has the MoM's path").doesNotContainKey(mom);
+    }
+    try (EmbeddedWorld both = world(true)) {
+      await().atMost(BOUND).untilAsserted(() -> assertThat(recovered(both)).containsKeys(native_, mom));
+      assertThat(recovered(both).get(mom).getSpec().cluster()).isEqualTo(EmbeddedWorld.MOM_CLUSTER);
+    }
+  }
+
+  private static String backUp(EmbeddedWorld world, String name, String cluster) {
+    Backup backup = new Backup();
+    backup.getMetadata().setName(name);
+    backup.getMetadata().setNamespace("lost");
+    backup.setSpec(new BackupSpec("label-" + name, null, null, cluster));
+    world.client().resource(backup).create();
+    await().atMost(BOUND).until(() -> {
+      Backup b = world.client().resources(Backup.class).inNamespace("lost").withName(name).get();
+      return b.getStatus() != null && b.getStatus().phase() == Phase.STATUS_READY;
+    });
+    return world.client().resources(Backup.class).inNamespace("lost").withName(name).get().getStatus().id();
+  }
+
   private static Map<String, Backup> recovered(EmbeddedWorld world) {
     return world.client().resources(Backup.class).inAnyNamespace().list().getItems().stream()
         .filter(b -> b.getStatus() != null && Boolean.TRUE.equals(b.getStatus().recoveredFromStore()))
@@ -121,7 +158,12 @@ class ArchiveRecoveryTest {
   }
 
   private EmbeddedWorld world() throws Exception {
+    return world(false);
+  }
+
+  private EmbeddedWorld world(boolean marathonOnMarathon) throws Exception {
     return EmbeddedWorld.builder()
+        .marathonOnMarathon(marathonOnMarathon)
         .marathonInstances(2)
         .simulatorOptions(SharedWorld.fastSimulator())
         .fenceOptions(new FenceOptions(Duration.ofSeconds(20), Duration.ofSeconds(60), Duration.ofSeconds(60),

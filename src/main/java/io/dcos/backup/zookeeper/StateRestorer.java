@@ -6,9 +6,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
@@ -46,7 +43,6 @@ public final class StateRestorer {
   private static final int MULTI_OVERHEAD_BYTES = 64;
   /** The server's jute.maxbuffer, assumed equal to this JVM's (default 0xfffff). */
   private static final long MAX_REQUEST_BYTES = Integer.getInteger("jute.maxbuffer", 0xfffff);
-  private static final long STALL_TIMEOUT_SECONDS = 120;
   private static final int MAX_STAMP_DATA_BYTES = 1024;
 
   private final CuratorFramework client;
@@ -359,34 +355,32 @@ public final class StateRestorer {
 
   /** All descendants of root (root excluded), parents before children; pipelined getChildren. */
   private List<String> listDescendants(ZooKeeper zk, String root) throws Exception {
-    record Listed(String path, int rc, List<String> children) {}
-    BlockingQueue<Listed> events = new LinkedBlockingQueue<>();
     ArrayDeque<String> todo = new ArrayDeque<>();
     List<String> result = new ArrayList<>();
     todo.add(root);
-    int inFlight = 0;
-    while (!todo.isEmpty() || inFlight > 0) {
-      while (inFlight < limits.listingsInFlight() && !todo.isEmpty()) {
-        String p = todo.poll();
-        zk.getChildren(p, false, (rc, path, ctx, children) -> events.add(new Listed(p, rc, children)), null);
-        inFlight++;
-      }
-      Listed l = events.poll(STALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-      if (l == null) {
-        throw new java.io.IOException("ZooKeeper did not answer within " + STALL_TIMEOUT_SECONDS + " s");
-      }
-      inFlight--;
-      Code code = Code.get(l.rc());
-      if (code == Code.NONODE && !l.path().equals(root)) {
-        continue; // deleted meanwhile: nothing to delete
-      }
-      if (code != Code.OK) {
-        throw KeeperException.create(code, l.path());
-      }
-      for (String c : l.children()) {
-        String child = ZkPaths.child(l.path(), c);
-        result.add(child);
-        todo.add(child);
+    int[] inFlight = {0};
+    try (AsyncPipeline pipe = AsyncPipeline.on(zk, "listing the descendants of " + root)) {
+      while (!todo.isEmpty() || inFlight[0] > 0) {
+        while (inFlight[0] < limits.listingsInFlight() && !todo.isEmpty()) {
+          String p = todo.poll();
+          pipe.listChildren(p, listed -> {
+            inFlight[0]--;
+            Code code = listed.code();
+            if (code == Code.NONODE && !p.equals(root)) {
+              return; // deleted meanwhile: nothing to delete
+            }
+            if (code != Code.OK) {
+              throw KeeperException.create(code, p);
+            }
+            for (String c : listed.children()) {
+              String child = ZkPaths.child(p, c);
+              result.add(child);
+              todo.add(child);
+            }
+          });
+          inFlight[0]++;
+        }
+        pipe.awaitOne();
       }
     }
     // The listing is breadth-first per completion order, which already puts every parent before its children.
@@ -411,8 +405,6 @@ public final class StateRestorer {
 
   /** Batches ops into fenced multi() requests, a few in flight; stops at the first failed batch. */
   private final class Pipeline {
-    private record Done(Batch batch, int rc, List<OpResult> results) {}
-
     private final class Batch {
       final List<Op> ops = new ArrayList<>();
       long bytes;
@@ -433,7 +425,7 @@ public final class StateRestorer {
     private final long stampBytes;
     boolean rootPresent;
     final java.util.Set<Long> zxids = new java.util.HashSet<>();
-    private final BlockingQueue<Done> events = new LinkedBlockingQueue<>();
+    private final AsyncPipeline replies;
     private Batch current;
     private int inFlight;
     private Exception failure;
@@ -445,6 +437,7 @@ public final class StateRestorer {
     Pipeline(ZooKeeper zk, FenceToken fence, String rootPath, byte[] rootData) {
       this.zk = zk;
       this.fence = fence;
+      this.replies = AsyncPipeline.on(zk, "writing restore batches below " + rootPath);
       boolean small = len(rootData) <= MAX_STAMP_DATA_BYTES;
       this.stamp = small ? Op.setData(rootPath, rootData, -1) : null;
       this.stampBytes = small ? bytes(rootPath) + len(rootData) + OP_OVERHEAD_BYTES : 0;
@@ -560,24 +553,24 @@ public final class StateRestorer {
       }
       inFlight++;
       batches++;
-      zk.multi(b.ops, (rc, path, ctx, results) -> events.add(new Done(b, rc, results)), null);
+      replies.multi(b.ops, reply -> done(b, reply));
     }
 
     private void awaitOne() throws Exception {
-      Done d = events.poll(STALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-      if (d == null) {
-        throw new java.io.IOException("ZooKeeper did not answer a restore batch within " + STALL_TIMEOUT_SECONDS + " s");
-      }
+      replies.awaitOne();
+    }
+
+    private void done(Batch b, AsyncPipeline.Reply.Multi d) {
       inFlight--;
-      if (d.rc() == Code.OK.intValue()) {
-        if (d.batch().stamped && d.results().get(d.results().size() - 1) instanceof OpResult.SetDataResult r) {
+      if (d.code() == Code.OK) {
+        if (b.stamped && d.results().get(d.results().size() - 1) instanceof OpResult.SetDataResult r) {
           zxids.add(r.getStat().getMzxid());
         }
-        written += d.batch().written;
-        deleted += d.batch().deleted;
-        dataBytes += d.batch().dataBytes;
+        written += b.written;
+        deleted += b.deleted;
+        dataBytes += b.dataBytes;
       } else if (failure == null) {
-        failure = describe(d);
+        failure = describe(b, d);
       }
     }
 
@@ -602,10 +595,10 @@ public final class StateRestorer {
       throwIfFailed();
     }
 
-    private Exception describe(Done d) {
+    private Exception describe(Batch b, AsyncPipeline.Reply.Multi d) {
       List<OpResult> results = d.results();
       if (results == null) {
-        return KeeperException.create(Code.get(d.rc()), "restore batch of " + d.batch().ops.size() + " ops");
+        return KeeperException.create(d.code(), "restore batch of " + b.ops.size() + " ops");
       }
       for (int i = 0; i < results.size(); i++) {
         if (results.get(i) instanceof OpResult.ErrorResult e && e.getErr() != Code.OK.intValue()
@@ -614,10 +607,10 @@ public final class StateRestorer {
           if (fence != null && i == 0) {
             return fenceLost(code);
           }
-          return KeeperException.create(code, d.batch().ops.get(i).getPath());
+          return KeeperException.create(code, b.ops.get(i).getPath());
         }
       }
-      return KeeperException.create(Code.get(d.rc()), "restore batch");
+      return KeeperException.create(d.code(), "restore batch");
     }
 
     private FenceLostException fenceLost(Code code) {

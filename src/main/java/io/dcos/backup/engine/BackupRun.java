@@ -43,7 +43,7 @@ final class BackupRun {
 
   BackupOutcome run(String id, String label, BackupOptions options, ProgressListener progress)
       throws OperationFailedException, InterruptedException {
-    try {
+    return OperationFailures.translating(OperationFailures.Operation.BACKUP, () -> {
       Optional<BackupOutcome> alreadyTaken = alreadyCommitted(id, progress);
       if (alreadyTaken.isPresent()) {
         return alreadyTaken.get();
@@ -57,11 +57,7 @@ final class BackupRun {
         }
       }
       return fenced(id, label, info, marathon, options, progress);
-    } catch (InterruptedException e) {
-      throw e;
-    } catch (Exception e) {
-      throw OperationFailures.translate(OperationFailures.Operation.BACKUP, e);
-    }
+    });
   }
 
   private BackupOutcome fenced(String id, String label, MarathonInfo info, MarathonClient marathon,

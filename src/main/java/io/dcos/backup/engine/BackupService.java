@@ -91,30 +91,28 @@ public final class BackupService implements AutoCloseable {
     });
     ZkTarget target = config.zookeeper();
     CuratorFramework zk = zookeeper();
-    try (OperationLock ignored = OperationLock.acquire(zk, target.path() + LOCK_NODE, progress)) {
-      store.removeStaleTempFiles();
-      OutcomeJournal journal = new OutcomeJournal(zk, target.path());
-      Optional<OutcomeJournal.Outcome> recorded = journal.read(id);
-      if (recorded.isPresent() && recorded.get() instanceof OutcomeJournal.Outcome.Failed failed) {
-        throw new OperationFailedException(failed.message());
+    return OperationFailures.translating(OperationFailures.Operation.BACKUP, () -> {
+      try (OperationLock ignored = OperationLock.acquire(zk, target.path() + LOCK_NODE, progress)) {
+        store.removeStaleTempFiles();
+        OutcomeJournal journal = new OutcomeJournal(zk, target.path());
+        Optional<OutcomeJournal.Outcome> recorded = journal.read(id);
+        if (recorded.isPresent() && recorded.get() instanceof OutcomeJournal.Outcome.Failed failed) {
+          throw new OperationFailedException(failed.message());
+        }
+        try {
+          // Read before the fence: the leader elected after it stores the node back reset.
+          Optional<String> builtIn = RuntimeConfiguration.live(zk.getZookeeperClient().getZooKeeper(),
+              target.statePath()).pendingAction();
+          BackupOutcome outcome = new BackupRun(zk, config, store).run(id, label, options, progress);
+          return builtIn.map(action -> outcome.withWarning("the state's runtime-configuration asks Marathon's "
+              + "next leader to run " + action + " (Marathon's built-in backup): a restore of this backup makes "
+              + "Marathon run it again")).orElse(outcome);
+        } catch (OperationFailedException e) {
+          journal.record(id, new OutcomeJournal.Outcome.Failed(e.getMessage()));
+          throw e;
+        }
       }
-      try {
-        // Read before the fence: the leader elected after it stores the node back reset.
-        Optional<String> builtIn = RuntimeConfiguration.live(zk.getZookeeperClient().getZooKeeper(),
-            target.statePath()).pendingAction();
-        BackupOutcome outcome = new BackupRun(zk, config, store).run(id, label, options, progress);
-        return builtIn.map(action -> outcome.withWarning("the state's runtime-configuration asks Marathon's next "
-            + "leader to run " + action + " (Marathon's built-in backup): a restore of this backup makes Marathon run "
-            + "it again")).orElse(outcome);
-      } catch (OperationFailedException e) {
-        journal.record(id, new OutcomeJournal.Outcome.Failed(e.getMessage()));
-        throw e;
-      }
-    } catch (InterruptedException e) {
-      throw e;
-    } catch (Exception e) {
-      throw OperationFailures.translate(OperationFailures.Operation.BACKUP, e);
-    }
+    });
   }
 
   /**
@@ -141,38 +139,35 @@ public final class BackupService implements AutoCloseable {
     }
   }
 
-
   /** As {@link #restore(String, String, ProgressListener)}, with options. */
   public RestoreOutcome restore(String backupId, String safetyId, RestoreOptions options, ProgressListener progress)
       throws OperationFailedException, InterruptedException {
     ZkTarget target = config.zookeeper();
     CuratorFramework zk = zookeeper();
-    try (OperationLock ignored = OperationLock.acquire(zk, target.path() + LOCK_NODE, progress)) {
-      store.removeStaleTempFiles();
-      OutcomeJournal journal = new OutcomeJournal(zk, target.path());
-      Optional<OutcomeJournal.Outcome> finishedBefore = journal.read(safetyId);
-      if (finishedBefore.isPresent()) {
-        if (finishedBefore.get() instanceof OutcomeJournal.Outcome.Failed failed) {
-          throw new OperationFailedException(failed.message());
+    return OperationFailures.translating(OperationFailures.Operation.RESTORE, () -> {
+      try (OperationLock ignored = OperationLock.acquire(zk, target.path() + LOCK_NODE, progress)) {
+        store.removeStaleTempFiles();
+        OutcomeJournal journal = new OutcomeJournal(zk, target.path());
+        Optional<OutcomeJournal.Outcome> finishedBefore = journal.read(safetyId);
+        if (finishedBefore.isPresent()) {
+          if (finishedBefore.get() instanceof OutcomeJournal.Outcome.Failed failed) {
+            throw new OperationFailedException(failed.message());
+          }
+          long znodes = ((OutcomeJournal.Outcome.Succeeded) finishedBefore.get()).znodes();
+          log.info("restore of {} (safety snapshot {}) already finished: {} znodes", backupId, safetyId, znodes);
+          progress.progress("restore of " + backupId + " was finished by an earlier attempt");
+          return new RestoreOutcome(backupId, znodes, safetyId, Duration.ZERO);
         }
-        long znodes = ((OutcomeJournal.Outcome.Succeeded) finishedBefore.get()).znodes();
-        log.info("restore of {} (safety snapshot {}) already finished: {} znodes", backupId, safetyId, znodes);
-        progress.progress("restore of " + backupId + " was finished by an earlier attempt");
-        return new RestoreOutcome(backupId, znodes, safetyId, Duration.ZERO);
+        try {
+          RestoreOutcome outcome = new RestoreRun(zk, config, store).run(backupId, safetyId, options, progress);
+          journal.record(safetyId, new OutcomeJournal.Outcome.Succeeded(outcome.znodes()));
+          return outcome;
+        } catch (OperationFailedException e) {
+          journal.record(safetyId, new OutcomeJournal.Outcome.Failed(e.getMessage()));
+          throw e;
+        }
       }
-      try {
-        RestoreOutcome outcome = new RestoreRun(zk, config, store).run(backupId, safetyId, options, progress);
-        journal.record(safetyId, new OutcomeJournal.Outcome.Succeeded(outcome.znodes()));
-        return outcome;
-      } catch (OperationFailedException e) {
-        journal.record(safetyId, new OutcomeJournal.Outcome.Failed(e.getMessage()));
-        throw e;
-      }
-    } catch (InterruptedException e) {
-      throw e;
-    } catch (Exception e) {
-      throw OperationFailures.translate(OperationFailures.Operation.RESTORE, e);
-    }
+    });
   }
 
   /**

@@ -30,6 +30,26 @@ final class OperationFailures {
 
   private OperationFailures() {}
 
+  /** Work of an operation, whatever it throws. */
+  @FunctionalInterface
+  interface Work<T> {
+    T run() throws Exception;
+  }
+
+  /**
+   * Runs {@code work}, every failure but an interruption {@link #translate translated}: the one catch ladder of the
+   * engine.
+   */
+  static <T> T translating(Operation operation, Work<T> work) throws OperationFailedException, InterruptedException {
+    try {
+      return work.run();
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      throw translate(operation, e);
+    }
+  }
+
   /**
    * What {@code failure} means to the user of {@code operation}: a message already written for them is kept; the state
    * being unavailable (a migration, an ACL) says so; a Marathon or fence failure speaks for itself (its message names

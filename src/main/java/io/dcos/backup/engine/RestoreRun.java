@@ -46,13 +46,8 @@ final class RestoreRun {
 
   RestoreOutcome run(String backupId, String safetyId, RestoreOptions options, ProgressListener progress)
       throws OperationFailedException, InterruptedException {
-    try {
-      return restore(backupId, safetyId, options, progress);
-    } catch (InterruptedException e) {
-      throw e;
-    } catch (Exception e) {
-      throw OperationFailures.translate(OperationFailures.Operation.RESTORE, e);
-    }
+    return OperationFailures.translating(OperationFailures.Operation.RESTORE,
+        () -> restore(backupId, safetyId, options, progress));
   }
 
   private RestoreOutcome restore(String backupId, String safetyId, RestoreOptions options, ProgressListener progress)

@@ -1,6 +1,7 @@
 package io.dcos.backup.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dcos.backup.marathon.FenceException;
 import io.dcos.backup.zookeeper.StateChangedException;
@@ -43,5 +44,17 @@ class OperationFailuresTest {
         .hasMessage("restore failed: KeeperErrorCode = ConnectionLoss for /marathon/state");
     assertThat(OperationFailures.translate(OperationFailures.Operation.RESTORE, new IllegalStateException()))
         .hasMessage("restore failed: IllegalStateException");
+  }
+
+  @Test
+  void theOneLadderPassesAnInterruptionOnAndTranslatesTheRest() throws Exception {
+    assertThat(OperationFailures.translating(OperationFailures.Operation.BACKUP, () -> "done")).isEqualTo("done");
+    InterruptedException interrupted = new InterruptedException();
+    assertThatThrownBy(() -> OperationFailures.translating(OperationFailures.Operation.BACKUP, () -> {
+      throw interrupted;
+    })).isSameAs(interrupted);
+    assertThatThrownBy(() -> OperationFailures.translating(OperationFailures.Operation.RESTORE, () -> {
+      throw new IOException("gone");
+    })).isInstanceOf(OperationFailedException.class).hasMessage("restore failed: gone");
   }
 }

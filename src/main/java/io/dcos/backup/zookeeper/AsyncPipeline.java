@@ -18,7 +18,7 @@ import org.apache.zookeeper.data.Stat;
 /**
  * The one queue loop of this package's pipelined ZooKeeper calls: the tree walk ({@link TreeReader}), the restore's
  * batches and its listing of the tree it replaces ({@link StateRestorer}), and the read-back of a restored tree
- * ({@link RestoredTreeCheck}).
+ * ({@link RestoredTreeCheck}), and the pre-copy's re-reads of what changed ({@link PreCopy}).
  *
  * <p>Requests go out asynchronously, as many as the caller keeps in flight. Their callbacks, on ZooKeeper's event
  * thread, only enqueue a typed {@link Reply} together with the handler the request was sent with; the caller's thread
@@ -100,7 +100,11 @@ final class AsyncPipeline implements AutoCloseable {
 
   /** Requests on one fixed handle, never re-sent ({@link #retry} is refused): a restore's writes and its listing. */
   static AsyncPipeline on(ZooKeeper zk, String activity) {
-    return new AsyncPipeline(() -> zk, null, activity, TimeUnit.SECONDS.toNanos(STALL_TIMEOUT_SECONDS));
+    return on(zk, activity, TimeUnit.SECONDS.toNanos(STALL_TIMEOUT_SECONDS));
+  }
+
+  static AsyncPipeline on(ZooKeeper zk, String activity, long stallTimeoutNanos) {
+    return new AsyncPipeline(() -> zk, null, activity, stallTimeoutNanos);
   }
 
   ZooKeeper zk() throws Exception {

@@ -70,7 +70,7 @@ final class OutcomeJournal {
       throw e;
     } catch (Exception e) {
       // Without the record a replica may repeat the operation: log it.
-      LOG.warn("could not record the outcome of {} in ZooKeeper: {}", id, BackupService.describe(e));
+      LOG.warn("could not record the outcome of {} in ZooKeeper: {}", id, OperationFailures.describe(e));
     }
   }
 

@@ -1,6 +1,5 @@
 package io.dcos.backup.zookeeper;
 
-import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,9 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.KeeperException.Code;
@@ -45,7 +41,6 @@ final class RestoredTreeCheck {
   private static final int READS_IN_FLIGHT = 8;
   private static final int ACLS_IN_FLIGHT = 500;
   private static final int STAT_BYTES = 100;
-  private static final long STALL_TIMEOUT_SECONDS = 120;
 
   private final CuratorFramework client;
   private final String root;
@@ -55,14 +50,13 @@ final class RestoredTreeCheck {
   private final Map<String, Integer> expectedChildren = new HashMap<>();
   private final Map<String, Integer> liveChildren = new HashMap<>();
   private final Set<Long> expectedPathHashes = new HashSet<>();
-  private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
   private final ArrayDeque<Read> retry = new ArrayDeque<>();
   private int readsInFlight;
   private int aclsInFlight;
   private boolean multiRead = true;
   private long aclsRead;
   private long checked;
-  private ConnectionEpochs epochs;
+  private AsyncPipeline pipe;
 
   RestoredTreeCheck(CuratorFramework client, String root, Set<Long> ours) {
     this.client = client;
@@ -85,16 +79,12 @@ final class RestoredTreeCheck {
     }
   }
 
-  private record MultiDone(List<Read> batch, int rc, List<OpResult> results) {}
-  private record DataDone(Read read, int rc, byte[] data, Stat stat) {}
-  private record AclDone(Read read, int rc, List<ACL> acl) {}
-
   Optional<String> run(Iterator<ZNode> expected) throws Exception {
-    try (ConnectionEpochs watching = ConnectionEpochs.watch(client)) {
-      epochs = watching;
+    try (AsyncPipeline opened = AsyncPipeline.retrying(client, "verifying " + root)) {
+      pipe = opened;
       return compare(expected);
     } finally {
-      epochs = null;
+      pipe = null;
     }
   }
 
@@ -155,7 +145,7 @@ final class RestoredTreeCheck {
       while (!retry.isEmpty() && readsInFlight < READS_IN_FLIGHT) {
         issueSingle(retry.poll());
       }
-      handle(next());
+      pipe.awaitOne();
     }
     compareChildCounts(zk);
     LOG.info("verified {}: {} znodes, {} ACLs read (the rest proven by the restore's zxids), multi-read={}, {} "
@@ -182,88 +172,82 @@ final class RestoredTreeCheck {
       if (readsInFlight < READS_IN_FLIGHT && aclsInFlight < ACLS_IN_FLIGHT) {
         return;
       }
-      handle(next());
+      pipe.awaitOne();
     }
-  }
-
-  private Object next() throws Exception {
-    Object ev = events.poll(STALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-    if (ev == null) {
-      throw new IOException("ZooKeeper did not answer within " + STALL_TIMEOUT_SECONDS + " s while verifying " + root);
-    }
-    return ev;
   }
 
   private void issueMulti(List<Read> batch) throws Exception {
     List<Op> ops = new ArrayList<>(batch.size());
     for (Read r : batch) {
-      epochs.sent(r.connection);
+      pipe.sent(r.connection);
       ops.add(Op.getData(r.path));
     }
     readsInFlight++;
-    zk().multi(ops, (rc, path, ctx, results) -> events.add(new MultiDone(batch, rc, results)), null);
+    pipe.multi(ops, reply -> multiDone(batch, reply));
   }
 
   private void issueSingle(Read r) throws Exception {
     readsInFlight++;
-    epochs.sent(r.connection);
-    zk().getData(r.path, false, (rc, path, ctx, data, stat) -> events.add(new DataDone(r, rc, data, stat)), null);
+    pipe.sent(r.connection);
+    pipe.getData(r.path, null, reply -> dataDone(r, reply));
   }
 
-  private void handle(Object ev) throws Exception {
-    if (ev instanceof MultiDone m) {
-      readsInFlight--;
-      if (m.results() == null || m.results().isEmpty()) {
-        Code code = Code.get(m.rc());
-        if (code == Code.UNIMPLEMENTED || code == Code.BADARGUMENTS || code == Code.MARSHALLINGERROR) {
-          LOG.info("ZooKeeper server has no read-only multi (rc={}); verifying node by node", code);
-          multiRead = false;
-        } else if (code != Code.CONNECTIONLOSS) {
-          throw KeeperException.create(code, m.batch().get(0).path);
-        }
-        for (Read r : m.batch()) {
-          retryOrThrow(r, code);
-        }
-        return;
+  private void multiDone(List<Read> batch, AsyncPipeline.Reply.Multi m) throws Exception {
+    readsInFlight--;
+    if (m.results() == null || m.results().isEmpty()) {
+      Code code = m.code();
+      if (code == Code.UNIMPLEMENTED || code == Code.BADARGUMENTS || code == Code.MARSHALLINGERROR) {
+        LOG.info("ZooKeeper server has no read-only multi (rc={}); verifying node by node", code);
+        multiRead = false;
+      } else if (code != Code.CONNECTIONLOSS) {
+        throw KeeperException.create(code, batch.get(0).path);
       }
-      for (int i = 0; i < m.batch().size(); i++) {
-        Read r = m.batch().get(i);
-        OpResult result = m.results().get(i);
-        if (result instanceof OpResult.GetDataResult g) {
-          received(r, g.getData(), g.getStat());
-        } else {
-          int err = result instanceof OpResult.ErrorResult e ? e.getErr() : Code.SYSTEMERROR.intValue();
-          failed(r, Code.get(err));
-        }
+      for (Read r : batch) {
+        retryOrThrow(r, code);
       }
-    } else if (ev instanceof DataDone d) {
-      readsInFlight--;
-      Code code = Code.get(d.rc());
-      if (code == Code.OK) {
-        received(d.read(), d.data(), d.stat());
-      } else if (code == Code.CONNECTIONLOSS) {
-        retryOrThrow(d.read(), code);
+      return;
+    }
+    for (int i = 0; i < batch.size(); i++) {
+      Read r = batch.get(i);
+      OpResult result = m.results().get(i);
+      if (result instanceof OpResult.GetDataResult g) {
+        received(r, g.getData(), g.getStat());
       } else {
-        failed(d.read(), code);
-      }
-    } else if (ev instanceof AclDone a) {
-      aclsInFlight--;
-      Code code = Code.get(a.rc());
-      if (code == Code.OK) {
-        aclsRead++;
-        compareAcl(a.read(), a.acl());
-      } else if (code == Code.NONODE) {
-        note("node " + a.read().path + " vanished while it was verified");
-      } else if (code == Code.CONNECTIONLOSS && epochs.retry(a.read().connection, a.read().path)) {
-        issueAcl(a.read());
-      } else {
-        throw KeeperException.create(code, a.read().path);
+        int err = result instanceof OpResult.ErrorResult e ? e.getErr() : Code.SYSTEMERROR.intValue();
+        failed(r, Code.get(err));
       }
     }
   }
 
+  private void dataDone(Read r, AsyncPipeline.Reply.Data d) throws Exception {
+    readsInFlight--;
+    Code code = d.code();
+    if (code == Code.OK) {
+      received(r, d.data(), d.stat());
+    } else if (code == Code.CONNECTIONLOSS) {
+      retryOrThrow(r, code);
+    } else {
+      failed(r, code);
+    }
+  }
+
+  private void aclDone(Read r, AsyncPipeline.Reply.Acl a) throws Exception {
+    aclsInFlight--;
+    Code code = a.code();
+    if (code == Code.OK) {
+      aclsRead++;
+      compareAcl(r, a.acl());
+    } else if (code == Code.NONODE) {
+      note("node " + r.path + " vanished while it was verified");
+    } else if (code == Code.CONNECTIONLOSS && pipe.retry(r.connection, r.path)) {
+      issueAcl(r);
+    } else {
+      throw KeeperException.create(code, r.path);
+    }
+  }
+
   private void retryOrThrow(Read r, Code code) throws Exception {
-    if (code == Code.CONNECTIONLOSS && !epochs.retry(r.connection, r.path)) {
+    if (code == Code.CONNECTIONLOSS && !pipe.retry(r.connection, r.path)) {
       throw KeeperException.create(code, r.path);
     }
     retry.add(r);
@@ -291,8 +275,8 @@ final class RestoredTreeCheck {
 
   private void issueAcl(Read r) throws Exception {
     aclsInFlight++;
-    epochs.sent(r.connection);
-    zk().getACL(r.path, new Stat(), (rc, path, ctx, acl, stat) -> events.add(new AclDone(r, rc, acl)), null);
+    pipe.sent(r.connection);
+    pipe.getAcl(r.path, reply -> aclDone(r, reply));
   }
 
   /** Data and child count now; the ACL when given (null: proven, or read later). */

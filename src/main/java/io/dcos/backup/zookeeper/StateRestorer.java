@@ -1,20 +1,15 @@
 package io.dcos.backup.zookeeper;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.KeeperException.Code;
 import org.apache.zookeeper.Op;
-import org.apache.zookeeper.OpResult;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.ACL;
@@ -42,12 +37,7 @@ public final class StateRestorer {
     static final Limits DEFAULT = new Limits(500, 512 * 1024, 4, 500);
   }
 
-  private static final int OP_OVERHEAD_BYTES = 32;
-  private static final int MULTI_OVERHEAD_BYTES = 64;
-  /** The server's jute.maxbuffer, assumed equal to this JVM's (default 0xfffff). */
-  private static final long MAX_REQUEST_BYTES = Integer.getInteger("jute.maxbuffer", 0xfffff);
-  private static final long STALL_TIMEOUT_SECONDS = 120;
-  private static final int MAX_STAMP_DATA_BYTES = 1024;
+  private static final int OP_OVERHEAD_BYTES = FencedBatches.OP_OVERHEAD_BYTES;
 
   private final CuratorFramework client;
   private final Limits limits;
@@ -77,22 +67,11 @@ public final class StateRestorer {
    */
   public RestoreSummary restore(String rootPath, Iterator<ZNode> nodes, FenceToken fence, StorageVersionGuard guard)
       throws Exception {
-    ZkPaths.validateRoot(rootPath);
-    if (fence != null && ZkPaths.isAtOrBelow(fence.path(), rootPath)) {
-      throw new IllegalArgumentException("fence node " + fence.path() + " lies inside the restored subtree "
-          + rootPath + " and would be deleted by the restore");
-    }
-    if (!nodes.hasNext()) {
-      throw new IllegalArgumentException("nothing to restore: the node stream is empty");
-    }
-    ZNode root = nodes.next();
-    if (!root.relativePath().isEmpty()) {
-      throw new IllegalArgumentException("the node stream must start with the root node, got " + root.relativePath());
-    }
+    ZNode root = rootOf(rootPath, nodes, fence, " and would be deleted by the restore");
     long start = System.nanoTime();
     ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
     ZkPaths.sync(zk, rootPath);
-    Pipeline pipe = new Pipeline(zk, fence, rootPath, root.data());
+    FencedBatches pipe = new FencedBatches(zk, fence, rootPath, root.data(), limits);
     // Fail before touching anything if the fence is already gone.
     pipe.checkFenceNow();
 
@@ -188,18 +167,7 @@ public final class StateRestorer {
    */
   public RestoreSummary restoreDelta(String rootPath, PreCopy liveTree, TreeIndex archived, Iterator<ZNode> nodes,
       FenceToken fence, StorageVersionGuard guard) throws Exception {
-    ZkPaths.validateRoot(rootPath);
-    if (fence != null && ZkPaths.isAtOrBelow(fence.path(), rootPath)) {
-      throw new IllegalArgumentException("fence node " + fence.path() + " lies inside the restored subtree "
-          + rootPath);
-    }
-    if (!nodes.hasNext()) {
-      throw new IllegalArgumentException("nothing to restore: the node stream is empty");
-    }
-    ZNode root = nodes.next();
-    if (!root.relativePath().isEmpty()) {
-      throw new IllegalArgumentException("the node stream must start with the root node, got " + root.relativePath());
-    }
+    ZNode root = rootOf(rootPath, nodes, fence, "");
     TreeIndex live = liveTree.index();
     TreeIndex.Entry liveRoot = live.remove("");
     if (liveRoot == null) {
@@ -208,7 +176,7 @@ public final class StateRestorer {
     long start = System.nanoTime();
     ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
     ZkPaths.sync(zk, rootPath);
-    Pipeline pipe = new Pipeline(zk, fence, rootPath, root.data());
+    FencedBatches pipe = new FencedBatches(zk, fence, rootPath, root.data(), limits);
     pipe.checkFenceNow();
     String versionRelative = null;
     if (guard != null) {
@@ -288,11 +256,31 @@ public final class StateRestorer {
     return entry;
   }
 
-  private static void addDelete(Pipeline pipe, String path) throws Exception {
+  /**
+   * The stream's root, after the checks every restore makes before it writes: a valid root path, the fence outside
+   * the subtree ({@code fenceNote} completes that message), a stream that starts with the root.
+   */
+  private static ZNode rootOf(String rootPath, Iterator<ZNode> nodes, FenceToken fence, String fenceNote) {
+    ZkPaths.validateRoot(rootPath);
+    if (fence != null && ZkPaths.isAtOrBelow(fence.path(), rootPath)) {
+      throw new IllegalArgumentException("fence node " + fence.path() + " lies inside the restored subtree "
+          + rootPath + fenceNote);
+    }
+    if (!nodes.hasNext()) {
+      throw new IllegalArgumentException("nothing to restore: the node stream is empty");
+    }
+    ZNode root = nodes.next();
+    if (!root.relativePath().isEmpty()) {
+      throw new IllegalArgumentException("the node stream must start with the root node, got " + root.relativePath());
+    }
+    return root;
+  }
+
+  private static void addDelete(FencedBatches pipe, String path) throws Exception {
     pipe.add(Op.delete(path, -1), bytes(path) + OP_OVERHEAD_BYTES, 0, 1, 0);
   }
 
-  private static void addSetData(Pipeline pipe, String path, byte[] data) throws Exception {
+  private static void addSetData(FencedBatches pipe, String path, byte[] data) throws Exception {
     long size = bytes(path) + len(data) + OP_OVERHEAD_BYTES;
     if (pipe.fitsInMulti(size)) {
       pipe.add(Op.setData(path, data, -1), size, 1, 0, len(data));
@@ -303,20 +291,20 @@ public final class StateRestorer {
 
   /**
    * The root's ACL, which multi() cannot set and the root cannot be re-created to carry: a plain call right after a
-   * fence check, as {@link Pipeline#writeAlone} does for a node too large for a multi. The full restore sets it the
+   * fence check, as {@link FencedBatches#writeAlone} does for a node too large for a multi. The full restore sets it the
    * same way; Marathon never changes it.
    */
-  private static void setRootAcl(Pipeline pipe, String path, List<ACL> acl) throws Exception {
+  private static void setRootAcl(FencedBatches pipe, String path, List<ACL> acl) throws Exception {
     if (acl.isEmpty()) {
       throw new IllegalArgumentException("node " + path + " has an empty ACL list; ZooKeeper refuses that");
     }
     pipe.writeAlone(() -> {
       pipe.zk.setACL(path, acl, -1);
-      return NO_ZXID; // its Stat tells no zxid of the setACL itself; the node's ACL is then read back, not proven
+      return FencedBatches.NO_ZXID; // its Stat tells no zxid of the setACL itself; the node's ACL is then read back, not proven
     }, path, 0, "gets its archived ACL, which multi() cannot set");
   }
 
-  private static void addCreate(Pipeline pipe, String path, ZNode n) throws Exception {
+  private static void addCreate(FencedBatches pipe, String path, ZNode n) throws Exception {
     if (n.acl().isEmpty()) {
       throw new IllegalArgumentException("node " + path + " has an empty ACL list; ZooKeeper refuses that");
     }
@@ -330,14 +318,6 @@ public final class StateRestorer {
         return pipe.zk.exists(path, false).getCzxid();
       }, path, len(n.data()));
     }
-  }
-
-  private static final long NO_ZXID = -1;
-
-  /** A plain write; returns the zxid of its transaction, or {@link #NO_ZXID}. */
-  @FunctionalInterface
-  private interface Write {
-    long run() throws Exception;
   }
 
   private static List<String> missingAncestors(ZooKeeper zk, String rootPath) throws Exception {
@@ -359,34 +339,32 @@ public final class StateRestorer {
 
   /** All descendants of root (root excluded), parents before children; pipelined getChildren. */
   private List<String> listDescendants(ZooKeeper zk, String root) throws Exception {
-    record Listed(String path, int rc, List<String> children) {}
-    BlockingQueue<Listed> events = new LinkedBlockingQueue<>();
     ArrayDeque<String> todo = new ArrayDeque<>();
     List<String> result = new ArrayList<>();
     todo.add(root);
-    int inFlight = 0;
-    while (!todo.isEmpty() || inFlight > 0) {
-      while (inFlight < limits.listingsInFlight() && !todo.isEmpty()) {
-        String p = todo.poll();
-        zk.getChildren(p, false, (rc, path, ctx, children) -> events.add(new Listed(p, rc, children)), null);
-        inFlight++;
-      }
-      Listed l = events.poll(STALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-      if (l == null) {
-        throw new java.io.IOException("ZooKeeper did not answer within " + STALL_TIMEOUT_SECONDS + " s");
-      }
-      inFlight--;
-      Code code = Code.get(l.rc());
-      if (code == Code.NONODE && !l.path().equals(root)) {
-        continue; // deleted meanwhile: nothing to delete
-      }
-      if (code != Code.OK) {
-        throw KeeperException.create(code, l.path());
-      }
-      for (String c : l.children()) {
-        String child = ZkPaths.child(l.path(), c);
-        result.add(child);
-        todo.add(child);
+    int[] inFlight = {0};
+    try (AsyncPipeline pipe = AsyncPipeline.on(zk, "listing the descendants of " + root)) {
+      while (!todo.isEmpty() || inFlight[0] > 0) {
+        while (inFlight[0] < limits.listingsInFlight() && !todo.isEmpty()) {
+          String p = todo.poll();
+          pipe.listChildren(p, listed -> {
+            inFlight[0]--;
+            Code code = listed.code();
+            if (code == Code.NONODE && !p.equals(root)) {
+              return; // deleted meanwhile: nothing to delete
+            }
+            if (code != Code.OK) {
+              throw KeeperException.create(code, p);
+            }
+            for (String c : listed.children()) {
+              String child = ZkPaths.child(p, c);
+              result.add(child);
+              todo.add(child);
+            }
+          });
+          inFlight[0]++;
+        }
+        pipe.awaitOne();
       }
     }
     // The listing is breadth-first per completion order, which already puts every parent before its children.
@@ -394,11 +372,11 @@ public final class StateRestorer {
   }
 
   private static long bytes(String s) {
-    return s.getBytes(StandardCharsets.UTF_8).length;
+    return FencedBatches.bytes(s);
   }
 
   private static int len(byte[] data) {
-    return data == null ? 0 : data.length;
+    return FencedBatches.len(data);
   }
 
   static long aclBytes(List<ACL> acl) {
@@ -407,223 +385,5 @@ public final class StateRestorer {
       total += 12 + bytes(a.getId().getScheme()) + bytes(a.getId().getId());
     }
     return total;
-  }
-
-  /** Batches ops into fenced multi() requests, a few in flight; stops at the first failed batch. */
-  private final class Pipeline {
-    private record Done(Batch batch, int rc, List<OpResult> results) {}
-
-    private final class Batch {
-      final List<Op> ops = new ArrayList<>();
-      long bytes;
-      long written;
-      long deleted;
-      long dataBytes;
-      boolean stamped;
-    }
-
-    final ZooKeeper zk;
-    private final FenceToken fence;
-    /**
-     * Every batch ends by setting the root's data to its archived value again: the result's Stat carries the batch's
-     * zxid, so the verifier can tell the nodes this restore created from any others. Only when the root's data is
-     * small (Marathon's state root has none); otherwise zxids stay unknown and the verifier reads every ACL.
-     */
-    private final Op stamp;
-    private final long stampBytes;
-    boolean rootPresent;
-    final java.util.Set<Long> zxids = new java.util.HashSet<>();
-    private final BlockingQueue<Done> events = new LinkedBlockingQueue<>();
-    private Batch current;
-    private int inFlight;
-    private Exception failure;
-    long written;
-    long deleted;
-    long dataBytes;
-    long batches;
-
-    Pipeline(ZooKeeper zk, FenceToken fence, String rootPath, byte[] rootData) {
-      this.zk = zk;
-      this.fence = fence;
-      boolean small = len(rootData) <= MAX_STAMP_DATA_BYTES;
-      this.stamp = small ? Op.setData(rootPath, rootData, -1) : null;
-      this.stampBytes = small ? bytes(rootPath) + len(rootData) + OP_OVERHEAD_BYTES : 0;
-      current = newBatch();
-    }
-
-    private Batch newBatch() {
-      Batch b = new Batch();
-      if (fence != null) {
-        b.ops.add(Op.check(fence.path(), fence.version()));
-        b.bytes = bytes(fence.path()) + OP_OVERHEAD_BYTES;
-      }
-      b.bytes += stampBytes;
-      return b;
-    }
-
-    private int fenceOps() {
-      return fence == null ? 0 : 1;
-    }
-
-    /** One synchronous fenced multi, before the pipeline sends anything; counts as one batch. */
-    void commitAlone(List<Op> ops) throws Exception {
-      batches++;
-      try {
-        zk.multi(ops);
-      } catch (KeeperException e) {
-        List<OpResult> results = e.getResults();
-        if (results != null) {
-          for (int i = 0; i < results.size(); i++) {
-            if (results.get(i) instanceof OpResult.ErrorResult r && r.getErr() != Code.OK.intValue()
-                && r.getErr() != Code.RUNTIMEINCONSISTENCY.intValue()) {
-              if (fence != null && i == 0) {
-                throw fenceLost(Code.get(r.getErr()));
-              }
-              throw KeeperException.create(Code.get(r.getErr()), ops.get(i).getPath());
-            }
-          }
-        }
-        throw e;
-      }
-    }
-
-    void checkFenceNow() throws Exception {
-      if (fence == null) {
-        return;
-      }
-      try {
-        zk.multi(List.of(Op.check(fence.path(), fence.version())));
-      } catch (KeeperException.NoNodeException | KeeperException.BadVersionException e) {
-        throw fenceLost(Code.get(e.code().intValue()));
-      }
-    }
-
-    /**
-     * Whether an op of this estimated size still fits in a multi() next to the fence check. A znode within ~100
-     * bytes of jute.maxbuffer can be written by a plain create but not inside a multi (measured on 3.9: the server
-     * drops the connection). Marathon caps its znodes well below that (--zk_max_node_size, 1,024,000 bytes).
-     */
-    boolean fitsInMulti(long estBytes) {
-      long fenceBytes = fence == null ? 0 : bytes(fence.path()) + OP_OVERHEAD_BYTES;
-      return estBytes + fenceBytes + stampBytes + MULTI_OVERHEAD_BYTES <= MAX_REQUEST_BYTES;
-    }
-
-    /**
-     * For a znode too big for a fenced multi: waits for every batch sent so far, checks the fence, then writes the
-     * node with a plain call. The fence is thus checked one request before the write, not atomically with it: this
-     * is the only write that could land in the instant after the fence is lost, and it is logged.
-     */
-    void writeAlone(Write write, String path, long dataBytes) throws Exception {
-      writeAlone(write, path, dataBytes, "(" + dataBytes + " data bytes) is too large for a fenced multi()");
-    }
-
-    /** As {@link #writeAlone(Write, String, long)}; {@code why} completes "path ..." in the log. */
-    void writeAlone(Write write, String path, long dataBytes, String why) throws Exception {
-      if (current.ops.size() > fenceOps()) {
-        send();
-      }
-      drain();
-      throwIfFailed();
-      checkFenceNow();
-      LOG.warn("{} {}; writing it with a plain call right after a fence check", path, why);
-      long zxid = write.run();
-      if (zxid != NO_ZXID) {
-        zxids.add(zxid);
-      }
-      written++;
-      this.dataBytes += dataBytes;
-    }
-
-    void add(Op op, long estBytes, long written, long deleted, long dataBytes) throws Exception {
-      if (current.ops.size() > fenceOps()
-          && (current.ops.size() + 1 > limits.opsPerBatch() || current.bytes + estBytes > limits.bytesPerBatch())) {
-        send();
-      }
-      current.ops.add(op);
-      current.bytes += estBytes;
-      current.written += written;
-      current.deleted += deleted;
-      current.dataBytes += dataBytes;
-    }
-
-    private void send() throws Exception {
-      throwIfFailed();
-      while (inFlight >= limits.batchesInFlight()) {
-        awaitOne();
-        throwIfFailed();
-      }
-      Batch b = current;
-      current = newBatch();
-      b.stamped = stamp != null && rootPresent;
-      if (b.stamped) {
-        b.ops.add(stamp);
-      }
-      inFlight++;
-      batches++;
-      zk.multi(b.ops, (rc, path, ctx, results) -> events.add(new Done(b, rc, results)), null);
-    }
-
-    private void awaitOne() throws Exception {
-      Done d = events.poll(STALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-      if (d == null) {
-        throw new java.io.IOException("ZooKeeper did not answer a restore batch within " + STALL_TIMEOUT_SECONDS + " s");
-      }
-      inFlight--;
-      if (d.rc() == Code.OK.intValue()) {
-        if (d.batch().stamped && d.results().get(d.results().size() - 1) instanceof OpResult.SetDataResult r) {
-          zxids.add(r.getStat().getMzxid());
-        }
-        written += d.batch().written;
-        deleted += d.batch().deleted;
-        dataBytes += d.batch().dataBytes;
-      } else if (failure == null) {
-        failure = describe(d);
-      }
-    }
-
-    void throwIfFailed() throws Exception {
-      if (failure != null) {
-        drain();
-        throw failure;
-      }
-    }
-
-    private void drain() throws Exception {
-      while (inFlight > 0) {
-        awaitOne();
-      }
-    }
-
-    void finish() throws Exception {
-      if (current.ops.size() > fenceOps()) {
-        send();
-      }
-      drain();
-      throwIfFailed();
-    }
-
-    private Exception describe(Done d) {
-      List<OpResult> results = d.results();
-      if (results == null) {
-        return KeeperException.create(Code.get(d.rc()), "restore batch of " + d.batch().ops.size() + " ops");
-      }
-      for (int i = 0; i < results.size(); i++) {
-        if (results.get(i) instanceof OpResult.ErrorResult e && e.getErr() != Code.OK.intValue()
-            && e.getErr() != Code.RUNTIMEINCONSISTENCY.intValue()) {
-          Code code = Code.get(e.getErr());
-          if (fence != null && i == 0) {
-            return fenceLost(code);
-          }
-          return KeeperException.create(code, d.batch().ops.get(i).getPath());
-        }
-      }
-      return KeeperException.create(Code.get(d.rc()), "restore batch");
-    }
-
-    private FenceLostException fenceLost(Code code) {
-      return new FenceLostException("restore stopped: fence " + fence.path() + " is no longer at version "
-          + fence.version() + " (" + code + "); another operator instance may own this restore now. "
-          + written + " znodes had been written, " + deleted + " deleted.");
-    }
   }
 }

@@ -5,16 +5,12 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.KeeperException.Code;
 import org.apache.zookeeper.Op;
 import org.apache.zookeeper.OpResult;
 import org.apache.zookeeper.Watcher;
-import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
@@ -27,9 +23,9 @@ import org.slf4j.LoggerFactory;
  * jute.maxbuffer; big or very wide nodes are read with their own plain calls. Servers without multi-read (before
  * 3.6) are detected on the first batch and read with plain pipelined calls instead.
  *
- * <p>All callbacks only enqueue; the caller's thread does all the bookkeeping and calls the visitor, so visitors
- * need no synchronisation and run in parent-before-child order (children are discovered only once their parent has
- * been visited).
+ * <p>All callbacks only enqueue ({@link AsyncPipeline}); the caller's thread does all the bookkeeping and calls the
+ * visitor, so visitors need no synchronisation and run in parent-before-child order (children are discovered only once
+ * their parent has been visited).
  */
 final class TreeReader {
   private static final Logger LOG = LoggerFactory.getLogger(TreeReader.class);
@@ -47,7 +43,6 @@ final class TreeReader {
   /** Estimated reply bytes of one child name in a getChildren reply (length prefix + name). */
   private static final int EST_CHILD_NAME_BYTES = 4 + 96;
   private static final int STAT_AND_HEADER_BYTES = 100;
-  private static final long STALL_TIMEOUT_SECONDS = 120;
 
   private final CuratorFramework client;
   private final Limits limits;
@@ -130,30 +125,30 @@ final class TreeReader {
     int ops() { return wantsChildren() ? 2 : 1; }
   }
 
-  private record AclDone(Node node, int rc, List<ACL> acl, Stat stat) {}
-  private record MultiDone(List<Node> batch, long bytes, int rc, List<OpResult> results) {}
-  private record DataDone(Node node, long bytes, int rc, byte[] data, Stat stat) {}
-  private record ChildrenDone(Node node, long bytes, int rc, List<String> children, Stat stat) {}
-
-  private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
   private final ArrayDeque<Node> toStat = new ArrayDeque<>(); // used as a stack: depth-first keeps it small
   private final ArrayDeque<Node> toRead = new ArrayDeque<>();
   private int aclInFlight;
   private int readsInFlight;
   private long replyBytesInFlight;
-  private ConnectionEpochs epochs;
+  /** Set for the walk: its pipeline, root and visitor. */
+  private AsyncPipeline pipe;
+  private String root;
+  private Visitor visitor;
 
   /** Walks root and all its persistent descendants. Ephemeral nodes are skipped (they cannot have children). */
   void walk(String root, Visitor visitor) throws Exception {
-    try (ConnectionEpochs watching = ConnectionEpochs.watch(client)) {
-      epochs = watching;
-      walkPipelined(root, visitor);
+    try (AsyncPipeline opened = AsyncPipeline.retrying(client, "reading " + root)) {
+      this.pipe = opened;
+      this.root = root;
+      this.visitor = visitor;
+      walkPipelined();
     } finally {
-      epochs = null;
+      pipe = null;
+      this.visitor = null;
     }
   }
 
-  private void walkPipelined(String root, Visitor visitor) throws Exception {
+  private void walkPipelined() throws Exception {
     multiRead = multiRead && ServerFeatures.modern(client);
     toStat.push(new Node(root));
     while (true) {
@@ -167,28 +162,16 @@ final class TreeReader {
         }
         continue;
       }
-      Object ev = events.poll(STALL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-      if (ev == null) {
-        throw new IOException("ZooKeeper did not answer within " + STALL_TIMEOUT_SECONDS + " s while reading " + root);
-      }
-      // Handle every reply that has arrived before issuing more: one wake-up of this thread per burst of replies,
-      // not per reply (node by node, a wake-up per reply costs more CPU than the reply itself).
-      do {
-        handle(ev, root, visitor);
-        ev = events.poll();
-      } while (ev != null);
+      // Handle every reply that has arrived before issuing more.
+      pipe.awaitBurst();
     }
-  }
-
-  private ZooKeeper zk() throws Exception {
-    return client.getZookeeperClient().getZooKeeper();
   }
 
   private void issueAcl(Node n) throws Exception {
     aclInFlight++;
     requests++;
-    epochs.sent(n.connection);
-    zk().getACL(n.path, new Stat(), (rc, path, ctx, acl, stat) -> events.add(new AclDone(n, rc, acl, stat)), null);
+    pipe.sent(n.connection);
+    pipe.getAcl(n.path, reply -> aclDone(n, reply));
   }
 
   private void issueReads() throws Exception {
@@ -216,7 +199,7 @@ final class TreeReader {
           break;
         }
         toRead.poll();
-        epochs.sent(n.connection);
+        pipe.sent(n.connection);
         batch.add(n);
         bytes += b;
         ops.add(Op.getData(n.path));
@@ -228,85 +211,69 @@ final class TreeReader {
       replyBytesInFlight += bytes;
       requests++;
       final long batchBytes = bytes;
-      zk().multi(ops, (rc, path, ctx, results) -> events.add(new MultiDone(batch, batchBytes, rc, results)), null);
+      pipe.multi(ops, reply -> {
+        readsInFlight--;
+        replyBytesInFlight -= batchBytes;
+        handleMulti(batch, reply);
+      });
     }
   }
 
   private void issueSingles(Node n) throws Exception {
-    ZooKeeper zk = zk();
     long dataBytes = STAT_AND_HEADER_BYTES + n.stat.getDataLength();
-    epochs.sent(n.connection);
+    pipe.sent(n.connection);
     n.pendingCalls = 1;
     readsInFlight++;
     replyBytesInFlight += dataBytes;
     requests++;
-    zk.getData(n.path, readWatcher,
-        (rc, path, ctx, data, stat) -> events.add(new DataDone(n, dataBytes, rc, data, stat)), null);
+    pipe.getData(n.path, readWatcher,
+        reply -> singleDone(n, dataBytes, reply.code(), reply.stat(), () -> n.data = reply.data()));
     if (n.wantsChildren() || readWatcher != null) {
       long childBytes = (long) n.stat.getNumChildren() * EST_CHILD_NAME_BYTES;
       n.pendingCalls = 2;
       readsInFlight++;
       replyBytesInFlight += childBytes;
       requests++;
-      // getChildren2 (with the Stat; every server generation knows it): the Stat proves what the list is as of when.
-      zk.getChildren(n.path, readWatcher,
-          (rc, path, ctx, children, stat) -> events.add(new ChildrenDone(n, childBytes, rc, children, stat)), null);
+      pipe.getChildren(n.path, readWatcher,
+          reply -> singleDone(n, childBytes, reply.code(), reply.stat(), () -> n.children = reply.children()));
     }
   }
 
-  private void handle(Object ev, String root, Visitor visitor) throws Exception {
-    if (ev instanceof AclDone a) {
-      aclInFlight--;
-      Node n = a.node();
-      Code code = Code.get(a.rc());
-      if (code == Code.OK) {
-        n.acl = a.acl();
-        n.stat = a.stat();
-        if (isEphemeral(n.stat)) {
-          ephemeralsSkipped++;
-          return;
-        }
-        checkUnchanged(n.path, n.stat);
-        n.lone = n.stat.getDataLength() > limits.loneDataBytes() || n.stat.getNumChildren() > limits.loneChildren();
-        toRead.add(n);
-      } else if (code == Code.CONNECTIONLOSS && epochs.retry(n.connection, n.path)) {
-        toStat.push(n);
-      } else {
-        failOrSkip(n, code, root);
+  /** One of a node's plain calls answered: {@code keep} takes the reply's value when it is OK. */
+  private void singleDone(Node n, long bytes, Code code, Stat stat, Runnable keep) throws Exception {
+    readsInFlight--;
+    replyBytesInFlight -= bytes;
+    if (code == Code.OK) {
+      keep.run();
+      checkUnchanged(n.path, stat);
+    } else {
+      singleFailed(n, code);
+    }
+    finishCall(n);
+  }
+
+  private void aclDone(Node n, AsyncPipeline.Reply.Acl a) throws Exception {
+    aclInFlight--;
+    Code code = a.code();
+    if (code == Code.OK) {
+      n.acl = a.acl();
+      n.stat = a.stat();
+      if (isEphemeral(n.stat)) {
+        ephemeralsSkipped++;
+        return;
       }
-    } else if (ev instanceof MultiDone m) {
-      readsInFlight--;
-      replyBytesInFlight -= m.bytes();
-      handleMulti(m, root, visitor);
-    } else if (ev instanceof DataDone d) {
-      readsInFlight--;
-      replyBytesInFlight -= d.bytes();
-      Node n = d.node();
-      Code code = Code.get(d.rc());
-      if (code == Code.OK) {
-        n.data = d.data();
-        checkUnchanged(n.path, d.stat());
-      } else {
-        singleFailed(n, code, root);
-      }
-      finishCall(n, visitor);
-    } else if (ev instanceof ChildrenDone c) {
-      readsInFlight--;
-      replyBytesInFlight -= c.bytes();
-      Node n = c.node();
-      Code code = Code.get(c.rc());
-      if (code == Code.OK) {
-        n.children = c.children();
-        checkUnchanged(n.path, c.stat());
-      } else {
-        singleFailed(n, code, root);
-      }
-      finishCall(n, visitor);
+      checkUnchanged(n.path, n.stat);
+      n.lone = n.stat.getDataLength() > limits.loneDataBytes() || n.stat.getNumChildren() > limits.loneChildren();
+      toRead.add(n);
+    } else if (code == Code.CONNECTIONLOSS && pipe.retry(n.connection, n.path)) {
+      toStat.push(n);
+    } else {
+      failOrSkip(n, code);
     }
   }
 
-  private void handleMulti(MultiDone m, String root, Visitor visitor) throws Exception {
-    Code code = Code.get(m.rc());
+  private void handleMulti(List<Node> batch, AsyncPipeline.Reply.Multi m) throws Exception {
+    Code code = m.code();
     if (m.results() == null || m.results().isEmpty()) {
       if (code == Code.UNIMPLEMENTED || code == Code.BADARGUMENTS || code == Code.MARSHALLINGERROR) {
         // Pre-3.6 servers do not know the multiRead op code.
@@ -314,39 +281,39 @@ final class TreeReader {
         multiRead = false;
       } else if (code == Code.CONNECTIONLOSS) {
         // Possibly our reply estimate was wrong and the reply hit the client's limit: retry node by node.
-        for (Node n : m.batch()) {
-          if (!epochs.retry(n.connection, n.path)) {
+        for (Node n : batch) {
+          if (!pipe.retry(n.connection, n.path)) {
             throw KeeperException.create(code, n.path);
           }
           n.lone = true;
         }
       } else {
-        throw KeeperException.create(code, m.batch().get(0).path);
+        throw KeeperException.create(code, batch.get(0).path);
       }
-      for (int i = m.batch().size() - 1; i >= 0; i--) {
-        toRead.addFirst(m.batch().get(i));
+      for (int i = batch.size() - 1; i >= 0; i--) {
+        toRead.addFirst(batch.get(i));
       }
       return;
     }
     int i = 0;
-    for (Node n : m.batch()) {
+    for (Node n : batch) {
       OpResult dataResult = m.results().get(i++);
       OpResult childResult = n.wantsChildren() ? m.results().get(i++) : null;
       if (dataResult instanceof OpResult.GetDataResult g) {
         n.data = g.getData();
       } else {
-        failOrSkip(n, errorCode(dataResult), root);
+        failOrSkip(n, errorCode(dataResult));
         continue;
       }
       if (childResult != null) {
         if (childResult instanceof OpResult.GetChildrenResult c) {
           n.children = c.getChildren();
         } else {
-          failOrSkip(n, errorCode(childResult), root);
+          failOrSkip(n, errorCode(childResult));
           continue;
         }
       }
-      complete(n, visitor);
+      complete(n);
     }
   }
 
@@ -354,9 +321,9 @@ final class TreeReader {
     return r instanceof OpResult.ErrorResult e ? Code.get(e.getErr()) : Code.SYSTEMERROR;
   }
 
-  private void singleFailed(Node n, Code code, String root) throws Exception {
+  private void singleFailed(Node n, Code code) throws Exception {
     if (code == Code.CONNECTIONLOSS) {
-      if (epochs.retry(n.connection, n.path)) {
+      if (pipe.retry(n.connection, n.path)) {
         n.dropped = true; // finishCall re-queues it once its other call is answered
         return;
       }
@@ -366,11 +333,11 @@ final class TreeReader {
           + "reply probably exceeds this client's jute.maxbuffer (connect with ZkConnector, or raise "
           + "-Djute.maxbuffer)");
     }
-    failOrSkip(n, code, root);
+    failOrSkip(n, code);
     n.failed = true;
   }
 
-  private void finishCall(Node n, Visitor visitor) throws Exception {
+  private void finishCall(Node n) throws Exception {
     if (--n.pendingCalls > 0) {
       return;
     }
@@ -384,10 +351,10 @@ final class TreeReader {
       toRead.addFirst(n);
       return;
     }
-    complete(n, visitor);
+    complete(n);
   }
 
-  private void failOrSkip(Node n, Code code, String root) throws Exception {
+  private void failOrSkip(Node n, Code code) throws Exception {
     switch (code) {
       case NONODE -> {
         if (n.path.equals(root)) {
@@ -406,7 +373,7 @@ final class TreeReader {
     }
   }
 
-  private void complete(Node n, Visitor visitor) throws Exception {
+  private void complete(Node n) throws Exception {
     visitor.visit(n.path, n.data, n.acl, n.stat);
     if (n.children.isEmpty()) {
       return;

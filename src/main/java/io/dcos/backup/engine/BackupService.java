@@ -36,6 +36,8 @@ public final class BackupService implements AutoCloseable {
   private final TargetConfig config;
   private final ArchiveStore store;
   private CuratorFramework zookeeper;
+  /** After close no new client is made: a late caller (a check still running at shutdown) would leak it. */
+  private boolean closed;
 
   public BackupService(TargetConfig config) {
     this.config = config;
@@ -235,6 +237,10 @@ public final class BackupService implements AutoCloseable {
   }
 
   private synchronized CuratorFramework zookeeper() throws OperationFailedException {
+    if (closed) {
+      throw new OperationFailedException("the operator is stopping: no new connection to ZooKeeper "
+          + config.zookeeper());
+    }
     if (zookeeper == null) {
       try {
         zookeeper = ZkConnector.connect(config.zookeeper(), config.zkSessionTimeout(), config.zkConnectTimeout());
@@ -248,6 +254,7 @@ public final class BackupService implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    closed = true;
     if (zookeeper != null) {
       zookeeper.close();
       zookeeper = null;

@@ -110,5 +110,11 @@ public final class MarathonGuardWatch implements AutoCloseable {
   @Override
   public void close() {
     executor.shutdownNow();
+    try {
+      // A check still running would use services about to be closed; it ends within its connect timeout.
+      executor.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -50,6 +50,8 @@ public final class OperationQueue implements AutoCloseable {
   /** One single-threaded executor per lane (MarathonCluster name), created on first use. */
   private final Map<String, ExecutorService> lanes = new LinkedHashMap<>();
   private final Map<String, Operation> operations = new LinkedHashMap<>();
+  /** Each operation's onChange: the queued ones hear when the one ahead of them starts, so their status says so. */
+  private final Map<String, Runnable> listeners = new java.util.HashMap<>();
   private final Clock clock;
   private boolean closing;
 
@@ -76,6 +78,7 @@ public final class OperationQueue implements AutoCloseable {
       return queued; // shutting down: the object stays non-terminal and the next operator process runs it
     }
     operations.put(key, queued);
+    listeners.put(key, onChange);
     // The submitting reconcile's log context (object, backup ID) follows the work onto the operation thread.
     Map<String, String> logContext = MDC.getCopyOfContextMap();
     ExecutorService executor = lanes.computeIfAbsent(lane, name -> Executors.newSingleThreadExecutor(runnable -> {
@@ -101,6 +104,7 @@ public final class OperationQueue implements AutoCloseable {
       return; // cancelled while queued
     }
     onChange.run();
+    queuedBehind(key).forEach(Runnable::run);
     try {
       Object result = work.run(message -> {
         if (transition(key, State.RUNNING, message, null, null)) {
@@ -119,6 +123,13 @@ public final class OperationQueue implements AutoCloseable {
       transition(key, State.FAILED, null, null, new Exception("operation aborted: " + e, e));
     }
     onChange.run();
+  }
+
+  /** The onChange of every operation still queued in key's lane. */
+  private synchronized java.util.List<Runnable> queuedBehind(String key) {
+    String lane = laneOf(key);
+    return operations.values().stream().filter(op -> op.state() == State.QUEUED && op.lane().equals(lane))
+        .map(op -> listeners.get(op.key())).filter(java.util.Objects::nonNull).toList();
   }
 
   private synchronized boolean transition(String key, State state, String progress, Object result, Exception failure) {
@@ -184,6 +195,7 @@ public final class OperationQueue implements AutoCloseable {
       return false;
     }
     operations.remove(key);
+    listeners.remove(key);
     return true;
   }
 

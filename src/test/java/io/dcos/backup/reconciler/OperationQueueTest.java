@@ -6,6 +6,9 @@ import static org.awaitility.Awaitility.await;
 import io.dcos.backup.reconciler.OperationQueue.State;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -49,6 +52,24 @@ class OperationQueueTest {
 
     assertThat(queue.get("restore").orElseThrow().state()).isEqualTo(State.FAILED);
     assertThat(queue.get("restore").orElseThrow().failure()).isInstanceOf(InterruptedException.class);
+  }
+
+  /** So a queued object's status says "waiting for X" while X runs, however short X is. */
+  @Test
+  void anOperationQueuedBehindHearsWhenTheOneAheadStarts() throws Exception {
+    OperationQueue queue = new OperationQueue(Clock.systemUTC());
+    CountDownLatch release = new CountDownLatch(1);
+    List<String> secondSaw = Collections.synchronizedList(new ArrayList<>());
+    queue.submit("first", "Backup ns/first", progress -> {
+      release.await();
+      return null;
+    }, () -> { });
+    queue.submit("second", "Backup ns/second", progress -> null,
+        () -> secondSaw.add(queue.waitingMessage("second")));
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> secondSaw.stream().anyMatch(m -> m.contains("waiting for Backup ns/first")));
+    release.countDown();
+    queue.close(Duration.ofSeconds(5));
   }
 
   @Test

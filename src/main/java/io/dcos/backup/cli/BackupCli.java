@@ -455,6 +455,9 @@ final class BackupCli implements AutoCloseable {
       }
     }
     record.put("label", backup.getSpec() == null ? null : backup.getSpec().label());
+    // The Marathon it was taken from: what a restore of it targets unless told otherwise.
+    record.put("cluster", backup.getSpec() == null || backup.getSpec().cluster() == null
+        ? MarathonCluster.DEFAULT_NAME : backup.getSpec().cluster());
     if (status != null) {
       putIfPresent(record, "marathon_version", status.marathonVersion());
       putIfPresent(record, "storage_version", status.storageVersion());

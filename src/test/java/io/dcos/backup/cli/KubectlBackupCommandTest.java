@@ -91,6 +91,7 @@ class KubectlBackupCommandTest {
       assertThat(show.exitCode()).isZero();
       JsonNode record = JSON.readTree(show.out());
       assertThat(record.path("id").asText()).isEqualTo(id);
+      assertThat(record.path("cluster").asText()).isEqualTo("default");
       assertThat(record.path("status").asText()).isEqualTo("STATUS_READY");
       assertThat(record.path("timestamp").asText()).isEqualTo(backup.getStatus().timestamp());
       assertThat(record.path("component_status").path("marathon").path("status").asText()).isEqualTo("STATUS_READY");

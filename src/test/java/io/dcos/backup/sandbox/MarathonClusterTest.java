@@ -308,6 +308,9 @@ class MarathonClusterTest {
     assertThat(listed[1].lines().skip(1).toList()).singleElement().satisfies(line -> assertThat(line)
         .startsWith("cli-mom-").contains("STATUS_READY"));
     String id = listed[1].lines().skip(1).findFirst().orElseThrow().split("\\s+")[0];
+    String[] shown = plugin("--kubeconfig", kubeconfig, "show", id);
+    assertThat(shown[1]).as("show names the Marathon it was taken from")
+        .containsPattern("\"cluster\"\\s*:\\s*\"" + name + "\"");
 
     String[] restored = plugin("--kubeconfig", kubeconfig, "restore", id, "--wait");
     assertThat(restored[0]).as(restored[2]).isEqualTo("0");

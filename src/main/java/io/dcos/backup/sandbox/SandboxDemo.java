@@ -248,7 +248,7 @@ public final class SandboxDemo {
           return;
         }
       } catch (IOException notYet) {
-        // restarting: ask again
+        // a Marathon restarting or a standby without a leader: ask again
       }
       Thread.sleep(100);
     }
@@ -334,19 +334,7 @@ public final class SandboxDemo {
   }
 
   private void awaitMarathonLeader() throws Exception {
-    MarathonClient marathon = new MarathonClient(world.marathonUrl(), MarathonCredentials.none(), Duration.ofSeconds(5));
-    Instant deadline = Instant.now().plus(timeout);
-    while (Instant.now().isBefore(deadline)) {
-      try {
-        if (marathon.info().elected()) {
-          return;
-        }
-      } catch (IOException notYet) {
-        // a Marathon restarting or a standby without a leader: ask again
-      }
-      Thread.sleep(100);
-    }
-    throw new IllegalStateException("Marathon elected no leader within " + timeout.toSeconds() + " s");
+    awaitLeader(world.marathonUrl());
   }
 
   private void expectApps(DemoApps apps, List<String> present, List<String> absent) throws Exception {

@@ -35,7 +35,7 @@ public record BackupStatus(
      * How the snapshot was made consistent: Fenced (Marathon restarted), Online (no restart; proven unchanged while
      * read) or FencedFallback (Online was asked for, Marathon kept writing, so it was restarted after all).
      */
-    String consistency,
+    Consistency consistency,
     /**
      * Marathon's storage version in the archived state (internal:storage:version), as Marathon logs it, e.g.
      * {@code Version(110, 100, 0, PERSISTENCE_STORE)}; "none" if the state has none. A Marathon refuses state newer
@@ -57,7 +57,7 @@ public record BackupStatus(
   public BackupStatus(String id, Phase phase, ComponentStatus componentStatus, String timestamp, String startTime,
       String completionTime, String message, String marathonVersion, String location, Long znodes, Long bytes,
       String sha256, Double marathonLeaderlessSeconds, Boolean recoveredFromStore, List<RestoreRecord> restores,
-      List<Condition> conditions, Long observedGeneration, String consistency, String storageVersion,
+      List<Condition> conditions, Long observedGeneration, Consistency consistency, String storageVersion,
       String storageLocation, String objectKey, String encryptionKeyId) {
     this(id, phase, componentStatus, timestamp, startTime, completionTime, message, marathonVersion, location, znodes,
         bytes, sha256, marathonLeaderlessSeconds, recoveredFromStore, restores, conditions, observedGeneration,
@@ -67,7 +67,7 @@ public record BackupStatus(
   public BackupStatus(String id, Phase phase, ComponentStatus componentStatus, String timestamp, String startTime,
       String completionTime, String message, String marathonVersion, String location, Long znodes, Long bytes,
       String sha256, Double marathonLeaderlessSeconds, Boolean recoveredFromStore, List<RestoreRecord> restores,
-      List<Condition> conditions, Long observedGeneration, String consistency, String storageVersion,
+      List<Condition> conditions, Long observedGeneration, Consistency consistency, String storageVersion,
       String storageLocation, String objectKey) {
     this(id, phase, componentStatus, timestamp, startTime, completionTime, message, marathonVersion, location, znodes,
         bytes, sha256, marathonLeaderlessSeconds, recoveredFromStore, restores, conditions, observedGeneration,
@@ -77,7 +77,7 @@ public record BackupStatus(
   public BackupStatus(String id, Phase phase, ComponentStatus componentStatus, String timestamp, String startTime,
       String completionTime, String message, String marathonVersion, String location, Long znodes, Long bytes,
       String sha256, Double marathonLeaderlessSeconds, Boolean recoveredFromStore, List<RestoreRecord> restores,
-      List<Condition> conditions, Long observedGeneration, String consistency, String storageVersion) {
+      List<Condition> conditions, Long observedGeneration, Consistency consistency, String storageVersion) {
     this(id, phase, componentStatus, timestamp, startTime, completionTime, message, marathonVersion, location, znodes,
         bytes, sha256, marathonLeaderlessSeconds, recoveredFromStore, restores, conditions, observedGeneration,
         consistency, storageVersion, null, null);
@@ -94,9 +94,15 @@ public record BackupStatus(
   public BackupStatus(String id, Phase phase, ComponentStatus componentStatus, String timestamp, String startTime,
       String completionTime, String message, String marathonVersion, String location, Long znodes, Long bytes,
       String sha256, Double marathonLeaderlessSeconds, Boolean recoveredFromStore, List<RestoreRecord> restores,
-      List<Condition> conditions, Long observedGeneration, String consistency) {
+      List<Condition> conditions, Long observedGeneration, Consistency consistency) {
     this(id, phase, componentStatus, timestamp, startTime, completionTime, message, marathonVersion, location, znodes,
         bytes, sha256, marathonLeaderlessSeconds, recoveredFromStore, restores, conditions, observedGeneration,
         consistency, null);
   }
+
+  /**
+   * How a backup was made consistent, as {@code status.consistency} shows it: the spec's {@link BackupSpec.Consistency}
+   * values plus FencedFallback (Online asked for, Fenced done). The constant names are the JSON values.
+   */
+  public enum Consistency { Fenced, Online, FencedFallback }
 }

@@ -442,7 +442,11 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
         .encryptionKeyId(placed.encryptionKeyId())
         .figures(manifest.znodes(), manifest.bytes(), manifest.sha256())
         .leaderless(seconds(outcome.marathonLeaderless()))
-        .consistency(outcome.consistency().statusName())
+        .consistency(switch (outcome.consistency()) {
+          case FENCED -> BackupStatus.Consistency.Fenced;
+          case ONLINE -> BackupStatus.Consistency.Online;
+          case FENCED_FALLBACK -> BackupStatus.Consistency.FencedFallback;
+        })
         .preCopy(preCopyStatus(outcome.preCopy()))
         .restores(restoreRecords)
         .ready("BackupReady", message)
@@ -567,7 +571,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     private Double leaderless;
     private List<RestoreRecord> restores;
     private List<Condition> conditions;
-    private String consistency;
+    private BackupStatus.Consistency consistency;
     private String storageVersion;
     private String storageLocation;
     private String objectKey;
@@ -612,7 +616,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     StatusBuilder location(String value) { location = value; return this; }
     StatusBuilder leaderless(double value) { leaderless = value; return this; }
     StatusBuilder restores(List<RestoreRecord> value) { restores = value; return this; }
-    StatusBuilder consistency(String value) { consistency = value; return this; }
+    StatusBuilder consistency(BackupStatus.Consistency value) { consistency = value; return this; }
     StatusBuilder storageVersion(String value) { storageVersion = value; return this; }
     StatusBuilder storageLocation(String name, String key) { storageLocation = name; objectKey = key; return this; }
     StatusBuilder encryptionKeyId(String value) { encryptionKeyId = value; return this; }

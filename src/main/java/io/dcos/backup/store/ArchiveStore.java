@@ -393,8 +393,7 @@ public final class ArchiveStore {
       throw new ArchiveCorruptException(id + ": manifest.json is not valid: " + ex.getMessage(), ex);
     }
     if (m.formatVersion() != Manifest.CURRENT_FORMAT) {
-      throw new IOException("backup " + id + " has archive format " + m.formatVersion()
-          + "; this operator reads format " + Manifest.CURRENT_FORMAT);
+      throw new UnsupportedArchiveFormatException(id, m.formatVersion(), Manifest.CURRENT_FORMAT);
     }
     if (!id.equals(m.id())) {
       throw new ArchiveCorruptException(id + ": manifest names another backup (" + m.id() + ")");

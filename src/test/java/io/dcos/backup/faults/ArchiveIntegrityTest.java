@@ -41,6 +41,10 @@ class ArchiveIntegrityTest {
   }
 
   private void assertRefusedUntouched(UnaryOperator<byte[]> damage, String expected) throws Exception {
+    assertRefusedUntouched(damage, "archive corrupt: ", expected);
+  }
+
+  private void assertRefusedUntouched(UnaryOperator<byte[]> damage, String kind, String expected) throws Exception {
     Path file = world.service.store().location(ID);
     Files.write(file, damage.apply(pristine.clone()));
     world.awaitElected(Duration.ofSeconds(20));
@@ -51,7 +55,7 @@ class ArchiveIntegrityTest {
     try {
       assertThatThrownBy(() -> world.service.restore(ID, safetyId, world.progress::add))
           .isInstanceOf(OperationFailedException.class)
-          .hasMessageContaining("archive corrupt: ")
+          .hasMessageContaining(kind)
           .hasMessageContaining(expected);
       assertThat(world.stamps()).as("nothing written").isEqualTo(before);
       assertThat(world.liveFingerprint()).isEqualTo(content);
@@ -83,6 +87,16 @@ class ArchiveIntegrityTest {
 
   private static int nodesStart(byte[] archive) {
     return indexOf(archive, "MBOZKN01".getBytes(StandardCharsets.US_ASCII));
+  }
+
+  @Test
+  void anArchiveFormatThisOperatorDoesNotReadIsRefusedAsUnsupportedNotCorrupt() throws Exception {
+    assertRefusedUntouched(b -> {
+      byte[] field = "\"formatVersion\" : 1".getBytes(StandardCharsets.US_ASCII);
+      b[indexOf(b, field) + field.length - 1] = '7';
+      return b;
+    }, "restore failed: archive format unsupported: ", "backup " + ID + " is in archive format 7, this operator "
+        + "reads only format 1");
   }
 
   @Test

@@ -200,7 +200,7 @@ class BackupScheduleReconcilerTest {
     Backup backup = awaitBackup(backupName("online", first), Phase.STATUS_READY);
     assertThat(backup.getSpec().consistency()).isEqualTo(BackupSpec.Consistency.Online);
     assertThat(backup.getStatus().consistency()).as("taken online, or fenced after Marathon kept writing")
-        .isIn("Online", "FencedFallback");
+        .isIn(BackupStatus.Consistency.Online, BackupStatus.Consistency.FencedFallback);
   }
 
   @Test

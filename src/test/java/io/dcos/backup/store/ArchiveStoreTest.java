@@ -242,6 +242,29 @@ class ArchiveStoreTest {
     assertThat(store.list()).isEmpty();
   }
 
+  @Test
+  void anotherFormatVersionIsUnsupportedNotCorrupt() throws Exception {
+    ArchiveStore store = new ArchiveStore(tmp);
+    write(store, ID, sampleNodes());
+    byte[] bytes = Files.readAllBytes(store.location(ID));
+    byte[] field = "\"formatVersion\" : 1".getBytes(StandardCharsets.US_ASCII);
+    int at = indexOf(bytes, field);
+    bytes[at + field.length - 1] = '2'; // same length: the tar framing stays valid
+    Files.write(store.location(ID), bytes);
+    for (var read : List.<org.junit.jupiter.api.function.Executable>of(() -> store.open(ID).close(),
+        () -> store.verify(ID), () -> store.manifest(ID))) {
+      UnsupportedArchiveFormatException e = org.junit.jupiter.api.Assertions.assertThrows(
+          UnsupportedArchiveFormatException.class, read);
+      assertThat(e).isNotInstanceOf(ArchiveCorruptException.class);
+      assertThat(e.getMessage()).startsWith("archive format unsupported: backup " + ID + " is in archive format 2, "
+          + "this operator reads only format 1");
+      assertThat(e.backupId()).isEqualTo(ID);
+      assertThat(e.found()).isEqualTo(2);
+      assertThat(e.supported()).isEqualTo(Manifest.CURRENT_FORMAT);
+    }
+    assertThat(store.list()).as("skipped with a warning, as an unreadable archive").isEmpty();
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"", "../x", "a/b", "..", ".", ".hidden", "a\u0000b", "a b", "a\\b", "ü-1", "-starts-dash"})
   void unsafeIdsAreRejectedBeforeAnyPathIsBuilt(String id) throws Exception {

@@ -52,7 +52,26 @@ public record BackupStatus(
      */
     String encryptionKeyId,
     /** How the pre-copy went, when the archive came from one (the fenced default). */
-    PreCopyStatus preCopy) {
+    PreCopyStatus preCopy,
+    /**
+     * {@link #bytes()} for people, as the Size printer column shows it (e.g. {@code 12.3 MiB}); always derived from
+     * bytes, which stays the exact figure for machines.
+     */
+    String size) {
+
+  public BackupStatus {
+    size = bytes == null ? null : humanBytes(bytes);
+  }
+
+  public BackupStatus(String id, Phase phase, ComponentStatus componentStatus, String timestamp, String startTime,
+      String completionTime, String message, String marathonVersion, String location, Long znodes, Long bytes,
+      String sha256, Double marathonLeaderlessSeconds, Boolean recoveredFromStore, List<RestoreRecord> restores,
+      List<Condition> conditions, Long observedGeneration, Consistency consistency, String storageVersion,
+      String storageLocation, String objectKey, String encryptionKeyId, PreCopyStatus preCopy) {
+    this(id, phase, componentStatus, timestamp, startTime, completionTime, message, marathonVersion, location, znodes,
+        bytes, sha256, marathonLeaderlessSeconds, recoveredFromStore, restores, conditions, observedGeneration,
+        consistency, storageVersion, storageLocation, objectKey, encryptionKeyId, preCopy, null);
+  }
 
   public BackupStatus(String id, Phase phase, ComponentStatus componentStatus, String timestamp, String startTime,
       String completionTime, String message, String marathonVersion, String location, Long znodes, Long bytes,
@@ -105,4 +124,23 @@ public record BackupStatus(
    * values plus FencedFallback (Online asked for, Fenced done). The constant names are the JSON values.
    */
   public enum Consistency { Fenced, Online, FencedFallback }
+
+  /** A byte count in binary units with one decimal, as kubectl users read sizes: 512 B, 1.5 KiB, 12.3 MiB, 2.0 GiB. */
+  public static String humanBytes(long bytes) {
+    if (bytes < 1024) {
+      return bytes + " B";
+    }
+    String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    double value = bytes;
+    int unit = -1;
+    while (value >= 1024 && unit < units.length - 1) {
+      value /= 1024;
+      unit++;
+    }
+    if (Math.round(value * 10) >= 10240 && unit < units.length - 1) { // 1023.95 KiB would print as 1024.0 KiB
+      value /= 1024;
+      unit++;
+    }
+    return String.format(java.util.Locale.ROOT, "%.1f %s", value, units[unit]);
+  }
 }

@@ -28,6 +28,34 @@ record CommandRun(int exitCode, String out, String err) {
     return new CommandRun(exitCode, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
+  /** A log record's first line: time, level, logger, [thread]. */
+  private static final java.util.regex.Pattern LOG_RECORD =
+      java.util.regex.Pattern.compile("^\\d{4}-\\d\\d-\\d\\dT\\S+ +[A-Z]+ +\\S+ \\[([^\\]]+)\\].*");
+
+  /**
+   * Stderr without log records (and their stack traces) written by threads other than the command's: clients of
+   * worlds that earlier tests in this JVM closed may still log while they give up connecting.
+   */
+  String commandErr() {
+    StringBuilder kept = new StringBuilder();
+    boolean skipping = false;
+    for (String line : err.split("\n", -1)) {
+      java.util.regex.Matcher record = LOG_RECORD.matcher(line);
+      if (record.matches()) {
+        skipping = !record.group(1).equals("main");
+      } else if (skipping && (line.startsWith("\t") || line.startsWith("Caused by:")
+          || line.matches("^[\\w.$]+(Exception|Error)(: .*)?$"))) {
+        continue;
+      } else {
+        skipping = false;
+      }
+      if (!skipping) {
+        kept.append(line).append('\n');
+      }
+    }
+    return kept.toString().strip();
+  }
+
   @Override
   public String toString() {
     return "exit " + exitCode + "\n--- stdout\n" + out + "--- stderr\n" + err;

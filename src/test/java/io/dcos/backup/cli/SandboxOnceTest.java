@@ -52,7 +52,7 @@ class SandboxOnceTest {
       CommandRun run = CommandRun.of("sandbox", "--once", "--zk", "zk://" + users.getConnectString() + "/marathon",
           "--kubeconfig", dir.resolve("kubeconfig").toString(), "--backup-dir", dir.resolve("backups").toString());
       assertThat(run.exitCode()).as(run.toString()).isNotZero();
-      assertThat(run.err().lines().toList()).as(run.toString()).singleElement().asString()
+      assertThat(run.commandErr().lines().toList()).as(run.toString()).singleElement().asString()
           .startsWith("sandbox: --zk needs --marathon")
           .contains("leader election");
       assertThat(run.out()).as("nothing was started").doesNotContain("ZooKeeper:", "Marathon:", "kubeconfig:");
@@ -71,7 +71,7 @@ class SandboxOnceTest {
     CommandRun run = CommandRun.of("sandbox", "--once", "--marathon", "http://127.0.0.1:1",
         "--kubeconfig", dir.resolve("kubeconfig").toString(), "--backup-dir", dir.resolve("backups").toString());
     assertThat(run.exitCode()).as(run.toString()).isNotZero();
-    assertThat(run.err().lines().toList()).as(run.toString()).singleElement().asString()
+    assertThat(run.commandErr().lines().toList()).as(run.toString()).singleElement().asString()
         .startsWith("sandbox: --marathon needs --zk");
     assertThat(dir.resolve("kubeconfig")).doesNotExist();
   }

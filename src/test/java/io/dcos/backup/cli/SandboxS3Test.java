@@ -55,8 +55,9 @@ class SandboxS3Test {
     assertThat(run.out() + run.err()).as("the secret key is never printed").doesNotContain(EmbeddedS3.SECRET_KEY);
     List<String> keys = s3.client().listObjectsV2(l -> l.bucket(bucket)).contents().stream().map(S3Object::key)
         .toList();
-    assertThat(keys).as("the backup's archive is in the bucket").singleElement().asString()
-        .matches("marathon-sandbox/before-upgrade-[0-9a-f-]+\\.tar");
+    assertThat(keys).as("every archive of the demo is in the bucket").allMatch(k -> k.startsWith("marathon-sandbox/"));
+    assertThat(keys).as("the backup's archive is in the bucket").filteredOn(k -> k.contains("before-upgrade-"))
+        .singleElement().asString().matches("marathon-sandbox/before-upgrade-[0-9a-f-]+\\.tar");
     assertThat(localArchives(backups)).noneMatch(name -> name.startsWith("before-upgrade-"));
   }
 
@@ -85,7 +86,7 @@ class SandboxS3Test {
     args.addAll(List.of(options));
     CommandRun run = CommandRun.of(args.toArray(String[]::new));
     assertThat(run.exitCode()).as(run.toString()).isEqualTo(SandboxCommand.USAGE_ERROR);
-    assertThat(run.err().lines().toList()).as(run.toString()).singleElement().asString()
+    assertThat(run.commandErr().lines().toList()).as(run.toString()).singleElement().asString()
         .startsWith("sandbox: " + expected);
     assertThat(run.out()).as("nothing was started").doesNotContain("ZooKeeper:", "kubeconfig:");
     assertThat(dir.resolve("kubeconfig")).doesNotExist();

@@ -62,7 +62,7 @@ class KubectlEndToEndTest {
     List<String> table = kubectl.ok("get", "backups").lines().toList();
     assertThat(table.get(0)).matches("NAME +ID +LABEL +STATUS +ZNODES +SIZE +AGE");
     assertThat(table.get(1)).matches("before-upgrade +before-upgrade-[0-9a-f-]{36} +before-upgrade +STATUS_READY"
-        + " +[1-9]\\d* +[1-9]\\d* +\\d+s");
+        + " +[1-9]\\d* +[0-9.]+ (B|KiB|MiB|GiB) +\\d+s");
     assertThat(kubectl.ok("get", "mbk", "-o", "name")).as("short name").isEqualTo("backup.backup.dcos.io/before-upgrade\n");
 
     JsonNode backup = JSON.readTree(kubectl.ok("get", "backup", "before-upgrade", "-o", "json"));

@@ -332,7 +332,7 @@ class MarathonClusterTest {
   void theExampleIsAcceptedAndCredentialsInTheZooKeeperUrlAreRefused() throws Exception {
     MarathonCluster example;
     try (java.io.InputStream in = java.nio.file.Files.newInputStream(
-        java.nio.file.Path.of("examples/marathoncluster-mom.yaml"))) {
+        java.nio.file.Path.of("examples/clusters/marathoncluster-mom.yaml"))) {
       example = client.resources(MarathonCluster.class).load(in).item();
     }
     String name = SharedWorld.namespace("example");

@@ -189,7 +189,7 @@ final class BackupCli implements AutoCloseable {
   int list(String prefix, String cluster, boolean json) {
     List<Backup> backups = backups().stream()
         .filter(b -> prefix == null || idOrLabel(b).startsWith(prefix))
-        .filter(b -> cluster == null || (b.getSpec() != null && cluster.equals(b.getSpec().clusterOrDefault())))
+        .filter(b -> cluster == null || cluster.equals(clusterOf(b)))
         .sorted(Comparator.comparing(BackupCli::timestamp).thenComparing(BackupCli::idOrName))
         .toList();
     if (json) {
@@ -198,13 +198,16 @@ final class BackupCli implements AutoCloseable {
       out.println(write(records));
       return 0;
     }
+    // DC/OS's four columns; a fifth, CLUSTER, once a backup of another Marathon than the default one is listed.
+    boolean clusterColumn = backups.stream().anyMatch(b -> !MarathonCluster.DEFAULT_NAME.equals(clusterOf(b)));
     List<String[]> rows = new ArrayList<>();
-    rows.add(new String[] {"BACKUP ID", "VERSION", "STATUS", "TIMESTAMP"});
+    rows.add(clusterColumn ? new String[] {"BACKUP ID", "VERSION", "STATUS", "TIMESTAMP", "CLUSTER"}
+        : new String[] {"BACKUP ID", "VERSION", "STATUS", "TIMESTAMP"});
     for (Backup b : backups) {
       BackupStatus status = b.getStatus();
-      rows.add(new String[] {idOrName(b),
-          status == null || status.marathonVersion() == null ? "-" : status.marathonVersion(),
-          phase(b).name(), timestamp(b)});
+      String version = status == null || status.marathonVersion() == null ? "-" : status.marathonVersion();
+      rows.add(clusterColumn ? new String[] {idOrName(b), version, phase(b).name(), timestamp(b), clusterOf(b)}
+          : new String[] {idOrName(b), version, phase(b).name(), timestamp(b)});
     }
     printTable(rows);
     return 0;
@@ -434,6 +437,11 @@ final class BackupCli implements AutoCloseable {
   // ---- DC/OS records ----
 
   /** The DC/OS backup record: {@code id, timestamp, status, component_status, restores}, then what Kubernetes adds. */
+  /** The MarathonCluster a backup was taken from. */
+  private static String clusterOf(Backup backup) {
+    return backup.getSpec() == null ? MarathonCluster.DEFAULT_NAME : backup.getSpec().clusterOrDefault();
+  }
+
   static ObjectNode record(Backup backup) {
     BackupStatus status = backup.getStatus();
     ObjectNode record = NODES.objectNode();
@@ -456,8 +464,7 @@ final class BackupCli implements AutoCloseable {
     }
     record.put("label", backup.getSpec() == null ? null : backup.getSpec().label());
     // The Marathon it was taken from: what a restore of it targets unless told otherwise.
-    record.put("cluster", backup.getSpec() == null || backup.getSpec().cluster() == null
-        ? MarathonCluster.DEFAULT_NAME : backup.getSpec().cluster());
+    record.put("cluster", clusterOf(backup));
     if (status != null) {
       putIfPresent(record, "marathon_version", status.marathonVersion());
       putIfPresent(record, "storage_version", status.storageVersion());

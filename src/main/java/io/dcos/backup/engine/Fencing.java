@@ -44,6 +44,33 @@ final class Fencing {
   }
 
   /**
+   * The fence on a state that holds an unfinished restore's sentinel. Every Marathon elected there refuses the state
+   * and exits, so the election churns and one acquisition may lose a race with it (a leader gone between the listing
+   * and the abdication, a dead operator's node not yet expired). No Marathon can lead until this restore ends, so a
+   * failed attempt only prolongs that: it is taken again, bounded by the recovery timeout, as long as the failure is
+   * not a refusal (401/403).
+   */
+  MarathonFence acquireOnGuardedState(CuratorFramework zk, ProgressListener progress)
+      throws MarathonException, FenceException, InterruptedException {
+    long deadline = System.nanoTime() + config.fence().recoveryTimeout().toNanos();
+    MarathonClient marathon = marathonClient();
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return acquire(zk, marathon, progress);
+      } catch (MarathonException | FenceException e) {
+        boolean refusal = e instanceof MarathonException m && (m.kind() == MarathonException.Kind.UNAUTHORIZED
+            || m.kind() == MarathonException.Kind.FORBIDDEN);
+        if (refusal || System.nanoTime() - deadline > 0) {
+          throw e;
+        }
+        LOG.warn("fence attempt {} on the guarded state failed ({}); taking it again", attempt, e.getMessage());
+        progress.progress("taking the fence again (attempt " + (attempt + 1) + "): " + e.getMessage());
+        Thread.sleep(Math.max(50, config.fence().pollInterval().toMillis()));
+      }
+    }
+  }
+
+  /**
    * Marathon's version, waiting (bounded by the fence's recovery timeout) while it restarts or elects a leader —
    * the previous operation may just have restarted it (DC/OS restarts Marathon 15 s after it exits). Wrong
    * credentials fail at once.

@@ -95,7 +95,7 @@ final class RestoreRun {
     RestoreWrite.Delta delta = null;
     progress.progress("restarting Marathon (leader abdication) so that no leader runs during the restore");
     long fencing_ = System.nanoTime();
-    try (MarathonFence fence = fencing.acquire(zk, progress)) {
+    try (MarathonFence fence = guarded ? fencing.acquireOnGuardedState(zk, progress) : fencing.acquire(zk, progress)) {
       long fenced = System.nanoTime();
       if (safetyTakenBefore) {
         // A previous attempt died after saving the live state; it may have written part of the backup since,

@@ -40,6 +40,12 @@ public final class MarathonFence implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(MarathonFence.class);
   /** Prefix of the latch ids of this operator: never a Marathon's {@code host:port}. */
   public static final String ID_PREFIX = "marathon-backup-operator:";
+  /**
+   * How long a leader that refuses connections is retried while its election node is still there: Marathon's
+   * default {@code --zk_session_timeout} (10 s), after which a crashed leader's node is gone, plus a margin. Bounded
+   * by the abdication timeout.
+   */
+  static final Duration UNREACHABLE_LEADER_GRACE = Duration.ofSeconds(12);
 
   private final CuratorFramework zk;
   private final String latchPath;
@@ -227,6 +233,8 @@ public final class MarathonFence implements AutoCloseable {
     progress.accept("Asking Marathon leader " + hostPort + " to abdicate");
     boolean accepted = false;
     String secondHand = null;
+    Long unreachableSince = null;
+    MarathonException unreachable = null;
     while (!accepted) {
       if (!exists(leader.path())) {
         break; // it left by itself
@@ -250,13 +258,29 @@ public final class MarathonFence implements AutoCloseable {
               secondHand = e2.getMessage();
             }
           }
+        } else if (e.kind() == MarathonException.Kind.UNREACHABLE) {
+          if (unreachableSince == null) {
+            unreachableSince = System.nanoTime();
+          }
+          unreachable = e;
+          if (System.nanoTime() - unreachableSince - UNREACHABLE_LEADER_GRACE.toNanos() >= 0) {
+            throw e;
+          }
+          // An exiting Marathon (one that refused a guarded state does) stops serving HTTP before its election
+          // node goes; a crashed one leaves the node until its session expires. Either way the node leaving ends
+          // the wait above, and the election moves on; a Marathon that is simply not there fails after the grace.
         } else if (e.kind() != MarathonException.Kind.NO_LEADER) {
           throw e;
+        } else {
+          unreachable = null;
         }
         // NO_LEADER: it is still loading its state or just left; retry until the abdication deadline.
       }
       if (!accepted) {
         if (System.nanoTime() - deadline >= 0) {
+          if (unreachable != null) {
+            throw unreachable;
+          }
           throw new FenceException("Marathon leader " + hostPort + " did not accept abdication within " + within
               + (secondHand == null ? "" : " (unreachable directly; " + secondHand + ")"));
         }

@@ -149,8 +149,11 @@ class MarathonFenceTest {
     LeaderLatch ghost = ghostParticipant("127.0.0.1:" + deadPort);
     MarathonClient client = new MarathonClient(URI.create("http://127.0.0.1:" + deadPort),
         MarathonCredentials.basic("alice", "hunter2"), Duration.ofSeconds(2));
+    // A leader that refuses connections is retried while its node is there, within the abdication timeout.
+    FenceOptions shortAbdication = new FenceOptions(Duration.ofSeconds(3), OPTIONS.acquireTimeout(),
+        OPTIONS.recoveryTimeout(), OPTIONS.pollInterval());
     long t0 = System.nanoTime();
-    assertThatThrownBy(() -> MarathonFence.acquire(zk, LATCH, client, OPTIONS, progress::add))
+    assertThatThrownBy(() -> MarathonFence.acquire(zk, LATCH, client, shortAbdication, progress::add))
         .isInstanceOfSatisfying(MarathonException.class, e -> {
           assertThat(e.kind()).isEqualTo(MarathonException.Kind.UNREACHABLE);
           assertThat(e.getMessage()).contains("unreachable").contains("127.0.0.1:" + deadPort)
@@ -159,6 +162,36 @@ class MarathonFenceTest {
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
     assertThat(latchData()).containsExactly("127.0.0.1:" + deadPort);
     assertThat(ghost.hasLeadership()).isTrue();
+  }
+
+  /**
+   * A Marathon that exits (one that refused a guarded state does) stops serving HTTP before its election node goes:
+   * the fence waits for the node rather than failing on the first refused connection.
+   */
+  @Test
+  void aLeaderThatRefusesConnectionsWhileItLeavesTheElectionIsWaitedFor() throws Exception {
+    int deadPort = freePort();
+    LeaderLatch exiting = ghostParticipant("127.0.0.1:" + deadPort);
+    MarathonClient client = new MarathonClient(URI.create("http://127.0.0.1:" + deadPort), MarathonCredentials.none(),
+        Duration.ofSeconds(2));
+    Thread leaves = new Thread(() -> {
+      try {
+        Thread.sleep(1500);
+        exiting.close();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    leaves.start();
+    long t0 = System.nanoTime();
+    try (MarathonFence fence = MarathonFence.acquire(zk, LATCH, client, OPTIONS, progress::add)) {
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(1400));
+      assertThat(fence.isHeld()).isTrue();
+      assertThat(fence.abdications()).as("it left by itself").isZero();
+      assertThat(latchData()).singleElement().asString().startsWith(MarathonFence.ID_PREFIX);
+    } finally {
+      leaves.join();
+    }
   }
 
   @Test

@@ -307,6 +307,11 @@ class MarathonClusterTest {
     String[] listed = plugin("--kubeconfig", kubeconfig, "list", "--cluster", name);
     assertThat(listed[1].lines().skip(1).toList()).singleElement().satisfies(line -> assertThat(line)
         .startsWith("cli-mom-").contains("STATUS_READY"));
+    assertThat(listed[1].lines().findFirst().orElseThrow()).matches("BACKUP ID +VERSION +STATUS +TIMESTAMP +CLUSTER");
+    assertThat(listed[1].lines().skip(1).findFirst().orElseThrow()).endsWith(" " + name);
+    String[] all = plugin("--kubeconfig", kubeconfig, "list");
+    assertThat(all[1].lines().filter(line -> line.startsWith("cli-native-")).findFirst().orElseThrow())
+        .as("every backup names its Marathon once two are listed").endsWith(" default");
     String id = listed[1].lines().skip(1).findFirst().orElseThrow().split("\\s+")[0];
     String[] shown = plugin("--kubeconfig", kubeconfig, "show", id);
     assertThat(shown[1]).as("show names the Marathon it was taken from")

@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "kubectl-backup",
     mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
+    versionProvider = VersionProvider.class,
     description = {"The DC/OS `dcos backup` commands for Marathon, over Backup and Restore objects.",
         "Backup IDs (<label>-<uuid>) are what `list` shows; a Backup's object name works too."},
     subcommands = {KubectlBackupCommand.Create.class, KubectlBackupCommand.ListBackups.class,

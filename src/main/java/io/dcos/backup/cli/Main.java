@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** java -jar marathon-backup-operator.jar {operator|sandbox|...} */
 @Command(name = "marathon-backup-operator",
     mixinStandardHelpOptions = true,
-    versionProvider = Main.Version.class,
+    versionProvider = VersionProvider.class,
     description = "Backup and Restore of Marathon's ZooKeeper state as Kubernetes objects.",
     subcommands = {OperatorCommand.class, SandboxCommand.class, KubectlBackupCommand.class,
         io.dcos.backup.bench.BenchCommand.class})
@@ -19,13 +19,5 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     new CommandLine(this).usage(System.out);
-  }
-
-  static final class Version implements CommandLine.IVersionProvider {
-    @Override
-    public String[] getVersion() {
-      String version = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"marathon-backup-operator " + (version == null ? "dev" : version)};
-    }
   }
 }

@@ -11,7 +11,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 
-@Command(name = "operator", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "operator", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
     description = {"Runs the operator against the cluster of the current kubeconfig, or in-cluster.",
         "Configured by the environment: MARATHON_URL, MARATHON_ZK (Marathon's --zk form), BACKUP_DIR,",
         "WATCH_NAMESPACES, LEADER_ELECTION_NAMESPACE, RECOVERY_NAMESPACE (default: the pod's namespace),",

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "sandbox", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "sandbox", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
     description = {"Starts a real ZooKeeper, a 3-instance Marathon simulator, an in-process Kubernetes API with",
         "the CRDs and the operator; runs the backup/restore demo, then keeps running until Ctrl-C."})
 final class SandboxCommand implements Callable<Integer> {

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * The operator as a child JVM ({@code Main operator}) against an embedded world running in the test JVM, so that it
  * can be killed with SIGKILL ({@link Process#destroyForcibly()}) without taking ZooKeeper, Marathon or the API down.
  */
-final class ChildOperator implements AutoCloseable {
+public final class ChildOperator implements AutoCloseable {
   private final Process process;
   private final Path log;
 
@@ -23,15 +23,32 @@ final class ChildOperator implements AutoCloseable {
     this.log = log;
   }
 
-  /** @param extraEnv added to (or overriding) the operator's environment, e.g. credentials */
-  static ChildOperator start(EmbeddedWorld world, Path workDir, String name, Map<String, String> extraEnv)
+  /**
+   * The operator from the test's classpath.
+   *
+   * @param extraEnv added to (or overriding) the operator's environment, e.g. credentials
+   */
+  public static ChildOperator start(EmbeddedWorld world, Path workDir, String name, Map<String, String> extraEnv)
       throws IOException {
+    return start(world, workDir, name, List.of("-cp", System.getProperty("java.class.path"), "io.dcos.backup.cli.Main"),
+        extraEnv);
+  }
+
+  /** The operator from a runnable jar alone, as its image runs it ({@code java -jar JAR operator}). */
+  public static ChildOperator startFromJar(EmbeddedWorld world, Path workDir, String name, Path jar,
+      Map<String, String> extraEnv) throws IOException {
+    return start(world, workDir, name, List.of("-jar", jar.toString()), extraEnv);
+  }
+
+  private static ChildOperator start(EmbeddedWorld world, Path workDir, String name, List<String> launch,
+      Map<String, String> extraEnv) throws IOException {
     Files.createDirectories(workDir);
     Path kubeconfig = world.writeKubeconfig(workDir.resolve("kubeconfig"), "default");
     Path log = workDir.resolve(name + ".log");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1",
-        "-cp", System.getProperty("java.class.path"), "io.dcos.backup.cli.Main", "operator"));
+    List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1"));
+    command.addAll(launch);
+    command.add("operator");
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     Map<String, String> env = builder.environment();
@@ -52,16 +69,16 @@ final class ChildOperator implements AutoCloseable {
   }
 
   /** SIGKILL on Linux: no shutdown hook, no graceful close of the ZooKeeper session or of open files. */
-  void kill() throws InterruptedException {
+  public void kill() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
-  boolean isAlive() {
+  public boolean isAlive() {
     return process.isAlive();
   }
 
-  String output() {
+  public String output() {
     try {
       return Files.readString(log);
     } catch (IOException e) {

@@ -23,16 +23,16 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /** Objects, waits and store checks shared by the crash, fault, concurrency and recovery tests. */
-final class CrashSupport {
+public final class CrashSupport {
   private CrashSupport() {}
 
-  static String createNamespace(KubernetesClient client, String prefix) {
+  public static String createNamespace(KubernetesClient client, String prefix) {
     String ns = prefix + "-" + Long.toHexString(System.nanoTime()).substring(6);
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
     return ns;
   }
 
-  static Backup backup(String namespace, String name, String label) {
+  public static Backup backup(String namespace, String name, String label) {
     Backup backup = new Backup();
     backup.getMetadata().setName(name);
     backup.getMetadata().setNamespace(namespace);
@@ -40,7 +40,7 @@ final class CrashSupport {
     return backup;
   }
 
-  static Restore restore(String namespace, String name, String backupId) {
+  public static Restore restore(String namespace, String name, String backupId) {
     Restore restore = new Restore();
     restore.getMetadata().setName(name);
     restore.getMetadata().setNamespace(namespace);
@@ -48,7 +48,7 @@ final class CrashSupport {
     return restore;
   }
 
-  static Phase phase(HasMetadata object) {
+  public static Phase phase(HasMetadata object) {
     if (object instanceof Backup b) {
       return b.getStatus() == null ? null : b.getStatus().phase();
     }
@@ -56,7 +56,7 @@ final class CrashSupport {
     return r.getStatus() == null ? null : r.getStatus().phase();
   }
 
-  static String message(HasMetadata object) {
+  public static String message(HasMetadata object) {
     if (object instanceof Backup b) {
       return b.getStatus() == null ? null : b.getStatus().message();
     }
@@ -65,7 +65,7 @@ final class CrashSupport {
   }
 
   /** Waits for a terminal phase (READY or ERROR) and returns the object. */
-  static <T extends HasMetadata> T awaitTerminal(KubernetesClient client, Class<T> type, String ns, String name,
+  public static <T extends HasMetadata> T awaitTerminal(KubernetesClient client, Class<T> type, String ns, String name,
       Duration bound) {
     await().atMost(bound).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
       T object = client.resources(type).inNamespace(ns).withName(name).get();

@@ -109,6 +109,8 @@ public final class OperationQueue implements AutoCloseable {
       Object result = work.run(message -> {
         if (transition(key, State.RUNNING, message, null, null)) {
           onChange.run();
+          // Status shows only the latest stage; the log keeps every one, with the object in its context.
+          LOG.info("{}", message);
         }
       });
       transition(key, State.SUCCEEDED, null, result, null);

@@ -34,6 +34,20 @@ public final class ChildOperator implements AutoCloseable {
         extraEnv);
   }
 
+  /**
+   * The operator from the test's classpath, held once at a stage of one object so that a test can kill it there
+   * ({@link PauseAtStage}).
+   *
+   * @param object the object as the operator's log context names it, e.g. {@code Restore/ns/name}
+   * @param stage a regular expression found in the stage's progress message
+   */
+  public static ChildOperator startPausingAt(EmbeddedWorld world, Path workDir, String name, String object,
+      String stage) throws IOException {
+    return start(world, workDir, name, List.of("-D" + PauseAtStage.OBJECT + "=" + object,
+        "-D" + PauseAtStage.STAGE + "=" + stage, "-cp", System.getProperty("java.class.path"),
+        PauseAtStage.class.getName()), Map.of());
+  }
+
   /** The operator from a runnable jar alone, as its image runs it ({@code java -jar JAR operator}). */
   public static ChildOperator startFromJar(EmbeddedWorld world, Path workDir, String name, Path jar,
       Map<String, String> extraEnv) throws IOException {

@@ -34,7 +34,7 @@ class SandboxOnReleasesTest {
     CommandRun run = CommandRun.of("sandbox", "--once", "--zookeeper", "3.4.14", "--election", "in-process",
         "--kubeconfig", dir.resolve("kubeconfig").toString());
     assertThat(run.exitCode()).as(run.toString()).isEqualTo(SandboxCommand.USAGE_ERROR);
-    assertThat(run.err()).startsWith("sandbox: --election: ").contains("create2").contains("curator-4.0.1");
+    assertThat(run.commandErr()).startsWith("sandbox: --election: ").contains("create2").contains("curator-4.0.1");
     assertThat(run.out()).doesNotContain("ZooKeeper:");
   }
 

@@ -115,7 +115,7 @@ final class MarathonOnTree implements AutoCloseable {
   private static void awaitLeader(MarathonSimulator sim) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (sim.leaderIndex().isEmpty()) {
-      if (System.nanoTime() > deadline) {
+      if (System.nanoTime() - deadline > 0) {
         throw new IllegalStateException("the simulated Marathons elected no leader within 60 s");
       }
       Thread.sleep(20);

@@ -98,6 +98,12 @@ public final class BenchCommand implements Callable<Integer> {
       + "them. Default: ${DEFAULT-VALUE}", defaultValue = "2")
   int leaderlessRounds;
 
+  @Option(names = "--leader-writes-per-second", description = "Instance updates the simulated Marathon leader writes "
+      + "per second while it leads, during the leaderless and S3 rounds: as many apps of one instance each, posted "
+      + "through its REST API, updated one at a time in turn; 0: an idle leader. Default: ${DEFAULT-VALUE}",
+      defaultValue = "40")
+  int leaderWritesPerSecond;
+
   @Option(names = "--s3-rounds", description = "Backups and restores of each kind (through the backup directory, "
       + "through an S3 location on an S3 server in this process, objects on local disk) whose times are compared, "
       + "on the same simulated Marathons; 0 skips them. Default: ${DEFAULT-VALUE}", defaultValue = "3")
@@ -109,6 +115,10 @@ public final class BenchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (floorRounds < 1) {
       System.err.println("--floor-rounds must be at least 1");
+      return 2;
+    }
+    if (leaderWritesPerSecond < 0 || leaderWritesPerSecond > 1000) {
+      System.err.println("--leader-writes-per-second must be between 0 and 1000");
       return 2;
     }
     Scale s = Scale.valueOf(scale.toUpperCase(Locale.ROOT));
@@ -354,9 +364,9 @@ public final class BenchCommand implements Callable<Integer> {
       if (leaderlessRounds > 0 || s3Rounds > 0) {
         Election election = version.startsWith("3.4") ? Election.CURATOR_4_0_1 : Election.IN_PROCESS;
         try (MarathonOnTree marathon = MarathonOnTree.start(zk, connectString, base, tree, work.resolve("engine"),
-            election)) {
+            election, leaderWritesPerSecond)) {
           if (leaderlessRounds > 0) {
-            leaderless = LeaderlessBench.run(marathon, leaderlessRounds);
+            leaderless = LeaderlessBench.run(marathon, leaderlessRounds, leaderWritesPerSecond);
             printLeaderless(leaderless, election);
           }
           if (s3Rounds > 0) {
@@ -412,6 +422,17 @@ public final class BenchCommand implements Callable<Integer> {
         json.put("leaderless_restore_delta_vs_whole",
             round(seconds(leaderless.medianRestoreDelta()) / seconds(leaderless.medianRestoreWhole())));
         json.put("restore_changed_znodes", leaderless.changedPerRestore());
+        LeaderlessBench.LeaderWrites w = leaderless.leaderWrites();
+        json.put("leader_writes_per_s_asked", w.perSecond());
+        json.put("leader_apps", w.apps());
+        json.put("leader_writes", w.total());
+        json.put("leader_writes_elapsed_s", round(seconds(w.elapsed())));
+        json.put("leader_writes_backup_whole", w.backupWhole());
+        json.put("leader_writes_backup_precopy", w.backupPreCopy());
+        json.put("leader_writes_restore_whole", w.restoreWhole());
+        json.put("leader_writes_restore_delta", w.restoreDelta());
+        json.put("precopy_fenced_znodes_reread", leaderless.preCopyReread());
+        json.put("restore_delta_znodes_written", leaderless.deltaWritten());
       }
       if (storage != null) {
         json.put("local_backup_s", round(seconds(storage.medianLocalBackup())));
@@ -431,8 +452,8 @@ public final class BenchCommand implements Callable<Integer> {
 
   private void printLeaderless(LeaderlessBench.Result leaderless, Election election) {
     out.printf(Locale.ROOT, "%nMarathon leaderless during a fenced operation (3 simulated Marathons, %s "
-        + "election, the tree in their state; median of %d):%n", election == Election.CURATOR_4_0_1
-        ? "Curator 4.0.1" : "in-process", leaderlessRounds);
+        + "election, the tree in their state, a leader writing its instances; median of %d):%n",
+        election == Election.CURATOR_4_0_1 ? "Curator 4.0.1" : "in-process", leaderlessRounds);
     out.printf(Locale.ROOT, "  backup, whole snapshot under the fence   %6.2f s  %s%n",
         seconds(leaderless.medianWhole()), secondsList(leaderless.whole()));
     out.printf(Locale.ROOT, "  backup, pre-copy then a fenced delta     %6.2f s  %s  (%.2f of the whole)%n",
@@ -441,6 +462,12 @@ public final class BenchCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "  backup total time: whole %.2f s, pre-copy %.2f s (%.2f of the whole)%n",
         seconds(leaderless.medianTotalWhole()), seconds(leaderless.medianTotalPreCopy()),
         seconds(leaderless.medianTotalPreCopy()) / seconds(leaderless.medianTotalWhole()));
+    LeaderlessBench.LeaderWrites w = leaderless.leaderWrites();
+    out.printf(Locale.ROOT, "  leader's instance updates (%d/s asked, %d apps): %,d in %.1f s of rounds; during "
+            + "backups whole %,d, pre-copy %,d; restores whole %,d, delta %,d%n", w.perSecond(), w.apps(), w.total(),
+        seconds(w.elapsed()), w.backupWhole(), w.backupPreCopy(), w.restoreWhole(), w.restoreDelta());
+    out.printf(Locale.ROOT, "  nodes the pre-copy's fenced delta re-read %s; a delta restore wrote %s%n",
+        leaderless.preCopyReread(), leaderless.deltaWritten());
     out.printf(Locale.ROOT, "  restore of a backup 1 node in %d away (%,d znodes differ):%n",
         LeaderlessBench.CHANGED_ONE_IN, leaderless.changedPerRestore());
     out.printf(Locale.ROOT, "    whole snapshot and rewrite under the fence %6.2f s  %s%n",

@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.curator.framework.CuratorFramework;
 
 /**
@@ -33,7 +34,9 @@ import org.apache.curator.framework.CuratorFramework;
  *       reset, then {@code internal:storage:version} (protobuf, as Marathon) is checked: a version newer than
  *       Marathon 1.10's target or older than 1.6.0 is refused, and the instance exits (restarted after
  *       {@code restartDelay}); a missing one is a fresh install (the target version is written).</li>
- *   <li>The leader writes instance updates ({@code instance/<b>/<instanceId>}) every {@code writeInterval}.</li>
+ *   <li>The leader writes instance updates ({@code instance/<b>/<instanceId>}) every {@code writeInterval}: each app's
+ *       instance (an app posted through {@code POST /v2/apps} has one), or the next {@code instancesPerWrite} of
+ *       them in turn; {@link #instanceWrites()} counts them.</li>
  *   <li>{@code DELETE /v2/leader}: stops writing at once, answers 200, exits after {@code exitDelay} (HTTP down,
  *       memory lost, ZooKeeper session closed) and restarts after {@code restartDelay} with a new latch node.
  *       A leader that loses leadership also exits; an instance is elected at most once per lifetime.</li>
@@ -49,6 +52,7 @@ public final class MarathonSimulator implements AutoCloseable {
   final ScheduledExecutorService sched;
   final HttpClient proxyClient;
   final AtomicInteger elections = new AtomicInteger();
+  final AtomicLong instanceWrites = new AtomicLong();
   volatile boolean closed;
   private final List<SimulatedMarathon> instances = new ArrayList<>();
   /** Set for {@link Election#CURATOR_4_0_1}. */
@@ -205,6 +209,11 @@ public final class MarathonSimulator implements AutoCloseable {
   /** How many times any instance was elected. */
   public int elections() {
     return elections.get();
+  }
+
+  /** How many instance updates the leaders (any instance while it led) have written since the start. */
+  public long instanceWrites() {
+    return instanceWrites.get();
   }
 
   /** Whether the instance's process is up (between start and exit). */

@@ -161,6 +161,8 @@ final class SimulatedMarathon {
     private ExecutorService httpExec;
     private volatile LatchParticipant latch;
     private ScheduledFuture<?> writer;
+    /** Which instance {@link #writeInstances} updates next when it takes them in turn. */
+    private int nextInstance;
 
     void start() throws Exception {
       CuratorFrameworkFactory.Builder b = CuratorFrameworkFactory.builder()
@@ -283,8 +285,8 @@ final class SimulatedMarathon {
       sim.elections.incrementAndGet();
       sim.recordElection(index, null, fingerprint);
       LOG.info("marathon {} elected ({} apps loaded)", hostPort, apps.size());
-      long wi = sim.options.writeInterval().toMillis();
-      writer = sim.sched.scheduleWithFixedDelay(this::writeInstances, wi, wi, TimeUnit.MILLISECONDS);
+      long wi = sim.options.writeInterval().toNanos();
+      writer = sim.sched.scheduleWithFixedDelay(this::writeInstances, wi, wi, TimeUnit.NANOSECONDS);
     }
 
     void exit(String reason, boolean restart) {
@@ -422,7 +424,10 @@ final class SimulatedMarathon {
       }
     }
 
-    /** Marathon keeps its instances' state current in ZooKeeper: this is the steady write load. */
+    /**
+     * Marathon keeps its instances' state current in ZooKeeper: this is the steady write load. Every instance, or
+     * the next {@code instancesPerWrite} of them in turn.
+     */
     private void writeInstances() {
       writeLock.lock();
       try {
@@ -433,6 +438,14 @@ final class SimulatedMarathon {
         synchronized (apps) {
           list = new ArrayList<>(instanceIds.entrySet());
         }
+        int perWrite = sim.options.instancesPerWrite();
+        if (perWrite > 0 && !list.isEmpty()) {
+          List<Map.Entry<String, String>> next = new ArrayList<>();
+          for (int i = 0; i < Math.min(perWrite, list.size()); i++) {
+            next.add(list.get(Math.floorMod(nextInstance++, list.size())));
+          }
+          list = next;
+        }
         String now = MarathonLayout.version(Instant.now());
         for (Map.Entry<String, String> e : list) {
           ObjectNode inst = JSON.createObjectNode();
@@ -442,6 +455,7 @@ final class SimulatedMarathon {
           inst.putObject("agentInfo").put("host", "127.0.0.1");
           inst.put("updated", now);
           createOrSet(node(statePath, "instance", e.getValue()), JSON.writeValueAsBytes(inst));
+          sim.instanceWrites.incrementAndGet();
         }
       } catch (Exception e) {
         LOG.debug("marathon {}: instance update failed: {}", hostPort, e.toString());

@@ -51,6 +51,18 @@ class BenchSmokeTest {
       assertThat(json.get(figure)).as(figure).isNotNull();
       assertThat(json.get(figure).asDouble()).as(figure).isPositive().isLessThan(60);
     }
+    // The leader was busy: it wrote its instances at a steady rate through the rounds, and during the backups.
+    assertThat(json.get("leader_writes_per_s_asked").asInt()).isPositive();
+    assertThat(json.get("leader_apps").asInt()).isPositive();
+    assertThat(json.get("leader_writes").asLong()).as(output).isPositive();
+    assertThat(json.get("leader_writes_backup_whole").asLong() + json.get("leader_writes_backup_precopy").asLong())
+        .as(output).isPositive();
+    assertThat(json.get("precopy_fenced_znodes_reread")).as(output).isNotEmpty();
+    for (JsonNode written : json.get("restore_delta_znodes_written")) {
+      assertThat(written.asLong()).as("a delta restore writes only the difference").isPositive()
+          .isLessThan(json.get("znodes").asLong());
+    }
+    assertThat(output).contains("leader's instance updates");
     long onePercent = json.get("znodes").asLong() / 100;
     assertThat(json.get("restore_changed_znodes").asLong()).as("1% of the tree differs in each restore")
         .isBetween(onePercent - 1, onePercent + 1);

@@ -90,13 +90,35 @@ public class OldZooKeeperServersTest {
       Map<String, String> original = tree(zk, "/marathon/state");
       assertThat(original.values()).allMatch(v -> v.contains("'digest,'dcos_marathon:"), "every node CREATOR_ALL");
 
-      BackupOutcome backup = world.service().backup("compat-" + UUID.randomUUID(), "compat", ProgressListener.NONE);
+      // A node created after the pre-copy's online pass, before the fence: only the watches the walk set (one-shot
+      // ones on 3.4 and 3.5) tell the fenced delta to read it.
+      String mark = "/marathon/state/compat-precopy-mark";
+      BackupOutcome backup = world.service().backup("compat-" + UUID.randomUUID(), "compat", message -> {
+        if (message.startsWith("pre-copy of ") && message.contains(" done;")) {
+          try {
+            zk.getZookeeperClient().getZooKeeper().create(mark, new byte[] {7}, ZooDefs.Ids.CREATOR_ALL_ACL,
+                CreateMode.PERSISTENT);
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        }
+      });
       assertThat(backup.consistency()).isEqualTo(BackupOutcome.Consistency.FENCED);
       assertThat(backup.abdications()).as("standbys moved behind the operator: only the leader abdicates")
           .isEqualTo(1);
+      assertThat(backup.preCopy()).as("the state copied before the fence, only what changed read under it")
+          .isNotNull();
+      assertThat(backup.preCopy().rounds()).isPositive();
+      assertThat(backup.preCopy().znodesReread()).as("the mark and its parent re-read under the fence")
+          .isPositive().isLessThan(backup.manifest().znodes());
       awaitLeader(world);
-      assertThat(tree(zk, "/marathon/state")).as("a backup changes nothing but runtime-configuration's zxids")
-          .isEqualTo(original);
+      Map<String, String> backedUp = tree(zk, "/marathon/state");
+      assertThat(backedUp).containsKey("/compat-precopy-mark");
+      Map<String, String> withoutMark = new TreeMap<>(backedUp);
+      withoutMark.remove("/compat-precopy-mark");
+      assertThat(withoutMark).as("a backup changes nothing but runtime-configuration's zxids").isEqualTo(original);
+      // The restore of this backup below must bring the mark back: the archive holds what the fenced delta read.
+      original = backedUp;
 
       // A second backup holds a node the operator may not create children under: restoring it fails near the end.
       String trap = "/marathon/state/compat-trap";
@@ -131,6 +153,10 @@ public class OldZooKeeperServersTest {
       RestoreOutcome restore = world.service().restore(backup.manifest().id(), "pre-restore-" + UUID.randomUUID(),
           ProgressListener.NONE);
       assertThat(restore.znodes()).isEqualTo(backup.manifest().znodes());
+      assertThat(restore.written()).as("a restore writes only what differs from the live state").isNotNull();
+      assertThat(restore.written().preCopy()).as("its safety snapshot pre-copied before the fence").isNotNull();
+      assertThat(restore.written().znodesWritten()).as("the deleted app and app version written back, not the tree")
+          .isPositive().isLessThan(restore.znodes());
       awaitLeader(world);
       assertThat(tree(zk, "/marathon/state")).as("restored: every node's data and ACL as backed up")
           .isEqualTo(original);

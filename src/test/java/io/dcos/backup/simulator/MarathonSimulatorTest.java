@@ -110,6 +110,28 @@ class MarathonSimulatorTest {
   }
 
   @Test
+  void leaderTakingItsInstancesInTurnWritesEveryOneAndCountsTheWrites() throws Exception {
+    sim = MarathonSimulator.start(server.getConnectString(), "/marathon", 1,
+        FAST.withWriteInterval(Duration.ofMillis(20)).withInstancesPerWrite(1));
+    int leader = awaitLeader();
+    for (int i = 0; i < 3; i++) {
+      assertThat(send("POST", sim.urls().get(leader), "/v2/apps", "{\"id\":\"/turn/app-" + i + "\"}").statusCode())
+          .isEqualTo(201);
+    }
+    long from = sim.instanceWrites();
+    await().atMost(Duration.ofSeconds(10)).until(() -> sim.instanceWrites() - from >= 9);
+    List<String> written = new java.util.ArrayList<>();
+    for (String bucket : zk.getChildren().forPath("/marathon/state/instance")) {
+      for (String id : zk.getChildren().forPath("/marathon/state/instance/" + bucket)) {
+        written.add(JSON.readTree(zk.getData().forPath("/marathon/state/instance/" + bucket + "/" + id))
+            .path("runSpecId").asText());
+      }
+    }
+    assertThat(written).as("every app's instance written, one node each")
+        .containsExactlyInAnyOrder("/turn/app-0", "/turn/app-1", "/turn/app-2");
+  }
+
+  @Test
   void abdicatedLeaderExitsAndRejoinsWithAHigherSequenceNumber() throws Exception {
     sim = MarathonSimulator.start(server.getConnectString(), "/marathon", 3, FAST.withRestartDelay(Duration.ofSeconds(1)));
     int leader = awaitLeader();

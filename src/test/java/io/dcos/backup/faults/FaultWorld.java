@@ -204,7 +204,7 @@ final class FaultWorld implements BeforeAllCallback, AfterAllCallback, BeforeEac
   void awaitElected(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (sim.leaderIndex().isEmpty()) {
-      if (System.nanoTime() > deadline) {
+      if (System.nanoTime() - deadline > 0) {
         throw new AssertionError("Marathon simulator not elected within " + timeout);
       }
       Thread.sleep(20);

@@ -155,7 +155,7 @@ class ZkEnsembleFaultTest {
             try {
               long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
               while (world.progress.stream().noneMatch(p -> p.contains("fence is lost"))
-                  && System.nanoTime() < deadline) {
+                  && System.nanoTime() - deadline < 0) {
                 Thread.sleep(100);
               }
               Thread.sleep(downAfterFenceLost.toMillis());

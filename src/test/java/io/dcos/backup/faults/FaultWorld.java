@@ -8,6 +8,7 @@ import io.dcos.backup.marathon.FenceOptions;
 import io.dcos.backup.marathon.MarathonCredentials;
 import io.dcos.backup.simulator.MarathonSimulator;
 import io.dcos.backup.simulator.SimulatorOptions;
+import io.dcos.backup.testing.TestFences;
 import io.dcos.backup.zookeeper.ZkTarget;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -58,8 +59,7 @@ final class FaultWorld implements BeforeAllCallback, AfterAllCallback, BeforeEac
   static final String STATE = "/marathon/state";
   static final SimulatorOptions SIMULATOR = SimulatorOptions.defaults().withRestartDelay(Duration.ofMillis(200))
       .withExitDelay(Duration.ofMillis(100)).withWriteInterval(Duration.ofMillis(100));
-  static final FenceOptions FENCE = new FenceOptions(Duration.ofSeconds(10), Duration.ofSeconds(20),
-      Duration.ofSeconds(20), Duration.ofMillis(25));
+  static final FenceOptions FENCE = TestFences.ENGINE;
 
   /** world:anyone ALL, ip:127.0.0.1 ALL, and read-only for the world plus ALL from localhost: all writable here. */
   static final List<List<ACL>> ACLS = List.of(ZooDefs.Ids.OPEN_ACL_UNSAFE,

@@ -31,7 +31,6 @@ import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
 import java.io.File;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -333,7 +332,7 @@ final class BackupCli implements AutoCloseable {
 
   private Optional<String> awaitId(String name) {
     long deadline = System.nanoTime() + ID_WAIT.toNanos();
-    while (System.nanoTime() < deadline) {
+    while (System.nanoTime() - deadline < 0) {
       Backup current = api(() -> client.resources(Backup.class).inNamespace(namespace).withName(name).get());
       if (current != null && current.getStatus() != null && current.getStatus().id() != null) {
         return Optional.of(current.getStatus().id());
@@ -384,7 +383,7 @@ final class BackupCli implements AutoCloseable {
         if (p != null && p.isTerminal()) {
           return current;
         }
-        if (System.nanoTime() > deadline) {
+        if (System.nanoTime() - deadline > 0) {
           throw new UserError("timed out after " + timeout.toSeconds() + "s waiting for " + type.getSimpleName() + " "
               + namespace + "/" + name + " (still " + (p == null ? "without status" : p.name()) + ")");
         }

@@ -4,6 +4,7 @@ import io.dcos.backup.engine.BackupService.BackupOptions;
 import io.dcos.backup.marathon.MarathonClient;
 import io.dcos.backup.marathon.MarathonFence;
 import io.dcos.backup.marathon.MarathonInfo;
+import io.dcos.backup.marathon.RuntimeConfiguration;
 import io.dcos.backup.store.ArchiveStore;
 import io.dcos.backup.store.ArchiveWriter;
 import io.dcos.backup.store.Manifest;
@@ -39,6 +40,21 @@ final class BackupRun {
     this.config = config;
     this.store = store;
     this.fencing = new Fencing(config);
+  }
+
+  /**
+   * As {@link #run}, the outcome warning when the state's runtime-configuration asks Marathon's next leader to run
+   * Marathon's built-in backup. Read before the fence: the leader elected after it stores the node back reset. A
+   * failure to read it is thrown as it is, not as the backup's failure.
+   */
+  BackupOutcome runWarningOfBuiltInBackup(String id, String label, BackupOptions options, ProgressListener progress)
+      throws Exception {
+    Optional<String> builtIn = RuntimeConfiguration.live(zk.getZookeeperClient().getZooKeeper(),
+        config.zookeeper().statePath()).pendingAction();
+    BackupOutcome outcome = run(id, label, options, progress);
+    return builtIn.map(action -> outcome.withWarning("the state's runtime-configuration asks Marathon's "
+        + "next leader to run " + action + " (Marathon's built-in backup): a restore of this backup makes "
+        + "Marathon run it again")).orElse(outcome);
   }
 
   BackupOutcome run(String id, String label, BackupOptions options, ProgressListener progress)

@@ -1,11 +1,9 @@
 package io.dcos.backup.engine;
 
-import io.dcos.backup.marathon.RuntimeConfiguration;
 import io.dcos.backup.store.ArchiveStore;
 import io.dcos.backup.store.Manifest;
 import io.dcos.backup.zookeeper.PreCopy;
 import io.dcos.backup.zookeeper.StorageVersion;
-import io.dcos.backup.zookeeper.StorageVersionGuard;
 import io.dcos.backup.zookeeper.ZkConnector;
 import io.dcos.backup.zookeeper.ZkTarget;
 import java.io.IOException;
@@ -13,7 +11,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.zookeeper.ZooKeeper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,23 +93,8 @@ public final class BackupService implements AutoCloseable {
     return OperationFailures.translating(OperationFailures.Operation.BACKUP, () -> {
       try (OperationLock ignored = OperationLock.acquire(zk, target.path() + LOCK_NODE, progress)) {
         store.removeStaleTempFiles();
-        OutcomeJournal journal = new OutcomeJournal(zk, target.path());
-        Optional<OutcomeJournal.Outcome> recorded = journal.read(id);
-        if (recorded.isPresent() && recorded.get() instanceof OutcomeJournal.Outcome.Failed failed) {
-          throw new OperationFailedException(failed.message());
-        }
-        try {
-          // Read before the fence: the leader elected after it stores the node back reset.
-          Optional<String> builtIn = RuntimeConfiguration.live(zk.getZookeeperClient().getZooKeeper(),
-              target.statePath()).pendingAction();
-          BackupOutcome outcome = new BackupRun(zk, config, store).run(id, label, options, progress);
-          return builtIn.map(action -> outcome.withWarning("the state's runtime-configuration asks Marathon's "
-              + "next leader to run " + action + " (Marathon's built-in backup): a restore of this backup makes "
-              + "Marathon run it again")).orElse(outcome);
-        } catch (OperationFailedException e) {
-          journal.record(id, new OutcomeJournal.Outcome.Failed(e.getMessage()));
-          throw e;
-        }
+        return new OutcomeJournal(zk, target.path()).backup(id,
+            () -> new BackupRun(zk, config, store).runWarningOfBuiltInBackup(id, label, options, progress));
       }
     });
   }
@@ -149,25 +131,8 @@ public final class BackupService implements AutoCloseable {
     return OperationFailures.translating(OperationFailures.Operation.RESTORE, () -> {
       try (OperationLock ignored = OperationLock.acquire(zk, target.path() + LOCK_NODE, progress)) {
         store.removeStaleTempFiles();
-        OutcomeJournal journal = new OutcomeJournal(zk, target.path());
-        Optional<OutcomeJournal.Outcome> finishedBefore = journal.read(safetyId);
-        if (finishedBefore.isPresent()) {
-          if (finishedBefore.get() instanceof OutcomeJournal.Outcome.Failed failed) {
-            throw new OperationFailedException(failed.message());
-          }
-          long znodes = ((OutcomeJournal.Outcome.Succeeded) finishedBefore.get()).znodes();
-          log.info("restore of {} (safety snapshot {}) already finished: {} znodes", backupId, safetyId, znodes);
-          progress.progress("restore of " + backupId + " was finished by an earlier attempt");
-          return new RestoreOutcome(backupId, znodes, safetyId, Duration.ZERO);
-        }
-        try {
-          RestoreOutcome outcome = new RestoreRun(zk, config, store).run(backupId, safetyId, options, progress);
-          journal.record(safetyId, new OutcomeJournal.Outcome.Succeeded(outcome.znodes()));
-          return outcome;
-        } catch (OperationFailedException e) {
-          journal.record(safetyId, new OutcomeJournal.Outcome.Failed(e.getMessage()));
-          throw e;
-        }
+        return new OutcomeJournal(zk, target.path()).restore(backupId, safetyId, progress,
+            () -> new RestoreRun(zk, config, store).run(backupId, safetyId, options, progress));
       }
     });
   }
@@ -195,7 +160,8 @@ public final class BackupService implements AutoCloseable {
 
   /**
    * Marathon's state holds the restore sentinel: no Marathon runs on it until a restore finishes. {@code backupId}
-   * and {@code safetySnapshotId} name the unfinished restore from its journal (null when none says).
+   * and {@code safetySnapshotId} name the unfinished restore from its journal (null when none says); read by
+   * {@link RestoreJournal#guarded}.
    */
   public record Guarded(String backupId, String safetySnapshotId, boolean rollback) {
     public boolean known() {
@@ -213,15 +179,8 @@ public final class BackupService implements AutoCloseable {
 
   /** Whether Marathon's state holds the storage-version sentinel of an unfinished restore (reads ZooKeeper). */
   public Optional<Guarded> guarded() throws Exception {
-    CuratorFramework zk = zookeeper();
-    ZooKeeper raw = zk.getZookeeperClient().getZooKeeper();
-    if (StorageVersionGuard.read(raw, config.zookeeper().statePath()).filter(StorageVersion::isSentinel).isEmpty()) {
-      return Optional.empty();
-    }
-    Optional<RestoreJournal.Entry> entry = new RestoreJournal(config.zookeeper().path()).read(raw);
-    return Optional.of(new Guarded(entry.map(RestoreJournal.Entry::backupId).orElse(null),
-        entry.map(RestoreJournal.Entry::safetySnapshotId).orElse(null),
-        entry.map(RestoreJournal.Entry::rollback).orElse(false)));
+    return new RestoreJournal(config.zookeeper().path()).guarded(zookeeper().getZookeeperClient().getZooKeeper(),
+        config.zookeeper().statePath());
   }
 
   public Optional<Manifest> archive(String id) throws IOException {

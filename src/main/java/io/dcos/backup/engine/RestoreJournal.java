@@ -2,6 +2,8 @@ package io.dcos.backup.engine;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dcos.backup.zookeeper.StorageVersion;
+import io.dcos.backup.zookeeper.StorageVersionGuard;
 import java.util.List;
 import java.util.Optional;
 import org.apache.zookeeper.CreateMode;
@@ -51,6 +53,19 @@ final class RestoreJournal {
     } catch (java.io.IOException unreadable) {
       return Optional.empty();
     }
+  }
+
+  /**
+   * Whether the state at {@code statePath} holds the storage-version sentinel of an unfinished restore, and which
+   * restore this journal names (its fields null when it names none).
+   */
+  Optional<BackupService.Guarded> guarded(ZooKeeper zk, String statePath) throws Exception {
+    if (StorageVersionGuard.read(zk, statePath).filter(StorageVersion::isSentinel).isEmpty()) {
+      return Optional.empty();
+    }
+    Optional<Entry> entry = read(zk);
+    return Optional.of(new BackupService.Guarded(entry.map(Entry::backupId).orElse(null),
+        entry.map(Entry::safetySnapshotId).orElse(null), entry.map(Entry::rollback).orElse(false)));
   }
 
   /** The op that records {@code entry}, for the sentinel's batch; the node takes its parent's ACL. */

@@ -131,7 +131,7 @@ public final class EmbeddedS3 implements AutoCloseable {
     proxy.start();
     long deadline = System.nanoTime() + 30_000_000_000L;
     while (!"STARTED".equals(proxy.getState())) {
-      if (System.nanoTime() > deadline) {
+      if (System.nanoTime() - deadline > 0) {
         throw new IllegalStateException(what + " did not start: " + proxy.getState());
       }
       Thread.sleep(10);

@@ -4,15 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.dcos.backup.api.Backup;
-import io.dcos.backup.api.BackupSpec;
 import io.dcos.backup.api.Phase;
 import io.dcos.backup.api.Restore;
-import io.dcos.backup.api.RestoreSpec;
 import io.dcos.backup.marathon.MarathonClient;
 import io.dcos.backup.marathon.MarathonCredentials;
+import io.dcos.backup.sandbox.ApiObjects;
 import io.dcos.backup.store.ArchiveStore;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.net.URI;
@@ -26,27 +24,22 @@ import java.util.stream.Stream;
 public final class CrashSupport {
   private CrashSupport() {}
 
+  /** As {@link ApiObjects#createNamespace}. */
   public static String createNamespace(KubernetesClient client, String prefix) {
-    String ns = prefix + "-" + Long.toHexString(System.nanoTime()).substring(6);
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
-    return ns;
+    return ApiObjects.createNamespace(client, prefix);
   }
 
+
+  /** As {@link ApiObjects#backup}. */
   public static Backup backup(String namespace, String name, String label) {
-    Backup backup = new Backup();
-    backup.getMetadata().setName(name);
-    backup.getMetadata().setNamespace(namespace);
-    backup.setSpec(new BackupSpec(label));
-    return backup;
+    return ApiObjects.backup(namespace, name, label);
   }
 
+  /** As {@link ApiObjects#restore(String, String, String)}. */
   public static Restore restore(String namespace, String name, String backupId) {
-    Restore restore = new Restore();
-    restore.getMetadata().setName(name);
-    restore.getMetadata().setNamespace(namespace);
-    restore.setSpec(new RestoreSpec(backupId, null));
-    return restore;
+    return ApiObjects.restore(namespace, name, backupId);
   }
+
 
   public static Phase phase(HasMetadata object) {
     if (object instanceof Backup b) {

@@ -10,11 +10,11 @@ import static org.awaitility.Awaitility.await;
 import io.dcos.backup.api.Backup;
 import io.dcos.backup.api.Phase;
 import io.dcos.backup.api.Restore;
-import io.dcos.backup.marathon.FenceOptions;
 import io.dcos.backup.marathon.MarathonCredentials;
 import io.dcos.backup.sandbox.EmbeddedWorld;
 import io.dcos.backup.simulator.MarathonSimulator;
 import io.dcos.backup.simulator.MarathonSimulator.WonElection;
+import io.dcos.backup.testing.TestFences;
 import io.dcos.backup.zookeeper.PortableWrites;
 import io.dcos.backup.zookeeper.StorageVersion;
 import io.dcos.backup.zookeeper.ZkConnector;
@@ -92,8 +92,7 @@ abstract class GuardedRestoreKill {
     world = platform()
         .withOperator(false)
         .marathonInstances(3)
-        .fenceOptions(new FenceOptions(Duration.ofSeconds(20), Duration.ofSeconds(60), Duration.ofSeconds(60),
-            Duration.ofMillis(50)))
+        .fenceOptions(TestFences.SANDBOX)
         .backupDirectory(work.resolve("backups"))
         .start();
     simulator = world.simulator().orElseThrow();

@@ -22,6 +22,7 @@ import io.dcos.backup.sandbox.ApiObjects;
 import io.dcos.backup.sandbox.EmbeddedWorld;
 import io.dcos.backup.sandbox.SharedWorld;
 import io.dcos.backup.simulator.MarathonSimulator;
+import io.dcos.backup.testing.Closer;
 import io.dcos.backup.zookeeper.ZkConnector;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
@@ -37,9 +38,9 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.data.Stat;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -64,6 +65,8 @@ class DcosEnterpriseTest {
   private static MarathonSimulator simulator;
   private static KubernetesClient client;
   private static CuratorFramework zk;
+  @RegisterExtension
+  static final Closer CLOSER = new Closer();
 
   @TempDir
   static Path dir;
@@ -72,13 +75,13 @@ class DcosEnterpriseTest {
   static void start() throws Exception {
     ca = TestCa.create("DC/OS test CA");
     otherCa = TestCa.create("another CA");
-    master = DcosMaster.start(ca.serverContext());
+    master = CLOSER.add(DcosMaster.start(ca.serverContext()));
     master.tokenLifetime(TOKEN_LIFETIME);
     account = ServiceAccountKeys.generate("marathon-backup");
     master.register(account);
     trust = TlsTrust.fromPemFile(ca.writePem(dir.resolve("dcos-ca.crt")), HINT);
     login = acsLogin(account, trust);
-    world = SharedWorld.builder(3, "dcos-backups")
+    world = CLOSER.add(SharedWorld.builder(3, "dcos-backups")
         // No periodic instance writes: the failure cases compare <zk>/state's zxids before and after.
         .simulatorOptions(SharedWorld.fastSimulator().withWriteInterval(Duration.ofHours(1))
             .withTls(ca.serverContext()).withTokenCheck(master::isCurrent))
@@ -86,25 +89,12 @@ class DcosEnterpriseTest {
         .marathonTrust(trust)
         .marathonCredentials(MarathonCredentials.serviceAccount(login))
         .withOperator(false)
-        .start();
+        .start());
     simulator = world.simulator().orElseThrow();
     master.routeTo(simulator::urls);
     client = world.client();
-    zk = ZkConnector.connect(world.zookeeper(), Duration.ofSeconds(30), Duration.ofSeconds(15));
+    zk = CLOSER.add(ZkConnector.connect(world.zookeeper(), Duration.ofSeconds(30), Duration.ofSeconds(15)));
     assertThat(world.marathonUrl().getPath()).isEqualTo("/service/marathon");
-  }
-
-  @AfterAll
-  static void stop() {
-    if (zk != null) {
-      zk.close();
-    }
-    if (world != null) {
-      world.close();
-    }
-    if (master != null) {
-      master.close();
-    }
   }
 
   @Test

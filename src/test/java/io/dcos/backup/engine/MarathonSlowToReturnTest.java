@@ -2,9 +2,9 @@ package io.dcos.backup.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dcos.backup.marathon.FenceOptions;
 import io.dcos.backup.sandbox.EmbeddedWorld;
 import io.dcos.backup.simulator.SimulatorOptions;
+import io.dcos.backup.testing.TestFences;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.UUID;
@@ -23,8 +23,7 @@ class MarathonSlowToReturnTest {
         .marathonInstances(1)
         .simulatorOptions(SimulatorOptions.defaults().withRestartDelay(Duration.ofSeconds(4))
             .withExitDelay(Duration.ofMillis(100)).withWriteInterval(Duration.ofMillis(100)))
-        .fenceOptions(new FenceOptions(Duration.ofSeconds(10), Duration.ofSeconds(20), Duration.ofSeconds(1),
-            Duration.ofMillis(25)))
+        .fenceOptions(TestFences.withRecovery(TestFences.ENGINE, Duration.ofSeconds(1)))
         .backupDirectory(Files.createTempDirectory("slow-marathon"))
         .withKubernetes(false)
         .start()) {

@@ -1,6 +1,8 @@
 package io.dcos.backup.engine;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.dcos.backup.bench.ZooKeeperProcess;
@@ -107,10 +109,50 @@ class OperationLockTest {
   void outcomesReadBackTypedAndUnknownTextIsAFailure() {
     assertThat(OutcomeJournal.decode(OutcomeJournal.encode(new OutcomeJournal.Outcome.Succeeded(7))))
         .isEqualTo(new OutcomeJournal.Outcome.Succeeded(7));
+    assertThat(OutcomeJournal.decode(OutcomeJournal.encode(new OutcomeJournal.Outcome.Failed("restore failed: x"))))
+        .isEqualTo(new OutcomeJournal.Outcome.Failed("restore failed: x"));
     assertThat(OutcomeJournal.encode(new OutcomeJournal.Outcome.Failed("restore failed: x")))
-        .isEqualTo("FAILED restore failed: x");
+        .isEqualTo("{\"version\":1,\"kind\":\"FAILED\",\"message\":\"restore failed: x\"}");
+    assertThat(OutcomeJournal.encode(new OutcomeJournal.Outcome.Succeeded(12)))
+        .isEqualTo("{\"version\":1,\"kind\":\"SUCCEEDED\",\"znodes\":12}");
     assertThat(OutcomeJournal.decode("SUCCEEDED 12")).isEqualTo(new OutcomeJournal.Outcome.Succeeded(12));
+    assertThat(OutcomeJournal.decode("FAILED restore failed: x"))
+        .isEqualTo(new OutcomeJournal.Outcome.Failed("restore failed: x"));
     assertThat(OutcomeJournal.decode("garbage")).isInstanceOf(OutcomeJournal.Outcome.Failed.class);
+    assertThat(OutcomeJournal.decode("{\"version\":1,\"kind\":\"SUCCEEDED\"}"))
+        .isInstanceOf(OutcomeJournal.Outcome.Failed.class);
+    assertThat(OutcomeJournal.decode("{not json")).isInstanceOf(OutcomeJournal.Outcome.Failed.class);
+  }
+
+  /** A journal an earlier operator version wrote ({@code SUCCEEDED <n>}, {@code FAILED <message>}) is replayed. */
+  @Test
+  void outcomesRecordedInTheEarlierPrefixedFormAreReplayed() throws Exception {
+    try (TestingServer server = new TestingServer();
+         CuratorFramework zk = connect(server.getConnectString())) {
+      String outcomes = "/marathon" + OutcomeJournal.NODE;
+      zk.create().creatingParentsIfNeeded().forPath(outcomes + "/restored", "SUCCEEDED 12".getBytes(UTF_8));
+      zk.create().forPath(outcomes + "/failed", "FAILED restore failed: no quorum".getBytes(UTF_8));
+      OutcomeJournal journal = new OutcomeJournal(zk, "/marathon");
+
+      assertThat(journal.read("restored")).contains(new OutcomeJournal.Outcome.Succeeded(12));
+      assertThat(journal.read("failed")).contains(new OutcomeJournal.Outcome.Failed("restore failed: no quorum"));
+      List<String> progress = new ArrayList<>();
+      RestoreOutcome replayed = journal.restore("b1", "restored", progress::add, () -> {
+        throw new AssertionError("a finished restore is not run again");
+      });
+      assertThat(replayed.znodes()).isEqualTo(12);
+      assertThat(progress).containsExactly("restore of b1 was finished by an earlier attempt");
+      assertThatThrownBy(() -> journal.restore("b1", "failed", ProgressListener.NONE, () -> {
+        throw new AssertionError("a failed restore is not run again");
+      })).isInstanceOf(OperationFailedException.class).hasMessage("restore failed: no quorum");
+      assertThatThrownBy(() -> journal.backup("failed", () -> {
+        throw new AssertionError("a failed backup is not run again");
+      })).isInstanceOf(OperationFailedException.class).hasMessage("restore failed: no quorum");
+
+      journal.record("restored", new OutcomeJournal.Outcome.Succeeded(13));
+      assertThat(new String(zk.getData().forPath(outcomes + "/restored"), UTF_8)).startsWith("{");
+      assertThat(journal.read("restored")).contains(new OutcomeJournal.Outcome.Succeeded(13));
+    }
   }
 
   private static CuratorFramework connect(String connectString) throws Exception {

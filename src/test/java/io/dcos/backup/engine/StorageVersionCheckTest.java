@@ -3,13 +3,11 @@ package io.dcos.backup.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.dcos.backup.marathon.FenceOptions;
 import io.dcos.backup.sandbox.EmbeddedWorld;
 import io.dcos.backup.sandbox.SharedWorld;
 import io.dcos.backup.store.Manifest;
 import io.dcos.backup.zookeeper.StorageVersion;
 import io.dcos.backup.zookeeper.ZkConnector;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -9,7 +9,6 @@ import io.dcos.backup.zookeeper.ZNode;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -181,12 +180,9 @@ class DeltaRestoreTest {
   }
 
   private static List<String> archived(String id) throws Exception {
-    List<FaultWorld.Node> nodes = new ArrayList<>();
+    List<ZNode> nodes = new ArrayList<>();
     try (ArchiveReader reader = world.service.store().open(id)) {
-      for (Iterator<ZNode> it = reader.nodes(); it.hasNext(); ) {
-        ZNode n = it.next();
-        nodes.add(new FaultWorld.Node(n.relativePath(), n.data(), n.acl()));
-      }
+      reader.nodes().forEachRemaining(nodes::add);
     }
     return FaultWorld.fingerprint(nodes);
   }

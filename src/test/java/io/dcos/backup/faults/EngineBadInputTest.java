@@ -8,6 +8,7 @@ import io.dcos.backup.engine.BackupService;
 import io.dcos.backup.engine.OperationFailedException;
 import io.dcos.backup.engine.TargetConfig;
 import io.dcos.backup.marathon.MarathonCredentials;
+import io.dcos.backup.zookeeper.ZNode;
 import io.dcos.backup.zookeeper.ZkTarget;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -77,22 +78,22 @@ class EngineBadInputTest {
     assertThat(max).isBetween(1_040_000, 1_048_575);
     assertThat(creates(maxPath, max + 1)).isFalse();
 
-    List<FaultWorld.Node> tree = new ArrayList<>(world.tree(5, 200, 2));
+    List<ZNode> tree = new ArrayList<>(world.tree(5, 200, 2));
     byte[] big = new byte[max];
     new java.util.Random(1).nextBytes(big);
-    tree.add(new FaultWorld.Node("/pods/0/max-size", big, ZooDefs.Ids.OPEN_ACL_UNSAFE));
+    tree.add(new ZNode("/pods/0/max-size", big, ZooDefs.Ids.OPEN_ACL_UNSAFE));
     // 10,000 children with long names: one getChildren reply of ~1.2 MB, more than jute.maxbuffer.
-    tree.add(new FaultWorld.Node("/wide", new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE));
+    tree.add(new ZNode("/wide", new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE));
     String pad = "x".repeat(110);
     for (int i = 0; i < 10_050; i++) {
-      tree.add(new FaultWorld.Node("/wide/" + pad + "-" + i, i % 7 == 0 ? null : new byte[] {(byte) i},
+      tree.add(new ZNode("/wide/" + pad + "-" + i, i % 7 == 0 ? null : new byte[] {(byte) i},
           ZooDefs.Ids.OPEN_ACL_UNSAFE));
     }
     for (String name : List.of("with space", " leading", "trailing ", "ünïcödé", "名前-ĳ", "dots..x",
         "a:b=c,d")) {
-      tree.add(new FaultWorld.Node("/pods/1/" + name, name.getBytes(StandardCharsets.UTF_8),
+      tree.add(new ZNode("/pods/1/" + name, name.getBytes(StandardCharsets.UTF_8),
           ZooDefs.Ids.OPEN_ACL_UNSAFE));
-      tree.add(new FaultWorld.Node("/pods/1/" + name + "/child " + name, null, ZooDefs.Ids.READ_ACL_UNSAFE));
+      tree.add(new ZNode("/pods/1/" + name + "/child " + name, null, ZooDefs.Ids.READ_ACL_UNSAFE));
     }
     world.put(tree);
     List<String> wanted = world.liveFingerprint();

@@ -8,6 +8,9 @@ import io.dcos.backup.marathon.FenceOptions;
 import io.dcos.backup.marathon.MarathonCredentials;
 import io.dcos.backup.simulator.MarathonSimulator;
 import io.dcos.backup.simulator.SimulatorOptions;
+import io.dcos.backup.testing.TestFences;
+import io.dcos.backup.testing.ZkTrees;
+import io.dcos.backup.zookeeper.ZNode;
 import io.dcos.backup.zookeeper.ZkTarget;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,8 +33,6 @@ import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
 import org.apache.curator.test.TestingServer;
-import org.apache.zookeeper.CreateMode;
-import org.apache.zookeeper.Op;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.ACL;
@@ -58,8 +59,7 @@ final class FaultWorld implements BeforeAllCallback, AfterAllCallback, BeforeEac
   static final String STATE = "/marathon/state";
   static final SimulatorOptions SIMULATOR = SimulatorOptions.defaults().withRestartDelay(Duration.ofMillis(200))
       .withExitDelay(Duration.ofMillis(100)).withWriteInterval(Duration.ofMillis(100));
-  static final FenceOptions FENCE = new FenceOptions(Duration.ofSeconds(10), Duration.ofSeconds(20),
-      Duration.ofSeconds(20), Duration.ofMillis(25));
+  static final FenceOptions FENCE = TestFences.ENGINE;
 
   /** world:anyone ALL, ip:127.0.0.1 ALL, and read-only for the world plus ALL from localhost: all writable here. */
   static final List<List<ACL>> ACLS = List.of(ZooDefs.Ids.OPEN_ACL_UNSAFE,
@@ -81,10 +81,7 @@ final class FaultWorld implements BeforeAllCallback, AfterAllCallback, BeforeEac
   BackupService service;
   final List<String> progress = new CopyOnWriteArrayList<>();
   /** The nodes the simulator created when it was first elected: every tree keeps them so Marathon can load. */
-  List<Node> marathonLayout;
-
-  /** A node as the tests see it: path relative to STATE ("" = the state node), data, ACL. */
-  record Node(String path, byte[] data, List<ACL> acl) {}
+  List<ZNode> marathonLayout;
 
   private FaultWorld(boolean perClass, int servers) {
     this.perClass = perClass;
@@ -204,7 +201,7 @@ final class FaultWorld implements BeforeAllCallback, AfterAllCallback, BeforeEac
   void awaitElected(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (sim.leaderIndex().isEmpty()) {
-      if (System.nanoTime() > deadline) {
+      if (System.nanoTime() - deadline > 0) {
         throw new AssertionError("Marathon simulator not elected within " + timeout);
       }
       Thread.sleep(20);
@@ -215,36 +212,36 @@ final class FaultWorld implements BeforeAllCallback, AfterAllCallback, BeforeEac
    * Marathon's layout plus {@code bulk} nodes under pods/ (ids and data depend on seed), {@code big} of them ~100 KB,
    * ACLs varied. Root data differs per seed too.
    */
-  List<Node> tree(int seed, int bulk, int big) {
+  List<ZNode> tree(int seed, int bulk, int big) {
     Random r = new Random(seed);
-    TreeMap<String, Node> nodes = new TreeMap<>();
-    for (Node n : marathonLayout) {
-      nodes.put(n.path(), n.path().isEmpty() ? new Node("", ("root-" + seed).getBytes(StandardCharsets.UTF_8),
+    TreeMap<String, ZNode> nodes = new TreeMap<>();
+    for (ZNode n : marathonLayout) {
+      nodes.put(n.relativePath(), n.relativePath().isEmpty() ? new ZNode("", ("root-" + seed).getBytes(StandardCharsets.UTF_8),
           n.acl()) : n);
     }
-    nodes.put("/pods", new Node("/pods", null, ZooDefs.Ids.OPEN_ACL_UNSAFE));
+    nodes.put("/pods", new ZNode("/pods", null, ZooDefs.Ids.OPEN_ACL_UNSAFE));
     for (int b = 0; b < 16; b++) {
       String bucket = "/pods/" + Integer.toHexString(b);
-      nodes.put(bucket, new Node(bucket, new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE));
+      nodes.put(bucket, new ZNode(bucket, new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE));
     }
     int made = 0;
     int app = 0;
     while (made < bulk) {
       String id = "/pods/" + Integer.toHexString(app % 16) + "/pod-s" + seed + "-" + app;
       app++;
-      nodes.put(id, new Node(id, bytes(r, 40 + r.nextInt(200)), ACLS.get(app % ACLS.size())));
+      nodes.put(id, new ZNode(id, bytes(r, 40 + r.nextInt(200)), ACLS.get(app % ACLS.size())));
       made++;
       for (int v = 0; v < 9 && made < bulk; v++) {
         String version = id + "/2024-0" + (1 + v) + "-1" + (v % 10) + "T10:00:00." + (seed % 1000) + "Z";
         int size = made <= big ? 100_000 + r.nextInt(1000) : 50 + r.nextInt(400);
-        nodes.put(version, new Node(version, bytes(r, size), ACLS.get((app + v) % ACLS.size())));
+        nodes.put(version, new ZNode(version, bytes(r, size), ACLS.get((app + v) % ACLS.size())));
         made++;
       }
     }
     // Same paths in both trees, different data and ACLs: a mix is visible even where paths coincide.
     for (int i = 0; i < 50; i++) {
       String p = "/pods/" + Integer.toHexString(i % 16) + "/shared-" + i;
-      nodes.put(p, new Node(p, ("seed " + seed + " shared " + i).getBytes(StandardCharsets.UTF_8),
+      nodes.put(p, new ZNode(p, ("seed " + seed + " shared " + i).getBytes(StandardCharsets.UTF_8),
           ACLS.get((seed + i) % ACLS.size())));
     }
     return new ArrayList<>(nodes.values()); // sorted paths: parents before children
@@ -257,129 +254,30 @@ final class FaultWorld implements BeforeAllCallback, AfterAllCallback, BeforeEac
   }
 
   /** Replaces everything under STATE (and STATE's data and ACL) with {@code nodes}, bypassing the code under test. */
-  void put(List<Node> nodes) throws Exception {
+  void put(List<ZNode> nodes) throws Exception {
     ZooKeeper zk = admin.getZookeeperClient().getZooKeeper();
-    List<String> existing = new ArrayList<>();
-    listInto(zk, STATE, existing);
-    List<Op> ops = new ArrayList<>();
-    for (int i = existing.size() - 1; i >= 0; i--) {
-      ops.add(Op.delete(existing.get(i), -1));
-      if (ops.size() == 500) {
-        zk.multi(ops);
-        ops.clear();
-      }
-    }
-    if (!ops.isEmpty()) {
-      zk.multi(ops);
-      ops.clear();
-    }
-    long bytes = 0;
-    for (Node n : nodes) {
-      if (n.path().isEmpty()) {
+    List<ZNode> existing = ZkTrees.read(zk, STATE);
+    ZkTrees.deleteAll(zk, existing.subList(1, existing.size()), STATE); // the first is STATE itself
+    List<ZNode> below = new ArrayList<>();
+    for (ZNode n : nodes) {
+      if (n.relativePath().isEmpty()) {
         zk.setData(STATE, n.data(), -1);
         zk.setACL(STATE, n.acl(), -1);
-        continue;
-      }
-      long size = n.path().length() + (n.data() == null ? 0 : n.data().length) + 200;
-      if (size > 500_000) { // too big to share a multi(); a plain create takes up to jute.maxbuffer
-        if (!ops.isEmpty()) {
-          zk.multi(ops);
-          ops.clear();
-          bytes = 0;
-        }
-        zk.create(STATE + n.path(), n.data(), n.acl(), CreateMode.PERSISTENT);
-        continue;
-      }
-      if (!ops.isEmpty() && (ops.size() >= 500 || bytes + size > 700_000)) {
-        zk.multi(ops);
-        ops.clear();
-        bytes = 0;
-      }
-      ops.add(Op.create(STATE + n.path(), n.data(), n.acl(), CreateMode.PERSISTENT));
-      bytes += size;
-    }
-    if (!ops.isEmpty()) {
-      zk.multi(ops);
-    }
-  }
-
-  private static void listInto(ZooKeeper zk, String path, List<String> out) throws Exception {
-    for (Node n : readTree(zk, path)) {
-      if (!n.path().isEmpty()) {
-        out.add(path + n.path());
+      } else {
+        below.add(n);
       }
     }
+    ZkTrees.createAll(zk, below, STATE);
   }
 
   /** The live tree under STATE, sorted by path. */
-  List<Node> read() throws Exception {
+  List<ZNode> read() throws Exception {
     ZooKeeper zk = admin.getZookeeperClient().getZooKeeper();
     java.util.concurrent.CountDownLatch synced = new java.util.concurrent.CountDownLatch(1);
     zk.sync(STATE, (rc, p, ctx) -> synced.countDown(), null);
     synced.await();
-    List<Node> out = readTree(zk, STATE);
-    out.sort(java.util.Comparator.comparing(Node::path));
-    return out;
-  }
-
-  /** Level by level, every read of a level in flight at once (plain async calls: no code under test). */
-  static List<Node> readTree(ZooKeeper zk, String root) throws Exception {
-    List<Node> out = new ArrayList<>();
-    List<String> level = List.of(root);
-    while (!level.isEmpty()) {
-      int n = level.size();
-      byte[][] data = new byte[n][];
-      Stat[] stats = new Stat[n];
-      List<List<ACL>> acls = new ArrayList<>(java.util.Collections.nCopies(n, null));
-      List<List<String>> children = new ArrayList<>(java.util.Collections.nCopies(n, null));
-      java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(3 * n);
-      java.util.concurrent.atomic.AtomicReference<String> error = new java.util.concurrent.atomic.AtomicReference<>();
-      java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(600);
-      for (int i = 0; i < n; i++) {
-        int at = i;
-        String p = level.get(i);
-        window.acquire(3);
-        zk.getData(p, false, (rc, path, ctx, d, stat) -> {
-          data[at] = d;
-          stats[at] = stat;
-          if (rc != 0) {
-            error.compareAndSet(null, "getData " + path + " rc " + rc);
-          }
-          window.release();
-          done.countDown();
-        }, null);
-        zk.getACL(p, new Stat(), (rc, path, ctx, acl, stat) -> {
-          acls.set(at, acl);
-          if (rc != 0) {
-            error.compareAndSet(null, "getACL " + path + " rc " + rc);
-          }
-          window.release();
-          done.countDown();
-        }, null);
-        zk.getChildren(p, false, (rc, path, ctx, c) -> {
-          children.set(at, c);
-          if (rc != 0) {
-            error.compareAndSet(null, "getChildren " + path + " rc " + rc);
-          }
-          window.release();
-          done.countDown();
-        }, null);
-      }
-      if (!done.await(60, java.util.concurrent.TimeUnit.SECONDS) || error.get() != null) {
-        throw new IllegalStateException("reading the tree failed: " + error.get());
-      }
-      List<String> next = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        if (stats[i].getEphemeralOwner() != 0) {
-          continue;
-        }
-        out.add(new Node(level.get(i).substring(root.length()), data[i], acls.get(i)));
-        for (String c : children.get(i)) {
-          next.add(level.get(i) + "/" + c);
-        }
-      }
-      level = next;
-    }
+    List<ZNode> out = ZkTrees.read(zk, STATE);
+    out.sort(java.util.Comparator.comparing(ZNode::relativePath));
     return out;
   }
 
@@ -387,22 +285,22 @@ final class FaultWorld implements BeforeAllCallback, AfterAllCallback, BeforeEac
   List<String> stamps() throws Exception {
     ZooKeeper zk = admin.getZookeeperClient().getZooKeeper();
     List<String> out = new ArrayList<>();
-    for (Node n : readTree(zk, STATE)) {
-      if (n.path().startsWith("/runtime-configuration")) {
+    for (ZNode n : ZkTrees.read(zk, STATE)) {
+      if (n.relativePath().startsWith("/runtime-configuration")) {
         continue; // Marathon itself stores it back (reset) on every election, as its migration does
       }
-      Stat st = zk.exists(STATE + n.path(), false);
-      out.add(n.path() + " " + st.getMzxid() + " " + st.getPzxid() + " " + st.getAversion());
+      Stat st = zk.exists(n.absolutePath(STATE), false);
+      out.add(n.relativePath() + " " + st.getMzxid() + " " + st.getPzxid() + " " + st.getAversion());
     }
     out.sort(String::compareTo);
     return out;
   }
 
   /** One line per node: path, SHA-256 of data (or null), ACL; equal lists mean byte-for-byte equal trees. */
-  static List<String> fingerprint(List<Node> nodes) {
+  static List<String> fingerprint(List<ZNode> nodes) {
     List<String> lines = new ArrayList<>();
-    for (Node n : nodes) {
-      lines.add((n.path().isEmpty() ? "<state>" : n.path()) + " " + sha(n.data()) + " " + n.acl());
+    for (ZNode n : nodes) {
+      lines.add((n.relativePath().isEmpty() ? "<state>" : n.relativePath()) + " " + sha(n.data()) + " " + n.acl());
     }
     lines.sort(String::compareTo);
     return lines;

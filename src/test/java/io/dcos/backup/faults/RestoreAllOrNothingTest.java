@@ -8,6 +8,7 @@ import io.dcos.backup.engine.OperationFailedException;
 import io.dcos.backup.engine.RestoreOutcome;
 import io.dcos.backup.faults.ZkFaultProxy.Action;
 import io.dcos.backup.faults.ZkFaultProxy.Request;
+import io.dcos.backup.zookeeper.ZNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,7 +36,7 @@ class RestoreAllOrNothingTest {
 
   @RegisterExtension
   static final FaultWorld world = FaultWorld.perClass();
-  private List<FaultWorld.Node> treeA;
+  private List<ZNode> treeA;
   private List<String> a;
   private List<String> b;
   /** The fenced write batches of a clean restore of B over A, in order. */
@@ -44,7 +45,7 @@ class RestoreAllOrNothingTest {
 
   @BeforeAll
   void startWorld() throws Exception {
-    List<FaultWorld.Node> treeB = world.tree(2, 3000, 25);
+    List<ZNode> treeB = world.tree(2, 3000, 25);
     treeA = world.tree(1, 2500, 20);
     world.put(treeB);
     b = world.liveFingerprint();

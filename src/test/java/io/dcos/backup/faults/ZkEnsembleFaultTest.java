@@ -9,6 +9,7 @@ import io.dcos.backup.engine.OperationFailedException;
 import io.dcos.backup.engine.RestoreOutcome;
 import io.dcos.backup.faults.ZkFaultProxy.Action;
 import io.dcos.backup.store.ArchiveReader;
+import io.dcos.backup.zookeeper.ZNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,9 +63,9 @@ class ZkEnsembleFaultTest {
 
   /** The archive's nodes, fingerprinted like the live tree. */
   private List<String> archiveFingerprint(String id) throws Exception {
-    List<FaultWorld.Node> nodes = new ArrayList<>();
+    List<ZNode> nodes = new ArrayList<>();
     try (ArchiveReader reader = world.service.store().open(id)) {
-      reader.nodes().forEachRemaining(n -> nodes.add(new FaultWorld.Node(n.relativePath(), n.data(), n.acl())));
+      reader.nodes().forEachRemaining(nodes::add);
     }
     return FaultWorld.fingerprint(nodes);
   }
@@ -155,7 +156,7 @@ class ZkEnsembleFaultTest {
             try {
               long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
               while (world.progress.stream().noneMatch(p -> p.contains("fence is lost"))
-                  && System.nanoTime() < deadline) {
+                  && System.nanoTime() - deadline < 0) {
                 Thread.sleep(100);
               }
               Thread.sleep(downAfterFenceLost.toMillis());

@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import com.sun.net.httpserver.HttpServer;
 import io.dcos.backup.simulator.MarathonSimulator;
 import io.dcos.backup.simulator.SimulatorOptions;
+import io.dcos.backup.testing.TestFences;
 import io.dcos.backup.zookeeper.ZkConnector;
 import io.dcos.backup.zookeeper.ZkTarget;
 import java.net.InetAddress;
@@ -46,8 +47,7 @@ class MarathonFenceTest {
   private static final Duration WRITE_INTERVAL = Duration.ofMillis(100);
   private static final SimulatorOptions FAST = SimulatorOptions.defaults()
       .withRestartDelay(Duration.ofMillis(300)).withWriteInterval(WRITE_INTERVAL).withExitDelay(Duration.ofMillis(300));
-  private static final FenceOptions OPTIONS = new FenceOptions(Duration.ofSeconds(10), Duration.ofSeconds(30),
-      Duration.ofSeconds(30), Duration.ofMillis(50));
+  private static final FenceOptions OPTIONS = TestFences.SIMULATOR;
 
   private TestingServer server;
   private CuratorFramework zk;
@@ -150,8 +150,7 @@ class MarathonFenceTest {
     MarathonClient client = new MarathonClient(URI.create("http://127.0.0.1:" + deadPort),
         MarathonCredentials.basic("alice", "hunter2"), Duration.ofSeconds(2));
     // A leader that refuses connections is retried while its node is there, within the abdication timeout.
-    FenceOptions shortAbdication = new FenceOptions(Duration.ofSeconds(3), OPTIONS.acquireTimeout(),
-        OPTIONS.recoveryTimeout(), OPTIONS.pollInterval());
+    FenceOptions shortAbdication = TestFences.withAbdication(OPTIONS, Duration.ofSeconds(3));
     long t0 = System.nanoTime();
     assertThatThrownBy(() -> MarathonFence.acquire(zk, LATCH, client, shortAbdication, progress::add))
         .isInstanceOfSatisfying(MarathonException.class, e -> {
@@ -227,8 +226,8 @@ class MarathonFenceTest {
     ghostParticipant(hostPort);
     MarathonClient client = new MarathonClient(URI.create("http://" + hostPort), MarathonCredentials.none(),
         Duration.ofSeconds(2));
-    FenceOptions shortWait = new FenceOptions(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(5),
-        Duration.ofMillis(50));
+    FenceOptions shortWait = TestFences.withRecovery(TestFences.withAbdication(OPTIONS,
+        Duration.ofSeconds(1)), Duration.ofSeconds(5));
     long t0 = System.nanoTime();
     assertThatThrownBy(() -> MarathonFence.acquire(zk, LATCH, client, shortWait, progress::add))
         .isInstanceOf(FenceException.class)
@@ -333,8 +332,7 @@ class MarathonFenceTest {
     sim = MarathonSimulator.start(server.getConnectString(), "/marathon", 1, FAST.withZkDigest("dcos_marathon:secret"));
     await().atMost(Duration.ofSeconds(15)).until(() -> sim.leaderIndex().isPresent());
     MarathonClient client = new MarathonClient(sim.anyUrl(), MarathonCredentials.none(), Duration.ofSeconds(5));
-    FenceOptions shortJoin = new FenceOptions(Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(30),
-        Duration.ofMillis(50));
+    FenceOptions shortJoin = TestFences.withAbdication(OPTIONS, Duration.ofSeconds(2));
 
     // Anonymous: Marathon's CREATOR_ALL ACL forbids joining its election.
     assertThatThrownBy(() -> MarathonFence.acquire(zk, LATCH, client, shortJoin, progress::add))

@@ -26,6 +26,11 @@ public final class ApiObjects {
     return backup;
   }
 
+  /** A Restore of backup {@code backupId}. */
+  public static Restore restore(String namespace, String name, String backupId) {
+    return restore(namespace, name, new RestoreSpec(backupId, null));
+  }
+
   public static Restore restore(String namespace, String name, RestoreSpec spec) {
     Restore restore = new Restore();
     restore.getMetadata().setName(name);

@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import io.dcos.backup.api.Backup;
 import io.dcos.backup.api.BackupSchedule;
 import io.dcos.backup.api.BackupScheduleSpec;
-import io.dcos.backup.api.BackupSpec;
 import io.dcos.backup.api.Phase;
 import io.dcos.backup.api.Restore;
 import io.dcos.backup.api.RestoreSpec;

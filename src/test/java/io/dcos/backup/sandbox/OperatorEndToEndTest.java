@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.dcos.backup.api.Backup;
-import io.dcos.backup.api.BackupSpec;
 import io.dcos.backup.api.Condition;
 import io.dcos.backup.api.Phase;
 import io.dcos.backup.api.Restore;
@@ -16,17 +15,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -220,7 +214,7 @@ class OperatorEndToEndTest {
   }
 
   private static Restore restoreById(String namespace, String name, String backupId) {
-    return ApiObjects.restore(namespace, name, new RestoreSpec(backupId, null));
+    return ApiObjects.restore(namespace, name, backupId);
   }
 
   private static <T extends HasMetadata> void create(T object) {

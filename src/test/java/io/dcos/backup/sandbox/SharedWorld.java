@@ -1,7 +1,7 @@
 package io.dcos.backup.sandbox;
 
-import io.dcos.backup.marathon.FenceOptions;
 import io.dcos.backup.simulator.SimulatorOptions;
+import io.dcos.backup.testing.TestFences;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Optional;
@@ -43,8 +43,7 @@ public final class SharedWorld {
     return EmbeddedWorld.builder()
         .marathonInstances(marathonInstances)
         .simulatorOptions(fastSimulator())
-        .fenceOptions(new FenceOptions(Duration.ofSeconds(20), Duration.ofSeconds(60), Duration.ofSeconds(60),
-            Duration.ofMillis(50)))
+        .fenceOptions(TestFences.SANDBOX)
         .backupDirectory(Files.createTempDirectory(backupDirectoryPrefix));
   }
 

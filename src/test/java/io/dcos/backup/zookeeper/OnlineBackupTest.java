@@ -13,6 +13,7 @@ import io.dcos.backup.sandbox.EmbeddedWorld;
 import io.dcos.backup.simulator.MarathonSimulator;
 import io.dcos.backup.simulator.SimulatorOptions;
 import io.dcos.backup.store.ArchiveReader;
+import io.dcos.backup.testing.TestFences;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,8 +36,8 @@ import org.junit.jupiter.api.Test;
  */
 class OnlineBackupTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final FenceOptions FENCE = new FenceOptions(Duration.ofSeconds(20), Duration.ofSeconds(60),
-      Duration.ofSeconds(60), Duration.ofMillis(20));
+  private static final FenceOptions FENCE = TestFences.withPollInterval(TestFences.SANDBOX,
+      Duration.ofMillis(20));
 
   private static EmbeddedWorld world(Duration writeInterval) throws Exception {
     return world(writeInterval, 3);

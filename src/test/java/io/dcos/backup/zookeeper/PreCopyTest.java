@@ -361,7 +361,7 @@ class PreCopyTest {
 
     void awaitWrites(int count) throws InterruptedException {
       long deadline = System.nanoTime() + 30_000_000_000L;
-      while (writes() < count && thread.isAlive() && System.nanoTime() < deadline) {
+      while (writes() < count && thread.isAlive() && System.nanoTime() - deadline < 0) {
         Thread.sleep(5);
       }
     }

@@ -1,7 +1,7 @@
 package io.dcos.backup.zookeeper;
 
+import static io.dcos.backup.testing.ZkTrees.createAll;
 import static io.dcos.backup.zookeeper.ZkTestSupport.USER;
-import static io.dcos.backup.zookeeper.ZkTestSupport.createAll;
 import static io.dcos.backup.zookeeper.ZkTestSupport.digestAll;
 import static io.dcos.backup.zookeeper.ZkTestSupport.snapshot;
 import static io.dcos.backup.zookeeper.ZkTestSupport.utf8;
@@ -11,8 +11,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.dcos.backup.store.ArchiveReader;
 import io.dcos.backup.store.ArchiveStore;
 import io.dcos.backup.store.ArchiveWriter;
-import io.dcos.backup.store.Manifest;
 import io.dcos.backup.store.ManifestInfo;
+import io.dcos.backup.testing.ZkTrees;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,7 +27,6 @@ import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.ACL;
-import org.apache.zookeeper.data.Id;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -221,7 +220,7 @@ class StateRoundTripTest {
     List<ZNode> before = snapshot(marathon, state);
     assertThat(before).hasSize(3);
 
-    ZkTestSupport.deleteAll(marathon, before.subList(1, 3), state);
+    ZkTrees.deleteAll(marathon, before.subList(1, 3), state);
     RestoreSummary summary = new StateRestorer(marathon).restore(state, before.iterator(), new FenceToken(fence, 0));
     assertThat(summary.znodesWritten()).isEqualTo(3);
     assertThat(new StateVerifier(marathon).compare(state, before.iterator())).isEmpty();
@@ -244,7 +243,7 @@ class StateRoundTripTest {
     assertThat(before).hasSameSizeAs(nodes);
     assertThat(new HashSet<>(before)).isEqualTo(new HashSet<>(nodes));
 
-    ZkTestSupport.deleteAll(marathon, nodes.subList(1, nodes.size()), state);
+    ZkTrees.deleteAll(marathon, nodes.subList(1, nodes.size()), state);
     RestoreSummary summary = new StateRestorer(marathon).restore(state, before.iterator(), null);
     assertThat(summary.znodesWritten()).isEqualTo(nodes.size());
     assertThat(new StateVerifier(marathon).compare(state, nodes.iterator())).isEmpty();

@@ -421,13 +421,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     Placed placed = (Placed) operation.result();
     BackupOutcome outcome = placed.outcome();
     var manifest = outcome.manifest();
-    String message = "backup " + manifest.id() + " verified: " + manifest.znodes() + " znodes, " + manifest.bytes()
-        + " bytes; " + switch (outcome.consistency()) {
-          case ONLINE -> "taken online, proven consistent: Marathon was not restarted";
-          case FENCED_FALLBACK -> "Marathon kept writing during every online attempt, so it was fenced after all; "
-              + "Marathon had no leader for " + seconds(outcome.marathonLeaderless()) + " s";
-          case FENCED -> "Marathon had no leader for " + seconds(outcome.marathonLeaderless()) + " s";
-        } + (outcome.warning() == null ? "" : "; but " + outcome.warning());
+    String message = OutcomeMessages.ready(outcome);
     return new StatusBuilder(current, generation, clock)
         .phase(Phase.STATUS_READY)
         .id(manifest.id())

@@ -362,11 +362,7 @@ public final class RestoreReconciler implements Reconciler<Restore> {
 
   private RestoreStatus succeeded(RestoreStatus current, Long generation, RestoreOutcome outcome) {
     double leaderless = BackupReconciler.seconds(outcome.marathonLeaderless());
-    String message = "restored " + outcome.znodes() + " znodes of " + outcome.backupId()
-        + " and verified them; " + (outcome.warning() == null
-            ? "Marathon had no leader for " + leaderless + " s"
-            : "but " + outcome.warning())
-        + (outcome.storageVersionNote() == null ? "" : "; " + outcome.storageVersionNote());
+    String message = OutcomeMessages.ready(outcome);
     RestoreOutcome.Written written = outcome.written();
     return new RestoreStatus(Phase.STATUS_READY, ComponentStatus.marathon(Phase.STATUS_READY), current.backupId(),
         current.startTime(), Times.format(clock.instant()), message, outcome.znodes(), current.safetySnapshotId(),

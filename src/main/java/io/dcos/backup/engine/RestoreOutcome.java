@@ -15,9 +15,18 @@ import java.time.Duration;
  *     was (an earlier attempt had finished the restore)
  * @param preCopyNotUsed why the whole state was rewritten although a pre-copy was asked for (a resumed restore, a
  *     pre-copy that could not start or lost its watches, a retried write); null otherwise
+ * @param storageVersionChangeAllowed the backup's storage version is one the live Marathon refuses, and
+ *     spec.allowStorageVersionChange let it through (the storage version note says which)
  */
 public record RestoreOutcome(String backupId, long znodes, String safetySnapshotId, Duration marathonLeaderless,
-                             String warning, String storageVersionNote, Written written, String preCopyNotUsed) {
+                             String warning, String storageVersionNote, Written written, String preCopyNotUsed,
+                             boolean storageVersionChangeAllowed) {
+
+  public RestoreOutcome(String backupId, long znodes, String safetySnapshotId, Duration marathonLeaderless,
+      String warning, String storageVersionNote, Written written, String preCopyNotUsed) {
+    this(backupId, znodes, safetySnapshotId, marathonLeaderless, warning, storageVersionNote, written, preCopyNotUsed,
+        false);
+  }
 
   /**
    * @param preCopy what the pre-copy of the safety snapshot did; null when the whole tree was rewritten

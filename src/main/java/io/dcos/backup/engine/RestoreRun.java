@@ -66,6 +66,7 @@ final class RestoreRun {
     Optional<RestoreJournal.Entry> unfinished = guarded ? new RestoreJournal(target.path()).read(raw) : Optional.empty();
     boolean resuming = unfinished.filter(e -> e.safetySnapshotId().equals(safetyId)).isPresent();
     String versionNote;
+    boolean versionChangeAllowed = false;
     String marathonVersion;
     if (guarded) {
       // No Marathon can lead on this state (that is the point), so there is no Marathon to ask for its version.
@@ -78,8 +79,10 @@ final class RestoreRun {
       marathonVersion = store.manifest(safetyId).map(Manifest::marathonVersion)
           .orElse("unknown (no Marathon leads on a guarded state)");
     } else {
-      versionNote = new StorageVersionCheck(store).check(backupId, live, options.allowStorageVersionChange(),
-          target.statePath(), raw);
+      StorageVersionCheck.Verdict verdict = new StorageVersionCheck(store).check(backupId, live,
+          options.allowStorageVersionChange(), target.statePath(), raw);
+      versionNote = verdict.note();
+      versionChangeAllowed = verdict.changeAllowed();
       marathonVersion = fencing.describeMarathon(fencing.marathonClient(), progress).version();
     }
     LOG.info("restoring {} ({} znodes, Marathon {}, storage {}) into {} (Marathon {}, storage {})", backupId,
@@ -150,7 +153,7 @@ final class RestoreRun {
           .orElse(null);
       return new RestoreOutcome(backupId, manifest.znodes(), safetyId, released.leaderless(), released.warning(),
           joinNotes(versionNote, builtInNote), written,
-          preCopyNotUsed(options, safetyTakenBefore, preCopies, delta, written));
+          preCopyNotUsed(options, safetyTakenBefore, preCopies, delta, written), versionChangeAllowed);
     } finally {
       if (preCopy != null) {
         preCopy.close();

@@ -4,7 +4,6 @@ import io.dcos.backup.api.Backup;
 import io.dcos.backup.api.BackupSpec;
 import io.dcos.backup.api.MarathonCluster;
 import io.dcos.backup.api.BackupStatus;
-import io.dcos.backup.api.ComponentStatus;
 import io.dcos.backup.api.Phase;
 import io.dcos.backup.engine.BackupLabels;
 import io.dcos.backup.store.ArchiveLocation;
@@ -278,13 +277,20 @@ public final class ArchiveRecovery implements AutoCloseable {
         + "lost): " + manifest.znodes() + " znodes, " + manifest.bytes() + " bytes, verified";
     Long generation = object.getMetadata().getGeneration();
     String created = manifest.created() == null ? null : Times.format(manifest.created());
-    BackupStatus status = new BackupStatus(manifest.id(), Phase.STATUS_READY,
-        ComponentStatus.marathon(Phase.STATUS_READY), created, null, null, message, manifest.marathonVersion(),
-        where, manifest.znodes(), manifest.bytes(), manifest.sha256(), null,
-        Boolean.TRUE, null,
-        Conditions.lifecycle(null, Conditions.Stage.READY, "RecoveredFromStore", message, generation,
-            clock.instant()),
-        generation, null, manifest.storageVersion(), storageLocation, objectKey, encryptionKeyId);
+    BackupStatus status = BackupStatusBuilder.from(null, generation, clock.instant())
+        .id(manifest.id())
+        .phase(Phase.STATUS_READY)
+        .timestamp(created)
+        .message(message)
+        .marathonVersion(manifest.marathonVersion())
+        .location(where)
+        .figures(manifest.znodes(), manifest.bytes(), manifest.sha256())
+        .recoveredFromStore(Boolean.TRUE)
+        .storageVersion(manifest.storageVersion())
+        .storageLocation(storageLocation, objectKey)
+        .encryptionKeyId(encryptionKeyId)
+        .ready("RecoveredFromStore", message)
+        .build();
     Backup current = object;
     for (int attempt = 1; ; attempt++) {
       current.setStatus(status);

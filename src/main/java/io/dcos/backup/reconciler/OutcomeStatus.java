@@ -1,17 +1,20 @@
 package io.dcos.backup.reconciler;
 
+import io.dcos.backup.api.PreCopyStatus;
 import io.dcos.backup.engine.BackupOutcome;
 import io.dcos.backup.engine.RestoreOutcome;
+import io.dcos.backup.zookeeper.PreCopy;
 import java.time.Duration;
 
 /**
- * The final {@code status.message} of a finished backup or restore: what was done, what it cost Marathon, and — since
- * the progress messages that said it are overwritten — why a pre-copy that was asked for was not used.
+ * What a status shows of an engine outcome. The final {@code status.message} of a finished backup or restore says
+ * what was done, what it cost Marathon, and — since the progress messages that said it are overwritten — why a
+ * pre-copy that was asked for was not used.
  */
-final class OutcomeMessages {
-  private OutcomeMessages() {}
+final class OutcomeStatus {
+  private OutcomeStatus() {}
 
-  static String ready(BackupOutcome outcome) {
+  static String message(BackupOutcome outcome) {
     var manifest = outcome.manifest();
     return "backup " + manifest.id() + " verified: " + manifest.znodes() + " znodes, " + manifest.bytes()
         + " bytes; " + switch (outcome.consistency()) {
@@ -23,7 +26,7 @@ final class OutcomeMessages {
         + (outcome.warning() == null ? "" : "; but " + outcome.warning());
   }
 
-  static String ready(RestoreOutcome outcome) {
+  static String message(RestoreOutcome outcome) {
     return "restored " + outcome.znodes() + " znodes of " + outcome.backupId() + " and verified them; "
         + (outcome.warning() == null
             ? "Marathon had no leader for " + seconds(outcome.marathonLeaderless()) + " s"
@@ -34,6 +37,12 @@ final class OutcomeMessages {
 
   private static String preCopyNotUsed(String reason) {
     return reason == null ? "" : "; the pre-copy was not used: " + reason;
+  }
+
+  /** What a Backup's or Restore's status shows of a pre-copy; null for none. */
+  static PreCopyStatus preCopy(PreCopy.Figures figures) {
+    return figures == null ? null
+        : new PreCopyStatus(seconds(figures.onlinePass()), figures.rounds(), figures.znodesReread());
   }
 
   /** Seconds with two decimals, as statuses show durations. */

@@ -20,6 +20,18 @@ final class Times {
     return java.time.Duration.between(Instant.parse(start), Instant.parse(end));
   }
 
+  /** Empty when absent or not a timestamp (a hand-edited annotation or status). */
+  static java.util.Optional<Instant> parse(String time) {
+    if (time == null) {
+      return java.util.Optional.empty();
+    }
+    try {
+      return java.util.Optional.of(Instant.parse(time));
+    } catch (java.time.format.DateTimeParseException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
   /** With milliseconds, for start and completion of operations: their order matters below one second. */
   static String precise(Instant instant) {
     return DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.MILLIS));

@@ -11,7 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The final status message keeps why the pre-copy was not used: the progress message that said it is gone by then. */
-class OutcomeMessagesTest {
+class OutcomeStatusTest {
   private static final Manifest MANIFEST = new Manifest(Manifest.CURRENT_FORMAT, "nightly-1", "nightly",
       Instant.parse("2026-12-01T00:00:00Z"), List.of("zk-1:2181"), "/marathon", "1.11.0", 42, 4096, "abc");
 
@@ -20,7 +20,7 @@ class OutcomeMessagesTest {
     BackupOutcome outcome = new BackupOutcome(MANIFEST, null, Duration.ofMillis(2500), 1,
         BackupOutcome.Consistency.FENCED, null, null, "it could not be trusted (watches lost)");
 
-    assertThat(OutcomeMessages.ready(outcome)).isEqualTo("backup nightly-1 verified: 42 znodes, 4096 bytes; Marathon "
+    assertThat(OutcomeStatus.message(outcome)).isEqualTo("backup nightly-1 verified: 42 znodes, 4096 bytes; Marathon "
         + "had no leader for 2.5 s; the pre-copy was not used: it could not be trusted (watches lost)");
   }
 
@@ -29,7 +29,7 @@ class OutcomeMessagesTest {
     BackupOutcome outcome = new BackupOutcome(MANIFEST, null, Duration.ofMillis(300), 1,
         BackupOutcome.Consistency.FENCED, "Marathon elected no leader in time", null, null);
 
-    assertThat(OutcomeMessages.ready(outcome)).isEqualTo("backup nightly-1 verified: 42 znodes, 4096 bytes; Marathon "
+    assertThat(OutcomeStatus.message(outcome)).isEqualTo("backup nightly-1 verified: 42 znodes, 4096 bytes; Marathon "
         + "had no leader for 0.3 s; but Marathon elected no leader in time");
   }
 
@@ -39,7 +39,7 @@ class OutcomeMessagesTest {
         "storage version kept", null, "the restore was resumed, and an earlier attempt may have written part of the "
             + "state");
 
-    assertThat(OutcomeMessages.ready(outcome)).isEqualTo("restored 42 znodes of nightly-1 and verified them; Marathon "
+    assertThat(OutcomeStatus.message(outcome)).isEqualTo("restored 42 znodes of nightly-1 and verified them; Marathon "
         + "had no leader for 3.0 s; the pre-copy was not used: the restore was resumed, and an earlier attempt may "
         + "have written part of the state; storage version kept");
   }
@@ -48,7 +48,7 @@ class OutcomeMessagesTest {
   void aRestoreOfTheDifferenceSaysNothingOfThePreCopy() {
     RestoreOutcome outcome = new RestoreOutcome("nightly-1", 42, "safety-1", Duration.ofSeconds(1));
 
-    assertThat(OutcomeMessages.ready(outcome))
+    assertThat(OutcomeStatus.message(outcome))
         .isEqualTo("restored 42 znodes of nightly-1 and verified them; Marathon had no leader for 1.0 s");
   }
 }

@@ -20,7 +20,7 @@ final class RestorePlanner {
   /** What the plan step found. */
   sealed interface Plan {}
 
-  /** Refused, nothing ran; {@code backupId} names the backup when it is known (else null). */
+  /** Refused, nothing ran; {@code backupId} names the backup once it was resolved (else null). */
   record Refused(String backupId, String reason, String message) implements Plan {}
 
   record WaitingForBackup(String message) implements Plan {}
@@ -56,33 +56,34 @@ final class RestorePlanner {
     Phase backupPhase = backupStatus == null || backupStatus.phase() == null ? Phase.STATUS_UNKNOWN
         : backupStatus.phase();
     if (backupPhase == Phase.STATUS_ERROR) {
-      return new Refused(null, "BackupFailed", reference + " failed, there is nothing to restore: "
+      return new Refused(backupStatus.id(), "BackupFailed", reference + " failed, there is nothing to restore: "
           + backupStatus.message());
     }
     if (backupPhase != Phase.STATUS_READY) {
       return new WaitingForBackup("waiting for " + reference + " to be STATUS_READY (it is " + backupPhase + ")");
     }
+    // From here on the backup is known: a refusal names it in status.backupId, as a restore that ran does.
     String backupId = backupStatus.id();
     String backupCluster = backup.get().getSpec() == null ? MarathonCluster.DEFAULT_NAME
         : backup.get().getSpec().clusterOrDefault();
     if (!spec.clusterOrDefault().equals(backupCluster)) {
-      return new Refused(null, "ClusterMismatch", reference + " was taken from MarathonCluster " + backupCluster
+      return new Refused(backupId, "ClusterMismatch", reference + " was taken from MarathonCluster " + backupCluster
           + ", not " + spec.clusterOrDefault() + " (spec.cluster); to restore it into " + spec.clusterOrDefault()
           + " set spec.cluster: " + backupCluster + " and spec.targetCluster: " + spec.clusterOrDefault()
           + " (a migration); nothing was touched");
     }
     Optional<MarathonClusters.Cluster> source = clusters.clusters().get(backupCluster);
     if (source.isPresent() && !source.get().allows(namespace)) {
-      return new Refused(null, "ClusterNotAllowed", ClusterResolver.notAllowed(namespace, backupCluster));
+      return new Refused(backupId, "ClusterNotAllowed", ClusterResolver.notAllowed(namespace, backupCluster));
     }
     try {
       StorageLocations.Resolved where = locations.forExistingBackup(backupStatus.storageLocation());
       if (where.location().manifest(backupId).isEmpty()) {
-        return new Refused(null, "ArchiveMissing", "the archive of backup " + backupId + " is missing from "
+        return new Refused(backupId, "ArchiveMissing", "the archive of backup " + backupId + " is missing from "
             + (where.location().primary() ? "the backup directory" : where.location().where()));
       }
     } catch (IOException e) {
-      return new Refused(null, "ArchiveUnreadable", "the archive of backup " + backupId + " cannot be read: "
+      return new Refused(backupId, "ArchiveUnreadable", "the archive of backup " + backupId + " cannot be read: "
           + e.getMessage() + "; nothing was written to ZooKeeper");
     }
     // Derived from the UID: a second pass on a stale cache plans the very same safety snapshot.

@@ -2,7 +2,6 @@ package io.dcos.backup.reconciler;
 
 import io.dcos.backup.api.Backup;
 import io.dcos.backup.api.BackupStatus;
-import io.dcos.backup.api.ComponentStatus;
 import io.dcos.backup.api.Phase;
 import io.dcos.backup.api.Restore;
 import io.dcos.backup.api.RestoreRecord;
@@ -26,11 +25,8 @@ import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInbound
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -144,7 +140,9 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
       queue.forget(key);
       if (current.phase() == Phase.STATUS_READY) {
         // Every existing Backup is reconciled at startup: the gauge comes back without waiting for a new backup.
-        completedAt(current).ifPresent(at -> metrics.backupReadyObserved(clusterOf(backup), at));
+        // Completed then, or (recovered from the store, no completionTime) taken then.
+        Times.parse(current.completionTime()).or(() -> Times.parse(current.timestamp()))
+            .ifPresent(at -> metrics.backupReadyObserved(clusterOf(backup), at));
       }
       return patchIfChanged(context, backup, current,
           BackupStatusBuilder.withRestores(current, restoreRecords), UpdateControl.noUpdate());
@@ -222,20 +220,6 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
     }
   }
 
-  /** When a ready backup was completed: its completionTime, else (recovered from the store) when it was taken. */
-  private static Optional<Instant> completedAt(BackupStatus status) {
-    for (String time : new String[] {status.completionTime(), status.timestamp()}) {
-      if (time != null) {
-        try {
-          return Optional.of(Instant.parse(time));
-        } catch (java.time.format.DateTimeParseException e) {
-          // A hand-edited status: try the other one.
-        }
-      }
-    }
-    return Optional.empty();
-  }
-
   private UpdateControl<Backup> patchIfChanged(Context<Backup> context, Backup backup, BackupStatus before,
       BackupStatus after, UpdateControl<Backup> otherwise) {
     if (Objects.equals(before, after)) {
@@ -284,23 +268,10 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
         .build();
   }
 
-  /** The Restores of this Backup, oldest first, as its status lists them; null for none. */
+  /** The Restores of this Backup, as its status lists them. */
   private List<RestoreRecord> restoreRecords(Backup backup) {
-    if (restores == null) {
-      return null;
-    }
-    List<RestoreRecord> records = restores.list(backup.getMetadata().getNamespace(),
-            restore -> RestoreReferences.refersTo(restore, backup))
-        .sorted(Comparator.comparing((Restore r) -> r.getMetadata().getCreationTimestamp(),
-            Comparator.nullsLast(Comparator.naturalOrder())).thenComparing(r -> r.getMetadata().getName()))
-        .map(restore -> {
-          Phase phase = restore.getStatus() == null ? Phase.STATUS_UNKNOWN
-              : Objects.requireNonNullElse(restore.getStatus().phase(), Phase.STATUS_UNKNOWN);
-          return new RestoreRecord(restore.getMetadata().getName(), phase, ComponentStatus.marathon(phase),
-              restore.getMetadata().getCreationTimestamp());
-        })
-        .toList();
-    return records.isEmpty() ? null : records;
+    return restores == null ? null : BackupStatusBuilder.restoreRecords(restores.list(
+        backup.getMetadata().getNamespace(), restore -> RestoreReferences.refersTo(restore, backup)));
   }
 
   private static String clusterOf(Backup backup) {

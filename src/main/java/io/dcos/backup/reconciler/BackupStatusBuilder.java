@@ -5,10 +5,14 @@ import io.dcos.backup.api.ComponentStatus;
 import io.dcos.backup.api.Condition;
 import io.dcos.backup.api.Phase;
 import io.dcos.backup.api.PreCopyStatus;
+import io.dcos.backup.api.Restore;
 import io.dcos.backup.api.RestoreRecord;
 import io.dcos.backup.engine.BackupOutcome;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
+import java.util.stream.Stream;
 
 /**
  * The one way a Backup's status is made: from the current one, changing only what the step knows. componentStatus
@@ -78,6 +82,21 @@ final class BackupStatusBuilder {
   /** {@code base} as it is, observedGeneration included, with another list of restores. */
   static BackupStatus withRestores(BackupStatus base, List<RestoreRecord> restores) {
     return from(base, base.observedGeneration(), null).restores(restores).build();
+  }
+
+  /** A Backup's Restores as its status lists them: oldest first, with their phase; null for none. */
+  static List<RestoreRecord> restoreRecords(Stream<Restore> restoresOfIt) {
+    List<RestoreRecord> records = restoresOfIt
+        .sorted(Comparator.comparing((Restore r) -> r.getMetadata().getCreationTimestamp(),
+            Comparator.nullsLast(Comparator.naturalOrder())).thenComparing(r -> r.getMetadata().getName()))
+        .map(restore -> {
+          Phase phase = restore.getStatus() == null ? Phase.STATUS_UNKNOWN
+              : Objects.requireNonNullElse(restore.getStatus().phase(), Phase.STATUS_UNKNOWN);
+          return new RestoreRecord(restore.getMetadata().getName(), phase, ComponentStatus.marathon(phase),
+              restore.getMetadata().getCreationTimestamp());
+        })
+        .toList();
+    return records.isEmpty() ? null : records;
   }
 
   BackupStatusBuilder id(String value) { id = value; return this; }

@@ -1,5 +1,8 @@
 package io.dcos.backup.reconciler;
 
+import io.dcos.backup.control.Times;
+import io.dcos.backup.control.Failures;
+import io.dcos.backup.control.StorageLocations;
 import io.dcos.backup.api.Backup;
 import io.dcos.backup.api.BackupSpec;
 import io.dcos.backup.api.MarathonCluster;
@@ -122,7 +125,7 @@ public final class ArchiveRecovery implements AutoCloseable {
             recovered);
       }
     } catch (Exception e) {
-      log.warn("could not recover Backup objects from the store: {}", BackupReconciler.failureMessage(e));
+      log.warn("could not recover Backup objects from the store: {}", Failures.message(e));
     }
   }
 
@@ -158,7 +161,7 @@ public final class ArchiveRecovery implements AutoCloseable {
         recovered.add(id);
         claimed.put(id, object);
       } catch (KubernetesClientException e) {
-        log.warn("could not recover a Backup object for archive {}: {}", id, BackupReconciler.failureMessage(e));
+        log.warn("could not recover a Backup object for archive {}: {}", id, Failures.message(e));
       }
     }
     if (locations != null) {
@@ -180,7 +183,7 @@ public final class ArchiveRecovery implements AutoCloseable {
       ids = location.ids();
     } catch (IOException e) {
       log.warn("could not list storage location {} ({}): {}", where.name(), location.where(),
-          BackupReconciler.failureMessage(e));
+          Failures.message(e));
       return;
     }
     for (String id : ids) {
@@ -198,7 +201,7 @@ public final class ArchiveRecovery implements AutoCloseable {
         recovered.add(id);
         claimed.put(id, object);
       } catch (KubernetesClientException e) {
-        log.warn("could not recover a Backup object for archive {}: {}", id, BackupReconciler.failureMessage(e));
+        log.warn("could not recover a Backup object for archive {}: {}", id, Failures.message(e));
       }
     }
   }
@@ -214,7 +217,7 @@ public final class ArchiveRecovery implements AutoCloseable {
       manifest = verifier.verify(id);
     } catch (IOException e) {
       log.warn("archive {} in {} has no Backup object and is NOT recovered: it does not verify ({})", id, where,
-          BackupReconciler.failureMessage(e));
+          Failures.message(e));
       return null;
     }
     if (BackupLabels.validate(manifest.label()).isPresent()) {
@@ -266,7 +269,7 @@ public final class ArchiveRecovery implements AutoCloseable {
       return location.encryptionKeyId(id).orElse(null);
     } catch (IOException e) {
       log.warn("archive {} in {}: its encryption header could not be read: {}", id, location.where(),
-          BackupReconciler.failureMessage(e));
+          Failures.message(e));
       return null;
     }
   }

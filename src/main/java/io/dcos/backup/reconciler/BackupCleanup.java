@@ -1,5 +1,9 @@
 package io.dcos.backup.reconciler;
 
+import io.dcos.backup.control.Failures;
+import io.dcos.backup.control.OperationQueue;
+import io.dcos.backup.control.EventRecorder;
+import io.dcos.backup.control.StorageLocations;
 import io.dcos.backup.api.Backup;
 import io.dcos.backup.api.Restore;
 import io.dcos.backup.engine.LocatedArchives;
@@ -143,7 +147,7 @@ final class BackupCleanup {
       return Optional.of(found == null || found.getMetadata().getDeletionTimestamp() != null
           || (found.getStatus() != null && "Terminating".equals(found.getStatus().getPhase())));
     } catch (KubernetesClientException e) {
-      log.warn("could not read namespace {}: {}", namespace, BackupReconciler.failureMessage(e));
+      log.warn("could not read namespace {}: {}", namespace, Failures.message(e));
       return Optional.empty();
     }
   }

@@ -1,5 +1,7 @@
 package io.dcos.backup.reconciler;
 
+import io.dcos.backup.control.OperationQueue;
+import io.dcos.backup.control.StorageLocations;
 import io.dcos.backup.api.Backup;
 import io.dcos.backup.api.BackupSpec;
 import io.dcos.backup.engine.BackupOutcome;

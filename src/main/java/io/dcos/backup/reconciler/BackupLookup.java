@@ -1,5 +1,6 @@
 package io.dcos.backup.reconciler;
 
+import io.dcos.backup.control.Failures;
 import io.dcos.backup.api.Backup;
 import io.dcos.backup.api.Restore;
 import io.dcos.backup.api.RestoreSpec;
@@ -32,7 +33,7 @@ final class BackupLookup {
     try {
       return find(namespace, new RestoreSpec(backupId, null), client);
     } catch (RuntimeException e) {
-      log.warn("could not read the Backup of {}: {}", backupId, BackupReconciler.failureMessage(e));
+      log.warn("could not read the Backup of {}: {}", backupId, Failures.message(e));
       return Optional.empty();
     }
   }

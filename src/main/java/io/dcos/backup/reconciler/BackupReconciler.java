@@ -1,5 +1,13 @@
 package io.dcos.backup.reconciler;
 
+import io.dcos.backup.control.LogContext;
+import io.dcos.backup.control.Times;
+import io.dcos.backup.control.Failures;
+import io.dcos.backup.control.OperationQueue;
+import io.dcos.backup.control.OperationMetrics;
+import io.dcos.backup.control.EventRecorder;
+import io.dcos.backup.control.StatusWriter;
+import io.dcos.backup.control.StorageLocations;
 import io.dcos.backup.api.Backup;
 import io.dcos.backup.api.BackupStatus;
 import io.dcos.backup.api.Phase;
@@ -10,7 +18,7 @@ import io.dcos.backup.engine.BackupService;
 import io.dcos.backup.engine.LocatedArchives;
 import io.dcos.backup.store.ArchiveStore;
 import io.dcos.backup.engine.MarathonClusters;
-import io.dcos.backup.reconciler.OperationQueue.Operation;
+import io.dcos.backup.control.OperationQueue.Operation;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -193,7 +201,7 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
           .startTime(Times.precise(operation.startedAt())).running("BackingUp", operation.progress()).build();
       case SUCCEEDED -> next.finished((BackupJob.Placed) operation.result(), Times.precise(operation.startedAt()),
           Times.precise(operation.finishedAt())).build();
-      case FAILED -> failed(next, failureMessage(operation.failure()), "BackupFailed", operation);
+      case FAILED -> failed(next, Failures.message(operation.failure()), "BackupFailed", operation);
     };
     return patchIfChanged(context, backup, current, after, after.phase().isTerminal() ? UpdateControl.noUpdate()
         : UpdateControl.<Backup>noUpdate().rescheduleAfter(POLL_WHILE_RUNNING));
@@ -281,10 +289,5 @@ public final class BackupReconciler implements Reconciler<Backup>, Cleaner<Backu
 
   static String operationKey(io.fabric8.kubernetes.api.model.HasMetadata resource) {
     return resource.getKind() + "/" + resource.getMetadata().getUid();
-  }
-
-  static String failureMessage(Exception failure) {
-    String message = failure.getMessage();
-    return message == null || message.isBlank() ? failure.getClass().getSimpleName() : message;
   }
 }

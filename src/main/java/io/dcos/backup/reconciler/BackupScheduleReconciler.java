@@ -1,5 +1,8 @@
 package io.dcos.backup.reconciler;
 
+import io.dcos.backup.control.Times;
+import io.dcos.backup.control.EventRecorder;
+import io.dcos.backup.control.OperationMetrics;
 import io.dcos.backup.api.Backup;
 import io.dcos.backup.api.BackupSchedule;
 import io.dcos.backup.api.BackupScheduleSpec;

@@ -1,5 +1,8 @@
 package io.dcos.backup.reconciler;
 
+import io.dcos.backup.control.OperationQueue;
+import io.dcos.backup.control.StorageLocations;
+import io.dcos.backup.control.Failures;
 import io.dcos.backup.api.Backup;
 import io.dcos.backup.api.MarathonCluster;
 import io.dcos.backup.api.Restore;
@@ -82,7 +85,7 @@ final class RestoreJob implements OperationQueue.Work {
       throw e;
     } catch (Exception e) {
       throw new OperationFailedException("restore failed: could not read the storage version of MarathonCluster "
-          + into.name() + ": " + BackupReconciler.failureMessage(e) + "; nothing was written to ZooKeeper", e);
+          + into.name() + ": " + Failures.message(e) + "; nothing was written to ZooKeeper", e);
     }
     String liveText = live.map(StorageVersion::toString).orElse(Manifest.NO_STORAGE_VERSION);
     if (archivedVersion == null || !archivedVersion.equals(liveText)) {

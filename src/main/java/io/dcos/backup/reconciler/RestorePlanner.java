@@ -1,5 +1,6 @@
 package io.dcos.backup.reconciler;
 
+import io.dcos.backup.control.StorageLocations;
 import io.dcos.backup.api.Backup;
 import io.dcos.backup.api.MarathonCluster;
 import io.dcos.backup.api.Phase;

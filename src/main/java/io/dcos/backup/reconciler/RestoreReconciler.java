@@ -1,5 +1,13 @@
 package io.dcos.backup.reconciler;
 
+import io.dcos.backup.control.LogContext;
+import io.dcos.backup.control.Times;
+import io.dcos.backup.control.Failures;
+import io.dcos.backup.control.OperationQueue;
+import io.dcos.backup.control.OperationMetrics;
+import io.dcos.backup.control.EventRecorder;
+import io.dcos.backup.control.StatusWriter;
+import io.dcos.backup.control.StorageLocations;
 import io.dcos.backup.api.Backup;
 import io.dcos.backup.api.Phase;
 import io.dcos.backup.api.Restore;
@@ -9,7 +17,7 @@ import io.dcos.backup.store.ArchiveStore;
 import io.dcos.backup.engine.MarathonClusters;
 import io.dcos.backup.api.MarathonCluster;
 import io.dcos.backup.engine.RestoreOutcome;
-import io.dcos.backup.reconciler.OperationQueue.Operation;
+import io.dcos.backup.control.OperationQueue.Operation;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -151,7 +159,7 @@ public final class RestoreReconciler implements Reconciler<Restore> {
       case QUEUED -> next.running("Queued", queue.waitingMessage(key));
       case RUNNING -> withTimes(next.running("Restoring", operation.progress()), operation);
       case SUCCEEDED -> withTimes(next.restored((RestoreOutcome) operation.result()), operation);
-      case FAILED -> withTimes(next.failed("RestoreFailed", BackupReconciler.failureMessage(operation.failure())),
+      case FAILED -> withTimes(next.failed("RestoreFailed", Failures.message(operation.failure())),
           operation);
     }
     RestoreStatus after = next.build();
@@ -172,7 +180,7 @@ public final class RestoreReconciler implements Reconciler<Restore> {
         events.warning(restore, "Resuming", message);
       });
     } catch (Exception e) {
-      log.debug("could not read Marathon's storage version: {}", BackupReconciler.failureMessage(e));
+      log.debug("could not read Marathon's storage version: {}", Failures.message(e));
     }
   }
 

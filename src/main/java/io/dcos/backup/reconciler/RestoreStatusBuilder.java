@@ -1,5 +1,7 @@
 package io.dcos.backup.reconciler;
 
+import io.dcos.backup.control.Times;
+import io.dcos.backup.control.Conditions;
 import io.dcos.backup.api.ComponentStatus;
 import io.dcos.backup.api.Condition;
 import io.dcos.backup.api.Phase;

@@ -1,5 +1,7 @@
 package io.dcos.backup.reconciler;
 
+import io.dcos.backup.control.Times;
+import io.dcos.backup.control.Conditions;
 import io.dcos.backup.api.BackupScheduleStatus;
 import io.dcos.backup.api.BackupScheduleStatus.ActiveBackup;
 import io.dcos.backup.api.Condition;

@@ -1,5 +1,6 @@
 package io.dcos.backup.reconciler;
 
+import io.dcos.backup.control.Times;
 import io.dcos.backup.api.Backup;
 import io.dcos.backup.api.BackupSchedule;
 import io.dcos.backup.api.BackupScheduleStatus.ActiveBackup;

@@ -11,9 +11,16 @@ import java.time.Duration;
  * @param warning what went wrong after the archive was verified (Marathon did not elect a leader in time), or null
  * @param preCopy what the pre-copy did, when the archive came from one; null when the whole state was read under
  *     the fence (or online)
+ * @param preCopyNotUsed why a pre-copy that was asked for was not used, so that the whole state was read under the
+ *     fence (it could not start, lost its watches, or the fence was not held throughout); null otherwise
  */
 public record BackupOutcome(Manifest manifest, Path location, Duration marathonLeaderless, int abdications,
-                            Consistency consistency, String warning, PreCopy.Figures preCopy) {
+                            Consistency consistency, String warning, PreCopy.Figures preCopy, String preCopyNotUsed) {
+
+  public BackupOutcome(Manifest manifest, Path location, Duration marathonLeaderless, int abdications,
+                       Consistency consistency, String warning, PreCopy.Figures preCopy) {
+    this(manifest, location, marathonLeaderless, abdications, consistency, warning, preCopy, null);
+  }
 
   public BackupOutcome(Manifest manifest, Path location, Duration marathonLeaderless, int abdications,
                        Consistency consistency, String warning) {
@@ -32,7 +39,13 @@ public record BackupOutcome(Manifest manifest, Path location, Duration marathonL
   /** The same outcome with {@code note} added to its warning. */
   public BackupOutcome withWarning(String note) {
     return new BackupOutcome(manifest, location, marathonLeaderless, abdications, consistency,
-        warning == null ? note : warning + "; " + note, preCopy);
+        warning == null ? note : warning + "; " + note, preCopy, preCopyNotUsed);
+  }
+
+  /** The same outcome with the archive kept at {@code kept} (null: not on the operator's disk). */
+  public BackupOutcome withLocation(Path kept) {
+    return new BackupOutcome(manifest, kept, marathonLeaderless, abdications, consistency, warning, preCopy,
+        preCopyNotUsed);
   }
 
   /** How the snapshot was made consistent; {@link #statusName()} is what `status.consistency` shows. */

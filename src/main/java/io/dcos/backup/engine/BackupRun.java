@@ -88,7 +88,7 @@ final class BackupRun {
     try {
       progress.progress("restarting Marathon (leader abdication) so that no leader writes during the backup");
       try (MarathonFence fence = fencing.acquire(zk, marathon, progress)) {
-        boolean delta = preCopy != null && PreCopyFlow.finishUnderFence(preCopy, fence, target.statePath(), progress);
+        boolean delta = preCopy != null && preCopies.finishUnderFence(preCopy, fence, target.statePath(), progress);
         Instant fencePoint = Instant.now();
         ManifestInfo manifestInfo = new ManifestInfo(id, label, fencePoint, target.hosts(), target.path(),
             info.version());
@@ -119,7 +119,7 @@ final class BackupRun {
         verified.bytes(), released.leaderless().toMillis());
     return new BackupOutcome(manifest, store.location(id), released.leaderless(), abdications,
         options.online() ? BackupOutcome.Consistency.FENCED_FALLBACK : BackupOutcome.Consistency.FENCED,
-        released.warning(), preCopyFigures);
+        released.warning(), preCopyFigures, preCopies.notUsedReason());
   }
 
   /** Online attempts; empty when the fenced backup must be taken instead. */

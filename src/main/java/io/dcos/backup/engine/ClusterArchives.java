@@ -63,8 +63,7 @@ public final class ClusterArchives {
     BackupOutcome made = service.backup(id, label, options, progress);
     try {
       Path kept = moveOut(id);
-      return new BackupOutcome(made.manifest(), kept, made.marathonLeaderless(), made.abdications(),
-          made.consistency(), made.warning(), made.preCopy());
+      return made.withLocation(kept);
     } catch (IOException e) {
       throw new OperationFailedException("backup failed: the verified archive could not be moved into the backup "
           + "directory: " + e.getMessage(), e);

@@ -64,8 +64,7 @@ public final class LocatedArchives {
           + location.where(), e);
     }
     removeLocalCopy(id);
-    return new BackupOutcome(local.manifest(), null, local.marathonLeaderless(), local.abdications(),
-        local.consistency(), local.warning(), local.preCopy());
+    return local.withLocation(null);
   }
 
   /** A restore of an archive kept in {@code location}; the downloaded copy is removed afterwards. */

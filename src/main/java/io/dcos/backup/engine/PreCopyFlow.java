@@ -28,6 +28,8 @@ final class PreCopyFlow {
 
   private final TargetConfig config;
   private final ArchiveStore store;
+  /** Why the copy was not used; kept for the outcome, where the final status says it (progress messages pass). */
+  private String notUsed;
 
   PreCopyFlow(TargetConfig config, ArchiveStore store) {
     this.config = config;
@@ -59,6 +61,7 @@ final class PreCopyFlow {
       // copyOnline closed its client itself; the fenced snapshot says what is wrong with the state, if anything is.
       closeQuietly(own);
       LOG.info("pre-copy of {} for {} not possible: {}", statePath, id, OperationFailures.describe(e));
+      notUsed = "it could not be taken (" + OperationFailures.describe(e) + ")";
       progress.progress("pre-copy not possible (" + OperationFailures.describe(e) + "); the whole snapshot is taken "
           + "under the fence");
       return null;
@@ -71,7 +74,7 @@ final class PreCopyFlow {
    *
    * @throws StateUnavailableException when the copy shows Marathon migrating its storage
    */
-  static boolean finishUnderFence(PreCopy copy, MarathonFence fence, String statePath, ProgressListener progress)
+  boolean finishUnderFence(PreCopy copy, MarathonFence fence, String statePath, ProgressListener progress)
       throws Exception {
     try {
       copy.finishUnderFence();
@@ -79,6 +82,7 @@ final class PreCopyFlow {
       throw e;
     } catch (Exception e) {
       LOG.warn("pre-copy of {} discarded: {}", statePath, OperationFailures.describe(e));
+      notUsed = "it could not be trusted (" + OperationFailures.describe(e) + ")";
       progress.progress("pre-copy discarded (" + OperationFailures.describe(e) + "); snapshotting " + statePath
           + " under the fence");
       return false;
@@ -89,6 +93,7 @@ final class PreCopyFlow {
           + "finishes. Try again later.");
     }
     if (!fence.isHeld()) {
+      notUsed = "the fence was not held throughout its last reads";
       progress.progress("the fence was not held throughout the pre-copy's last reads; snapshotting " + statePath
           + " under the fence");
       return false; // the full snapshot under the fence fails as it should on a lost fence
@@ -96,6 +101,11 @@ final class PreCopyFlow {
     progress.progress("state at the fence point known: " + copy.rereadZnodes() + " znodes re-read after the "
         + "pre-copy of " + copy.copiedZnodes());
     return true;
+  }
+
+  /** Why the whole state was read under the fence after all; null when the copy was used (or never started). */
+  String notUsedReason() {
+    return notUsed;
   }
 
   /** The copy, with the nodes read under the fence, as archive {@code info.id()}. */

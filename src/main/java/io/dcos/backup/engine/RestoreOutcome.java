@@ -13,9 +13,20 @@ import java.time.Duration;
  *     restore its runtime-configuration names; or null
  * @param written what was written: only the difference from the live state, or the whole tree; null when nothing
  *     was (an earlier attempt had finished the restore)
+ * @param preCopyNotUsed why the whole state was rewritten although a pre-copy was asked for (a resumed restore, a
+ *     pre-copy that could not start or lost its watches, a retried write); null otherwise
+ * @param storageVersionChangeAllowed the backup's storage version is one the live Marathon refuses, and
+ *     spec.allowStorageVersionChange let it through (the storage version note says which)
  */
 public record RestoreOutcome(String backupId, long znodes, String safetySnapshotId, Duration marathonLeaderless,
-                             String warning, String storageVersionNote, Written written) {
+                             String warning, String storageVersionNote, Written written, String preCopyNotUsed,
+                             boolean storageVersionChangeAllowed) {
+
+  public RestoreOutcome(String backupId, long znodes, String safetySnapshotId, Duration marathonLeaderless,
+      String warning, String storageVersionNote, Written written, String preCopyNotUsed) {
+    this(backupId, znodes, safetySnapshotId, marathonLeaderless, warning, storageVersionNote, written, preCopyNotUsed,
+        false);
+  }
 
   /**
    * @param preCopy what the pre-copy of the safety snapshot did; null when the whole tree was rewritten
@@ -23,6 +34,11 @@ public record RestoreOutcome(String backupId, long znodes, String safetySnapshot
    * @param znodesDeleted nodes deleted
    */
   public record Written(PreCopy.Figures preCopy, long znodesWritten, long znodesDeleted) {}
+
+  public RestoreOutcome(String backupId, long znodes, String safetySnapshotId, Duration marathonLeaderless,
+      String warning, String storageVersionNote, Written written) {
+    this(backupId, znodes, safetySnapshotId, marathonLeaderless, warning, storageVersionNote, written, null);
+  }
 
   public RestoreOutcome(String backupId, long znodes, String safetySnapshotId, Duration marathonLeaderless,
       String warning, String storageVersionNote) {

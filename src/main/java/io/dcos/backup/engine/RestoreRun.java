@@ -15,6 +15,7 @@ import io.dcos.backup.zookeeper.TreeIndex;
 import io.dcos.backup.zookeeper.ZNode;
 import io.dcos.backup.zookeeper.ZkTarget;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.Optional;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.ZooKeeper;
@@ -65,6 +66,7 @@ final class RestoreRun {
     Optional<RestoreJournal.Entry> unfinished = guarded ? new RestoreJournal(target.path()).read(raw) : Optional.empty();
     boolean resuming = unfinished.filter(e -> e.safetySnapshotId().equals(safetyId)).isPresent();
     String versionNote;
+    boolean versionChangeAllowed = false;
     String marathonVersion;
     if (guarded) {
       // No Marathon can lead on this state (that is the point), so there is no Marathon to ask for its version.
@@ -77,8 +79,10 @@ final class RestoreRun {
       marathonVersion = store.manifest(safetyId).map(Manifest::marathonVersion)
           .orElse("unknown (no Marathon leads on a guarded state)");
     } else {
-      versionNote = new StorageVersionCheck(store).check(backupId, live, options.allowStorageVersionChange(),
-          target.statePath(), raw);
+      StorageVersionCheck.Verdict verdict = new StorageVersionCheck(store).check(backupId, live,
+          options.allowStorageVersionChange(), target.statePath(), raw);
+      versionNote = verdict.note();
+      versionChangeAllowed = verdict.changeAllowed();
       marathonVersion = fencing.describeMarathon(fencing.marathonClient(), progress).version();
     }
     LOG.info("restoring {} ({} znodes, Marathon {}, storage {}) into {} (Marathon {}, storage {})", backupId,
@@ -106,7 +110,7 @@ final class RestoreRun {
         progress.progress("taking safety snapshot " + safetyId + " of the live state");
         ManifestInfo safety = new ManifestInfo(safetyId, BackupService.SAFETY_LABEL, Instant.now(), target.hosts(),
             target.path(), marathonVersion);
-        if (preCopy != null && PreCopyFlow.finishUnderFence(preCopy, fence, target.statePath(), progress)) {
+        if (preCopy != null && preCopies.finishUnderFence(preCopy, fence, target.statePath(), progress)) {
           // Unlike a backup's, written before the fence is released: the restore must not write until the state
           // it would roll back to is on disk.
           preCopies.write(preCopy, safety, progress);
@@ -148,12 +152,29 @@ final class RestoreRun {
           + "run " + action + " (Marathon's built-in backup and restore): the leader elected now does that")
           .orElse(null);
       return new RestoreOutcome(backupId, manifest.znodes(), safetyId, released.leaderless(), released.warning(),
-          joinNotes(versionNote, builtInNote), written);
+          joinNotes(versionNote, builtInNote), written,
+          preCopyNotUsed(options, safetyTakenBefore, preCopies, delta, written), versionChangeAllowed);
     } finally {
       if (preCopy != null) {
         preCopy.close();
       }
     }
+  }
+
+  /** Why the whole state was rewritten; said only when a pre-copy was asked for (without one, that is the way). */
+  private static String preCopyNotUsed(BackupService.RestoreOptions options, boolean safetyTakenBefore,
+      PreCopyFlow preCopies, RestoreWrite.Delta delta, RestoreOutcome.Written written) {
+    if (!options.preCopy()) {
+      return null;
+    }
+    if (delta == null) {
+      return safetyTakenBefore ? "the restore was resumed, and an earlier attempt may have written part of the state"
+          : Objects.requireNonNullElse(preCopies.notUsedReason(), "no pre-copy proved the live state");
+    }
+    return written.preCopy() == null
+        ? "the write was retried after a dropped connection, and the first attempt may have written part of the "
+            + "difference"
+        : null;
   }
 
   private static String joinNotes(String first, String second) {

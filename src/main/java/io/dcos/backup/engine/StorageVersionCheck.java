@@ -19,18 +19,28 @@ final class StorageVersionCheck {
   }
 
   /**
-   * Returns what the status should say about the versions, or null when there is nothing to say.
-   *
+   * What the status should say about the versions ({@code note} null when there is nothing to say), and whether a
+   * version Marathon would refuse was let through by {@code allowChange}.
+   */
+  record Verdict(String note, boolean changeAllowed) {
+    static final Verdict NOTHING = new Verdict(null, false);
+
+    static Verdict note(String note) {
+      return new Verdict(note, false);
+    }
+  }
+
+  /**
    * @throws OperationFailedException when Marathon would refuse the archive and {@code allowChange} is false
    */
-  String check(String backupId, Optional<StorageVersion> live, boolean allowChange, String statePath, ZooKeeper raw)
+  Verdict check(String backupId, Optional<StorageVersion> live, boolean allowChange, String statePath, ZooKeeper raw)
       throws Exception {
     Optional<StorageVersion> archived = archivedStorageVersion(backupId);
     if (archived.isEmpty()) {
-      return StorageVersionGuard.present(raw, statePath) && live.isEmpty()
+      return Verdict.note(StorageVersionGuard.present(raw, statePath) && live.isEmpty()
           ? "the live storage version cannot be read; the backup has none: Marathon writes its own when elected"
           : "the backup has no Marathon storage version (" + StorageVersion.NODE + "): Marathon treats the restored "
-              + "state as a fresh install and writes its own";
+              + "state as a fresh install and writes its own");
     }
     StorageVersion a = archived.get();
     String problem = null;
@@ -48,13 +58,13 @@ final class StorageVersionCheck {
             + ". Restore a backup taken with this Marathon version, or set spec.allowStorageVersionChange: true "
             + "in a new Restore if Marathon will be changed to a version that runs it");
       }
-      return "storage version change allowed by spec.allowStorageVersionChange: " + problem;
+      return new Verdict("storage version change allowed by spec.allowStorageVersionChange: " + problem, true);
     }
     if (live.isPresent() && a.isOlderThan(live.get())) {
-      return "backup storage version " + a + " is older than the live " + live.get()
-          + ": Marathon migrates it forward when elected";
+      return Verdict.note("backup storage version " + a + " is older than the live " + live.get()
+          + ": Marathon migrates it forward when elected");
     }
-    return null;
+    return Verdict.NOTHING;
   }
 
   /** The archive's own version node, read from the archive (older manifests do not record it). */

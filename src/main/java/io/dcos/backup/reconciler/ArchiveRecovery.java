@@ -1,10 +1,12 @@
 package io.dcos.backup.reconciler;
 
+import io.dcos.backup.control.Times;
+import io.dcos.backup.control.Failures;
+import io.dcos.backup.control.StorageLocations;
 import io.dcos.backup.api.Backup;
 import io.dcos.backup.api.BackupSpec;
 import io.dcos.backup.api.MarathonCluster;
 import io.dcos.backup.api.BackupStatus;
-import io.dcos.backup.api.ComponentStatus;
 import io.dcos.backup.api.Phase;
 import io.dcos.backup.engine.BackupLabels;
 import io.dcos.backup.store.ArchiveLocation;
@@ -123,7 +125,7 @@ public final class ArchiveRecovery implements AutoCloseable {
             recovered);
       }
     } catch (Exception e) {
-      log.warn("could not recover Backup objects from the store: {}", BackupReconciler.failureMessage(e));
+      log.warn("could not recover Backup objects from the store: {}", Failures.message(e));
     }
   }
 
@@ -159,7 +161,7 @@ public final class ArchiveRecovery implements AutoCloseable {
         recovered.add(id);
         claimed.put(id, object);
       } catch (KubernetesClientException e) {
-        log.warn("could not recover a Backup object for archive {}: {}", id, BackupReconciler.failureMessage(e));
+        log.warn("could not recover a Backup object for archive {}: {}", id, Failures.message(e));
       }
     }
     if (locations != null) {
@@ -181,7 +183,7 @@ public final class ArchiveRecovery implements AutoCloseable {
       ids = location.ids();
     } catch (IOException e) {
       log.warn("could not list storage location {} ({}): {}", where.name(), location.where(),
-          BackupReconciler.failureMessage(e));
+          Failures.message(e));
       return;
     }
     for (String id : ids) {
@@ -199,7 +201,7 @@ public final class ArchiveRecovery implements AutoCloseable {
         recovered.add(id);
         claimed.put(id, object);
       } catch (KubernetesClientException e) {
-        log.warn("could not recover a Backup object for archive {}: {}", id, BackupReconciler.failureMessage(e));
+        log.warn("could not recover a Backup object for archive {}: {}", id, Failures.message(e));
       }
     }
   }
@@ -215,7 +217,7 @@ public final class ArchiveRecovery implements AutoCloseable {
       manifest = verifier.verify(id);
     } catch (IOException e) {
       log.warn("archive {} in {} has no Backup object and is NOT recovered: it does not verify ({})", id, where,
-          BackupReconciler.failureMessage(e));
+          Failures.message(e));
       return null;
     }
     if (BackupLabels.validate(manifest.label()).isPresent()) {
@@ -267,7 +269,7 @@ public final class ArchiveRecovery implements AutoCloseable {
       return location.encryptionKeyId(id).orElse(null);
     } catch (IOException e) {
       log.warn("archive {} in {}: its encryption header could not be read: {}", id, location.where(),
-          BackupReconciler.failureMessage(e));
+          Failures.message(e));
       return null;
     }
   }
@@ -278,13 +280,20 @@ public final class ArchiveRecovery implements AutoCloseable {
         + "lost): " + manifest.znodes() + " znodes, " + manifest.bytes() + " bytes, verified";
     Long generation = object.getMetadata().getGeneration();
     String created = manifest.created() == null ? null : Times.format(manifest.created());
-    BackupStatus status = new BackupStatus(manifest.id(), Phase.STATUS_READY,
-        ComponentStatus.marathon(Phase.STATUS_READY), created, null, null, message, manifest.marathonVersion(),
-        where, manifest.znodes(), manifest.bytes(), manifest.sha256(), null,
-        Boolean.TRUE, null,
-        Conditions.lifecycle(null, Conditions.Stage.READY, "RecoveredFromStore", message, generation,
-            clock.instant()),
-        generation, null, manifest.storageVersion(), storageLocation, objectKey, encryptionKeyId);
+    BackupStatus status = BackupStatusBuilder.from(null, generation, clock.instant())
+        .id(manifest.id())
+        .phase(Phase.STATUS_READY)
+        .timestamp(created)
+        .message(message)
+        .marathonVersion(manifest.marathonVersion())
+        .location(where)
+        .figures(manifest.znodes(), manifest.bytes(), manifest.sha256())
+        .recoveredFromStore(Boolean.TRUE)
+        .storageVersion(manifest.storageVersion())
+        .storageLocation(storageLocation, objectKey)
+        .encryptionKeyId(encryptionKeyId)
+        .ready("RecoveredFromStore", message)
+        .build();
     Backup current = object;
     for (int attempt = 1; ; attempt++) {
       current.setStatus(status);

@@ -1,5 +1,8 @@
 package io.dcos.backup.reconciler;
 
+import io.dcos.backup.control.Times;
+import io.dcos.backup.control.StorageLocations;
+import io.dcos.backup.control.Failures;
 import io.dcos.backup.api.BackupStorageLocation;
 import io.dcos.backup.api.BackupStorageLocationStatus;
 import io.dcos.backup.api.BackupStorageLocationStatus.LocationPhase;
@@ -58,7 +61,7 @@ public final class BackupStorageLocationReconciler implements Reconciler<BackupS
       message = (location.readOnly() ? "readable (ReadOnly)" : "reachable and writable") + ": " + location.where();
     } catch (IOException | RuntimeException e) {
       phase = LocationPhase.Unavailable;
-      message = BackupReconciler.failureMessage(e);
+      message = Failures.message(e);
     }
     BackupStorageLocationStatus before = object.getStatus();
     if (before == null || before.phase() != phase) {

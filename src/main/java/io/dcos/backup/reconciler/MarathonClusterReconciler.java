@@ -1,5 +1,7 @@
 package io.dcos.backup.reconciler;
 
+import io.dcos.backup.control.Conditions;
+import io.dcos.backup.control.Failures;
 import io.dcos.backup.api.Backup;
 import io.dcos.backup.api.Condition;
 import io.dcos.backup.api.MarathonCluster;
@@ -106,7 +108,7 @@ public final class MarathonClusterReconciler implements Reconciler<MarathonClust
     } catch (KubernetesClientException e) {
       if (e.getCode() != 409) {
         log.warn("could not create MarathonCluster {}/{} from the environment: {}", namespace,
-            MarathonCluster.DEFAULT_NAME, BackupReconciler.failureMessage(e));
+            MarathonCluster.DEFAULT_NAME, Failures.message(e));
       }
     }
   }
@@ -317,7 +319,7 @@ public final class MarathonClusterReconciler implements Reconciler<MarathonClust
       secret = client.secrets().inNamespace(operatorNamespace).withName(name).get();
     } catch (KubernetesClientException e) {
       throw new IllegalArgumentException("spec." + field + ": cannot read Secret " + name + " in namespace "
-          + operatorNamespace + ": " + BackupReconciler.failureMessage(e), e);
+          + operatorNamespace + ": " + Failures.message(e), e);
     }
     if (secret == null) {
       throw new IllegalArgumentException("spec." + field + ": Secret " + name + " not found in namespace "

@@ -1,24 +1,23 @@
 package io.dcos.backup.reconciler;
 
+import io.dcos.backup.control.LogContext;
+import io.dcos.backup.control.Times;
+import io.dcos.backup.control.Failures;
+import io.dcos.backup.control.OperationQueue;
+import io.dcos.backup.control.OperationMetrics;
+import io.dcos.backup.control.EventRecorder;
+import io.dcos.backup.control.StatusWriter;
+import io.dcos.backup.control.StorageLocations;
 import io.dcos.backup.api.Backup;
-import io.dcos.backup.api.ComponentStatus;
 import io.dcos.backup.api.Phase;
 import io.dcos.backup.api.Restore;
-import io.dcos.backup.api.RestoreSpec;
 import io.dcos.backup.api.RestoreStatus;
-import io.dcos.backup.engine.BackupLabels;
 import io.dcos.backup.engine.BackupService;
-import io.dcos.backup.engine.ClusterProbe;
-import io.dcos.backup.engine.ClusterArchives;
 import io.dcos.backup.store.ArchiveStore;
 import io.dcos.backup.engine.MarathonClusters;
-import io.dcos.backup.store.Manifest;
-import io.dcos.backup.zookeeper.StorageVersion;
 import io.dcos.backup.api.MarathonCluster;
-import io.dcos.backup.engine.OperationFailedException;
 import io.dcos.backup.engine.RestoreOutcome;
-import io.dcos.backup.reconciler.Conditions.Stage;
-import io.dcos.backup.reconciler.OperationQueue.Operation;
+import io.dcos.backup.control.OperationQueue.Operation;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -29,13 +28,11 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,7 +56,8 @@ public final class RestoreReconciler implements Reconciler<Restore> {
   private final StatusWriter statusWriter;
   private final SimpleInboundEventSource<Restore> operationEvents =
       new SimpleInboundEventSource<>("restore-operations");
-  private InformerEventSource<Backup, Restore> backups;
+  private final RestorePlanner planner;
+  private BackupLookup backups;
 
   public RestoreReconciler(BackupService service, OperationQueue queue, EventRecorder events,
       OperationMetrics metrics, Clock clock) {
@@ -94,6 +92,7 @@ public final class RestoreReconciler implements Reconciler<Restore> {
       OperationQueue queue, EventRecorder events, OperationMetrics metrics, Clock clock, StatusWriter statusWriter) {
     this.clusters = clusters;
     this.locations = locations;
+    this.planner = new RestorePlanner(clusters, locations);
     this.shared = shared;
     this.queue = queue;
     this.events = events;
@@ -107,20 +106,13 @@ public final class RestoreReconciler implements Reconciler<Restore> {
     // A Restore waiting for its Backup must hear when that Backup becomes ready.
     var configuration = InformerEventSourceConfiguration.from(Backup.class, Restore.class)
         .withSecondaryToPrimaryMapper((Backup backup) -> context.getPrimaryCache()
-            .list(backup.getMetadata().getNamespace(), restore -> refersTo(restore.getSpec(), backup))
+            .list(backup.getMetadata().getNamespace(), restore -> RestoreReferences.refersTo(restore, backup))
             .map(ResourceID::fromResource)
             .collect(Collectors.toSet()))
         .build();
-    backups = new InformerEventSource<>(configuration, context);
-    return List.of(backups, operationEvents);
-  }
-
-  private static boolean refersTo(RestoreSpec spec, Backup backup) {
-    if (spec == null) {
-      return false;
-    }
-    return backup.getMetadata().getName().equals(spec.backupName())
-        || (spec.backupId() != null && backup.getStatus() != null && spec.backupId().equals(backup.getStatus().id()));
+    InformerEventSource<Backup, Restore> cache = new InformerEventSource<>(configuration, context);
+    backups = new BackupLookup(cache);
+    return List.of(cache, operationEvents);
   }
 
   @Override
@@ -133,14 +125,13 @@ public final class RestoreReconciler implements Reconciler<Restore> {
 
   private UpdateControl<Restore> reconcileInContext(Restore restore, Context<Restore> context) {
     RestoreStatus current = restore.getStatus();
-    Long generation = restore.getMetadata().getGeneration();
     String key = BackupReconciler.operationKey(restore);
     if (current != null && current.phase() != null && current.phase().isTerminal()) {
       queue.forget(key);
       return UpdateControl.noUpdate();
     }
     if (current == null || current.safetySnapshotId() == null) {
-      return plan(context, restore, current, generation);
+      return plan(context, restore, current);
     }
 
     Operation operation = queue.get(key).orElse(null);
@@ -149,78 +140,33 @@ public final class RestoreReconciler implements Reconciler<Restore> {
     if (operation == null) {
       ClusterResolver.Resolution resolution = clusters.resolve(target, namespace, context.getClient());
       if (resolution instanceof ClusterResolver.Refused refused) {
-        return patchIfChanged(context, restore, current, failed(current, generation, refused.reason(),
-            refused.message()), null);
+        return patchIfChanged(context, restore, current, next(restore).failed(refused.reason(),
+            refused.message()).build(), null);
       }
       if (resolution instanceof ClusterResolver.Waiting waiting) {
-        return patchIfChanged(context, restore, current, running(current, generation, "WaitingForCluster",
-            waiting.message()), BackupReconciler.WAIT_WHILE_IN_USE);
+        return patchIfChanged(context, restore, current, next(restore).running("WaitingForCluster",
+            waiting.message()).build(), BackupReconciler.WAIT_WHILE_IN_USE);
       }
-      String backupId = current.backupId();
-      String safetyId = current.safetySnapshotId();
+      announceResume(restore, current.safetySnapshotId(), ((ClusterResolver.Usable) resolution).cluster().service());
+      Optional<Backup> recorded = backups.withId(namespace, current.backupId(), context.getClient());
       ResourceID resourceId = ResourceID.fromResource(restore);
-      BackupService.RestoreOptions options = new BackupService.RestoreOptions(
-          restore.getSpec() != null && restore.getSpec().allowsStorageVersionChange());
-      announceResume(restore, safetyId, ((ClusterResolver.Usable) resolution).cluster().service());
-      Optional<Backup> recorded = recordedBackup(context, namespace, backupId);
-      String recordedLocation = recorded.map(Backup::getStatus).map(status -> status.storageLocation()).orElse(null);
-      String sourceCluster = recorded.map(b -> b.getSpec() == null ? MarathonCluster.DEFAULT_NAME
-          : b.getSpec().clusterOrDefault()).orElse(restore.getSpec().clusterOrDefault());
-      String archivedVersion = recorded.map(Backup::getStatus).map(status -> status.storageVersion()).orElse(null);
-      operation = queue.submit(target, key, "Restore " + namespace + "/"
-              + restore.getMetadata().getName() + " (of " + backupId + ")",
-          progress -> {
-            MarathonClusters.Cluster cluster = clusters.atRunTime(target, namespace, "restore");
-            if (!target.equals(sourceCluster)) {
-              refuseMigrationAcrossStorageVersions(cluster, sourceCluster, backupId, archivedVersion, progress);
-            }
-            StorageLocations.Resolved where;
-            try {
-              where = locations.forExistingBackup(recordedLocation);
-            } catch (IOException e) {
-              throw new OperationFailedException("restore failed: " + e.getMessage() + "; nothing was written to "
-                  + "ZooKeeper", e);
-            }
-            return new ClusterArchives(cluster.service(), shared).restore(where.location(), backupId, safetyId,
-                options, progress);
-          },
+      operation = queue.submit(target, key, "Restore " + namespace + "/" + restore.getMetadata().getName()
+              + " (of " + current.backupId() + ")", new RestoreJob(clusters, locations, shared, restore, recorded),
           () -> operationEvents.propagateEvent(resourceId));
     }
-    RestoreStatus next = switch (operation.state()) {
-      case QUEUED -> running(current, generation, "Queued", queue.waitingMessage(key));
-      case RUNNING -> withTimes(running(current, generation, "Restoring", operation.progress()), operation);
-      case SUCCEEDED -> withTimes(succeeded(current, generation, (RestoreOutcome) operation.result()), operation);
-      case FAILED -> withTimes(failed(current, generation, "RestoreFailed",
-          BackupReconciler.failureMessage(operation.failure())), operation);
-    };
-    return patchIfChanged(context, restore, current, next, next.phase().isTerminal() ? null : BackupReconciler.POLL_WHILE_RUNNING);
-  }
-
-  /**
-   * A restore into another Marathon than the backup's (spec.targetCluster) is a migration: refused unless the
-   * target's live storage version is the archive's, whatever spec.allowStorageVersionChange says.
-   */
-  private static void refuseMigrationAcrossStorageVersions(MarathonClusters.Cluster target, String source,
-      String backupId, String archived, io.dcos.backup.engine.ProgressListener progress)
-      throws OperationFailedException, InterruptedException {
-    progress.progress("migration from MarathonCluster " + source + " to " + target.name() + ": comparing storage "
-        + "versions");
-    Optional<StorageVersion> live;
-    try {
-      live = ClusterProbe.liveStorageVersion(target.service().config());
-    } catch (InterruptedException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new OperationFailedException("restore failed: could not read the storage version of MarathonCluster "
-          + target.name() + ": " + BackupReconciler.failureMessage(e) + "; nothing was written to ZooKeeper", e);
+    RestoreStatusBuilder next = next(restore);
+    switch (operation.state()) {
+      case QUEUED -> next.running("Queued", queue.waitingMessage(key));
+      case RUNNING -> withTimes(next.running("Restoring", operation.progress()), operation);
+      case SUCCEEDED -> withTimes(next.restored((RestoreOutcome) operation.result()), operation);
+      case FAILED -> withTimes(next.failed("RestoreFailed", Failures.message(operation.failure())),
+          operation);
     }
-    String liveText = live.map(StorageVersion::toString).orElse(Manifest.NO_STORAGE_VERSION);
-    if (archived == null || !archived.equals(liveText)) {
-      throw new OperationFailedException("restore refused: backup " + backupId + " of MarathonCluster " + source
-          + " has storage version " + (archived == null ? "(not recorded)" : archived) + ", MarathonCluster "
-          + target.name() + " has " + liveText + "; a migration between Marathons needs the same storage version "
-          + "(upgrade or downgrade one Marathon first); nothing was written to ZooKeeper");
-    }
+    RestoreStatus after = next.build();
+    RestoreOutcome outcome = operation.state() == OperationQueue.State.SUCCEEDED
+        ? (RestoreOutcome) operation.result() : null;
+    return patchIfChanged(context, restore, current, after,
+        after.phase().isTerminal() ? null : BackupReconciler.POLL_WHILE_RUNNING, outcome);
   }
 
   /** A Restore whose sentinel is in Marathon's state was interrupted (the operator died): say that it resumes. */
@@ -234,163 +180,61 @@ public final class RestoreReconciler implements Reconciler<Restore> {
         events.warning(restore, "Resuming", message);
       });
     } catch (Exception e) {
-      log.debug("could not read Marathon's storage version: {}", BackupReconciler.failureMessage(e));
+      log.debug("could not read Marathon's storage version: {}", Failures.message(e));
     }
   }
 
-  /** Checks the backup, then records what will be restored and where the live state will be saved first. */
-  private UpdateControl<Restore> plan(Context<Restore> context, Restore restore, RestoreStatus current,
-      Long generation) {
-    RestoreSpec spec = restore.getSpec();
-    String namespace = restore.getMetadata().getNamespace();
-    String reference = spec == null ? null : spec.backupName() != null ? "Backup object \"" + spec.backupName()
-        + "\"" : "backup " + spec.backupId();
-    if (spec == null || (spec.backupId() == null) == (spec.backupName() == null)) {
-      return patchIfChanged(context, restore, current,
-          failed(current, generation, "InvalidSpec", "exactly one of spec.backupId or spec.backupName must be set"),
-          null);
+  /** Resolves and checks the backup, then records what will be restored and where the live state is saved first. */
+  private UpdateControl<Restore> plan(Context<Restore> context, Restore restore, RestoreStatus current) {
+    RestorePlanner.Plan plan = planner.plan(restore, backups, context.getClient());
+    if (plan instanceof RestorePlanner.Refused refused) {
+      return patchIfChanged(context, restore, current, refused(restore, refused), null);
     }
-    if (spec.backupId() != null && !BackupLabels.isBackupId(spec.backupId())) {
-      return patchIfChanged(context, restore, current, failed(current, generation, "InvalidSpec",
-          "spec.backupId \"" + spec.backupId() + "\" is not a backup ID (<label>-<uuid>)"), null);
+    if (plan instanceof RestorePlanner.WaitingForBackup waiting) {
+      return patchIfChanged(context, restore, current, next(restore).running("WaitingForBackup", waiting.message())
+          .build(), BackupReconciler.POLL_WHILE_RUNNING);
     }
-    Optional<Backup> backup = findBackup(namespace, spec).or(() -> findBackupLive(context, namespace, spec));
-    if (backup.isEmpty()) {
-      return patchIfChanged(context, restore, current, failed(current, generation, "BackupNotFound",
-          reference + " not found in namespace " + namespace), null);
-    }
-    var backupStatus = backup.get().getStatus();
-    Phase backupPhase = backupStatus == null || backupStatus.phase() == null ? Phase.STATUS_UNKNOWN
-        : backupStatus.phase();
-    if (backupPhase == Phase.STATUS_ERROR) {
-      return patchIfChanged(context, restore, current, failed(current, generation, "BackupFailed",
-          reference + " failed, there is nothing to restore: " + backupStatus.message()), null);
-    }
-    if (backupPhase != Phase.STATUS_READY) {
-      String message = "waiting for " + reference + " to be STATUS_READY (it is " + backupPhase + ")";
-      return patchIfChanged(context, restore, current, running(current, generation, "WaitingForBackup", message),
-          BackupReconciler.POLL_WHILE_RUNNING);
-    }
-    String backupCluster = backup.get().getSpec() == null ? MarathonCluster.DEFAULT_NAME
-        : backup.get().getSpec().clusterOrDefault();
-    if (!spec.clusterOrDefault().equals(backupCluster)) {
-      return patchIfChanged(context, restore, current, failed(current, generation, "ClusterMismatch",
-          reference + " was taken from MarathonCluster " + backupCluster + ", not " + spec.clusterOrDefault()
-              + " (spec.cluster); to restore it into " + spec.clusterOrDefault() + " set spec.cluster: " + backupCluster
-              + " and spec.targetCluster: " + spec.clusterOrDefault() + " (a migration); nothing was touched"), null);
-    }
-    Optional<MarathonClusters.Cluster> source = clusters.clusters().get(backupCluster);
-    if (source.isPresent() && !source.get().allows(namespace)) {
-      return patchIfChanged(context, restore, current, failed(current, generation, "ClusterNotAllowed",
-          ClusterResolver.notAllowed(namespace, backupCluster)), null);
-    }
-    String backupId = backupStatus.id();
-    try {
-      StorageLocations.Resolved where = locations.forExistingBackup(backupStatus.storageLocation());
-      if (where.location().manifest(backupId).isEmpty()) {
-        return patchIfChanged(context, restore, current, failed(current, generation, "ArchiveMissing",
-            "the archive of backup " + backupId + " is missing from " + (where.location().primary()
-                ? "the backup directory" : where.location().where())), null);
-      }
-    } catch (IOException e) {
-      return patchIfChanged(context, restore, current, failed(current, generation, "ArchiveUnreadable",
-          "the archive of backup " + backupId + " cannot be read: " + e.getMessage()
-              + "; nothing was written to ZooKeeper"), null);
-    }
-    // Derived from the UID: a second pass on a stale cache plans the very same safety snapshot.
-    String safetyId = BackupLabels.backupIdFor(BackupService.SAFETY_LABEL, restore.getMetadata().getUid());
-    RestoreStatus planned = new RestoreStatus(Phase.STATUS_RESTORING, ComponentStatus.marathon(Phase.STATUS_RESTORING),
-        backupId, null, null, "restore of " + backupId + " accepted; waiting to start", null,
-        safetyId, null,
-        Conditions.lifecycle(current == null ? null : current.conditions(), Stage.RUNNING, "Accepted",
-            "restore of " + backupId + " accepted", generation, clock.instant()),
-        generation);
-    return patchIfChanged(context, restore, current, planned, Duration.ZERO);
+    var planned = (RestorePlanner.Planned) plan;
+    String backupId = planned.backupId();
+    RestoreStatus accepted = next(restore).running("Accepted", "restore of " + backupId + " accepted")
+        .message("restore of " + backupId + " accepted; waiting to start")
+        .backupId(backupId).safetySnapshotId(planned.safetyId()).startTime(null).build();
+    return patchIfChanged(context, restore, current, accepted, Duration.ZERO);
   }
 
-  /** The Backup with this ID (cache, else the API): its storage location (none: the backup directory), cluster. */
-  private Optional<Backup> recordedBackup(Context<Restore> context, String namespace, String backupId) {
-    RestoreSpec byId = new RestoreSpec(backupId, null);
-    try {
-      return findBackup(namespace, byId).or(() -> findBackupLive(context, namespace, byId));
-    } catch (RuntimeException e) {
-      log.warn("could not read the Backup of {}: {}", backupId, BackupReconciler.failureMessage(e));
-      return Optional.empty();
+  /** The next status, starting from the current one. */
+  private RestoreStatusBuilder next(Restore restore) {
+    return RestoreStatusBuilder.from(restore.getStatus(), restore.getMetadata().getGeneration(), clock.instant());
+  }
+
+  /** Refused before anything ran; status.backupId names the backup once it was resolved. */
+  private RestoreStatus refused(Restore restore, RestorePlanner.Refused refused) {
+    RestoreStatusBuilder next = next(restore).failed(refused.reason(), refused.message());
+    return (refused.backupId() == null ? next : next.backupId(refused.backupId())).build();
+  }
+
+  /** The operation's own start and end, once it has them. */
+  private static void withTimes(RestoreStatusBuilder next, Operation operation) {
+    if (operation.startedAt() != null) {
+      next.startTime(Times.precise(operation.startedAt()));
     }
-  }
-
-  private Optional<Backup> findBackup(String namespace, RestoreSpec spec) {
-    if (spec.backupName() != null) {
-      return backups.get(new ResourceID(spec.backupName(), namespace));
+    if (operation.finishedAt() != null) {
+      next.completionTime(Times.precise(operation.finishedAt()));
     }
-    return backups.list(namespace, backup -> backup.getStatus() != null
-        && spec.backupId().equals(backup.getStatus().id())).findFirst();
-  }
-
-  /**
-   * "Not found" ends the Restore, so the informer cache alone must not decide it: a Backup created a moment before
-   * the Restore (one `kubectl apply` of both, one GitOps sync) may not be in it yet. Asked only on that path.
-   */
-  private static Optional<Backup> findBackupLive(Context<Restore> context, String namespace, RestoreSpec spec) {
-    var inNamespace = context.getClient().resources(Backup.class).inNamespace(namespace);
-    if (spec.backupName() != null) {
-      return Optional.ofNullable(inNamespace.withName(spec.backupName()).get());
-    }
-    return inNamespace.list().getItems().stream()
-        .filter(backup -> backup.getStatus() != null && spec.backupId().equals(backup.getStatus().id()))
-        .findFirst();
-  }
-
-  private static RestoreStatus withTimes(RestoreStatus status, Operation operation) {
-    return new RestoreStatus(status.phase(), status.componentStatus(), status.backupId(),
-        operation.startedAt() == null ? status.startTime() : Times.precise(operation.startedAt()),
-        operation.finishedAt() == null ? status.completionTime() : Times.precise(operation.finishedAt()),
-        status.message(), status.znodes(), status.safetySnapshotId(), status.marathonLeaderlessSeconds(),
-        status.conditions(), status.observedGeneration(), status.preCopy(), status.znodesWritten(),
-        status.znodesDeleted());
-  }
-
-
-  private RestoreStatus running(RestoreStatus current, Long generation, String reason, String message) {
-    RestoreStatus base = current != null ? current : new RestoreStatus(null, null, null, null, null, null, null, null,
-        null, null, null);
-    return new RestoreStatus(Phase.STATUS_RESTORING, ComponentStatus.marathon(Phase.STATUS_RESTORING),
-        base.backupId(), base.startTime(), null, message, null, base.safetySnapshotId(), null,
-        Conditions.lifecycle(base.conditions(), Stage.RUNNING, reason, message, generation, clock.instant()),
-        generation);
-  }
-
-  private RestoreStatus succeeded(RestoreStatus current, Long generation, RestoreOutcome outcome) {
-    double leaderless = BackupReconciler.seconds(outcome.marathonLeaderless());
-    String message = "restored " + outcome.znodes() + " znodes of " + outcome.backupId()
-        + " and verified them; " + (outcome.warning() == null
-            ? "Marathon had no leader for " + leaderless + " s"
-            : "but " + outcome.warning())
-        + (outcome.storageVersionNote() == null ? "" : "; " + outcome.storageVersionNote());
-    RestoreOutcome.Written written = outcome.written();
-    return new RestoreStatus(Phase.STATUS_READY, ComponentStatus.marathon(Phase.STATUS_READY), current.backupId(),
-        current.startTime(), Times.format(clock.instant()), message, outcome.znodes(), current.safetySnapshotId(),
-        leaderless,
-        Conditions.lifecycle(current.conditions(), Stage.READY, "Restored", message, generation, clock.instant()),
-        generation, written == null ? null : BackupReconciler.preCopyStatus(written.preCopy()),
-        written == null ? null : written.znodesWritten(), written == null ? null : written.znodesDeleted());
-  }
-
-  private RestoreStatus failed(RestoreStatus current, Long generation, String reason, String message) {
-    RestoreStatus base = current != null ? current : new RestoreStatus(null, null, null, null, null, null, null, null,
-        null, null, null);
-    return new RestoreStatus(Phase.STATUS_ERROR, ComponentStatus.marathon(Phase.STATUS_ERROR), base.backupId(),
-        base.startTime(), Times.format(clock.instant()), message, null, base.safetySnapshotId(), null,
-        Conditions.lifecycle(base.conditions(), Stage.FAILED, reason, message, generation, clock.instant()),
-        generation);
   }
 
   private UpdateControl<Restore> patchIfChanged(Context<Restore> context, Restore restore, RestoreStatus before,
       RestoreStatus after, Duration rescheduleAfter) {
+    return patchIfChanged(context, restore, before, after, rescheduleAfter, null);
+  }
+
+  /** {@code outcome}: the finished restore's, when {@code after} is its status; else null. */
+  private UpdateControl<Restore> patchIfChanged(Context<Restore> context, Restore restore, RestoreStatus before,
+      RestoreStatus after, Duration rescheduleAfter, RestoreOutcome outcome) {
     if (!Objects.equals(before, after)) {
       restore.setStatus(after);
       statusWriter.write(context, restore);
-      announce(restore, before, after);
+      announce(restore, before, after, outcome);
     }
     return rescheduleAfter == null ? UpdateControl.noUpdate()
         : UpdateControl.<Restore>noUpdate().rescheduleAfter(rescheduleAfter);
@@ -400,7 +244,7 @@ public final class RestoreReconciler implements Reconciler<Restore> {
     return restore.getSpec() == null ? MarathonCluster.DEFAULT_NAME : restore.getSpec().target();
   }
 
-  private void announce(Restore restore, RestoreStatus before, RestoreStatus after) {
+  private void announce(Restore restore, RestoreStatus before, RestoreStatus after, RestoreOutcome outcome) {
     Phase from = before == null ? null : before.phase();
     if (from == after.phase()) {
       return;
@@ -409,7 +253,7 @@ public final class RestoreReconciler implements Reconciler<Restore> {
       case STATUS_RESTORING -> events.normal(restore, "Restoring", after.message());
       case STATUS_READY -> {
         events.normal(restore, "Restored", after.message());
-        if (after.message() != null && after.message().contains("allowed by spec.allowStorageVersionChange")) {
+        if (outcome != null && outcome.storageVersionChangeAllowed()) {
           events.warning(restore, "StorageVersionChangeAllowed", after.message());
         }
         metrics.restoreSucceeded(targetOf(restore), Times.between(after.startTime(), after.completionTime()),

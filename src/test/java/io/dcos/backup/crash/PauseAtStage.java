@@ -6,7 +6,7 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.turbo.TurboFilter;
 import ch.qos.logback.core.spi.FilterReply;
 import io.dcos.backup.cli.Main;
-import io.dcos.backup.reconciler.OperationQueue;
+import io.dcos.backup.control.OperationQueue;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;

@@ -55,6 +55,8 @@ class StorageVersionCheckTest {
           new BackupService.RestoreOptions(true), ProgressListener.NONE);
       assertThat(allowed.storageVersionNote()).contains("allowed by spec.allowStorageVersionChange")
           .contains(V1_9.toString());
+      assertThat(allowed.storageVersionChangeAllowed()).as("the flag the StorageVersionChangeAllowed Event follows")
+          .isTrue();
       assertThat(StorageVersion.fromNodeData(zk.getData().forPath(version)))
           .contains(new StorageVersion(110, 100, 0, StorageVersion.PERSISTENCE_STORE));
       assertThat(zk.checkExists().forPath(world.zookeeper().path() + RestoreJournal.NODE)).isNull();
@@ -70,6 +72,7 @@ class StorageVersionCheckTest {
       RestoreOutcome migrated = world.service().restore(older, "pre-restore-" + UUID.randomUUID(),
           ProgressListener.NONE);
       assertThat(migrated.storageVersionNote()).contains("Marathon migrates it forward");
+      assertThat(migrated.storageVersionChangeAllowed()).as("a migration Marathon does itself").isFalse();
       awaitLeader(world);
     }
   }

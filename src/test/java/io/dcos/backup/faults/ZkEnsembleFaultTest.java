@@ -110,6 +110,8 @@ class ZkEnsembleFaultTest {
     assertThat(outcome.znodes()).isEqualTo(b.size());
     assertThat(world.liveFingerprint()).as("state after a restore whose server died").isEqualTo(b);
     assertThat(world.progress).noneMatch(l -> l.contains("fence is lost"));
+    // The retry rewrote the whole state: the outcome, which the final status message is made from, says why.
+    assertThat(outcome.preCopyNotUsed()).contains("retried after a dropped connection");
   }
 
   /**

@@ -11,7 +11,7 @@ import io.dcos.backup.api.Phase;
 import io.dcos.backup.api.Restore;
 import io.dcos.backup.api.RestoreSpec;
 import io.dcos.backup.reconciler.ArchiveRecovery;
-import io.dcos.backup.reconciler.OperationQueue;
+import io.dcos.backup.control.OperationQueue;
 import io.dcos.backup.sandbox.ApiObjects;
 import io.dcos.backup.sandbox.EmbeddedWorld;
 import io.dcos.backup.sandbox.SharedWorld;

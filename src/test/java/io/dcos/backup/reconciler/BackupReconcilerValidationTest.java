@@ -1,5 +1,9 @@
 package io.dcos.backup.reconciler;
 
+import io.dcos.backup.control.OperationMetrics;
+import io.dcos.backup.control.EventRecorder;
+import io.dcos.backup.control.StatusWriter;
+import io.dcos.backup.control.OperationQueue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dcos.backup.api.Backup;

@@ -1,5 +1,6 @@
 package io.dcos.backup.reconciler;
 
+import io.dcos.backup.control.OperationQueue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -18,7 +18,7 @@ class BackupScheduleValidationTest {
   @ParameterizedTest
   @ValueSource(longs = {0, 1, 9})
   void aStartingDeadlineBelowTenSecondsIsRefused(long seconds) {
-    assertThatThrownBy(() -> BackupScheduleReconciler.validate(schedule("nightly", seconds)))
+    assertThatThrownBy(() -> ScheduleSpecs.validate(schedule("nightly", seconds)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("startingDeadlineSeconds is " + seconds + "; it must be at least 10 (or unset): a run always "
             + "starts a little after its fire time, so a smaller deadline would skip runs that are on time");
@@ -27,18 +27,18 @@ class BackupScheduleValidationTest {
   @ParameterizedTest
   @ValueSource(longs = {10, 30, 86_400})
   void aStartingDeadlineOfTenSecondsOrMoreIsAccepted(long seconds) {
-    assertThat(BackupScheduleReconciler.validate(schedule("nightly", seconds))).isNotNull();
+    assertThat(ScheduleSpecs.validate(schedule("nightly", seconds))).isNotNull();
   }
 
   @Test
   void noStartingDeadlineIsAccepted() {
-    assertThat(BackupScheduleReconciler.validate(schedule("nightly", null))).isNotNull();
+    assertThat(ScheduleSpecs.validate(schedule("nightly", null))).isNotNull();
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"x", "-ab", ".ab", "a.b", "a-b", "..ab"})
   void aLabelPrefixThatCannotYieldAValidLabelIsRefused(String prefix) {
-    assertThatThrownBy(() -> BackupScheduleReconciler.validate(schedule(prefix, null)))
+    assertThatThrownBy(() -> ScheduleSpecs.validate(schedule(prefix, null)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith("label prefix \"" + prefix + "\" ")
         .hasMessageContaining("<prefix>-<yyyyMMdd>-<HHmm> must start with two letters, digits or '_'");

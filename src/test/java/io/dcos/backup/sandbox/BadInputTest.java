@@ -207,6 +207,37 @@ class BadInputTest {
     }
   }
 
+  /**
+   * The archive file of one backup replaced by another backup's (a copy gone wrong): the Restore is refused before
+   * anything runs, and its status still names the backup it was asked to restore.
+   */
+  @Test
+  void aRestoreOfASwappedArchiveFailsNamingItsBackup() throws Exception {
+    client.resource(backup("swapped", "swapped")).create();
+    client.resource(backup("swapped-in", "swapped_in")).create();
+    Backup swapped = awaitPhase(Backup.class, "swapped", Phase.STATUS_READY);
+    Backup other = awaitPhase(Backup.class, "swapped-in", Phase.STATUS_READY);
+    Path archive = Path.of(swapped.getStatus().location());
+    byte[] original = java.nio.file.Files.readAllBytes(archive);
+    java.nio.file.Files.copy(Path.of(other.getStatus().location()), archive,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    try {
+      int electionsBefore = world.simulator().orElseThrow().elections();
+      client.resource(restore("of-swapped", new RestoreSpec(null, "swapped"))).create();
+      Restore restore = awaitPhase(Restore.class, "of-swapped", Phase.STATUS_ERROR);
+      assertThat(restore.getStatus().message()).contains("manifest names another backup", "nothing was written");
+      assertThat(restore.getStatus().backupId()).isEqualTo(swapped.getStatus().id());
+      assertThat(restore.getStatus().safetySnapshotId()).isNull();
+      assertThat(restore.getStatus().conditions()).anySatisfy(c -> {
+        assertThat(c.type()).isEqualTo("Failed");
+        assertThat(c.reason()).isEqualTo("ArchiveUnreadable");
+      });
+      assertThat(world.simulator().orElseThrow().elections()).isEqualTo(electionsBefore);
+    } finally {
+      java.nio.file.Files.write(archive, original);
+    }
+  }
+
   @Test
   void deletingABackupWhileARestoreOfItRunsKeepsTheArchiveUntilTheRestoreEnds() throws Exception {
     client.resource(backup("in-use", "in-use")).create();

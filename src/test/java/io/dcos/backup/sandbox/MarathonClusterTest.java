@@ -17,7 +17,7 @@ import io.dcos.backup.api.RestoreSpec;
 import io.dcos.backup.marathon.MarathonClient;
 import io.dcos.backup.marathon.MarathonCredentials;
 import io.dcos.backup.operator.OperatorRuntime;
-import io.dcos.backup.reconciler.OperationQueue;
+import io.dcos.backup.control.OperationQueue;
 import io.dcos.backup.simulator.MarathonSimulator;
 import io.dcos.backup.zookeeper.StorageVersion;
 import io.fabric8.kubernetes.api.model.SecretBuilder;

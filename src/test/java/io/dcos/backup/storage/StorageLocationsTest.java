@@ -9,7 +9,7 @@ import io.dcos.backup.api.BackupScheduleSpec;
 import io.dcos.backup.api.BackupSpec;
 import io.dcos.backup.api.BackupStorageLocation;
 import io.dcos.backup.api.BackupStorageLocationSpec;
-import io.dcos.backup.reconciler.StorageLocations;
+import io.dcos.backup.control.StorageLocations;
 import io.dcos.backup.sandbox.ApiObjects;
 import io.dcos.backup.sandbox.EmbeddedWorld;
 import io.dcos.backup.sandbox.SharedWorld;

@@ -1,4 +1,4 @@
-package io.dcos.backup.reconciler;
+package io.dcos.backup.control;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -12,7 +12,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
  * is lost either. JOSDK's {@code UpdateControl.patchStatus} (a patch without resourceVersion, or server-side apply
  * with force) would apply the stale status blindly.
  */
-interface StatusWriter {
+public interface StatusWriter {
 
   /** {@code resource} carries the new status and the resourceVersion the status was computed from. */
   <P extends HasMetadata> void write(Context<P> context, P resource);

@@ -1,4 +1,4 @@
-package io.dcos.backup.reconciler;
+package io.dcos.backup.control;
 
 import io.dcos.backup.api.Backup;
 import io.dcos.backup.api.Restore;
@@ -64,7 +64,7 @@ public final class MarathonGuardWatch implements AutoCloseable {
         check(cluster, service);
       } catch (Exception e) {
         log.debug("could not check the state of MarathonCluster {} for the restore sentinel: {}", cluster,
-            BackupReconciler.failureMessage(e));
+            Failures.message(e));
       }
     });
   }

@@ -1,4 +1,4 @@
-package io.dcos.backup.reconciler;
+package io.dcos.backup.control;
 
 import io.dcos.backup.engine.ProgressListener;
 import java.time.Clock;

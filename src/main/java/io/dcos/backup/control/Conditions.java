@@ -1,4 +1,4 @@
-package io.dcos.backup.reconciler;
+package io.dcos.backup.control;
 
 import io.dcos.backup.api.Condition;
 import java.time.Instant;
@@ -7,20 +7,20 @@ import java.util.List;
 import java.util.Objects;
 
 /** Kubernetes condition bookkeeping: lastTransitionTime moves only when a condition's status does. */
-final class Conditions {
+public final class Conditions {
   private Conditions() {}
 
   /** Where a one-shot operation stands; each maps to the Ready / Failed / Running triple users wait on. */
-  enum Stage { RUNNING, READY, FAILED }
+  public enum Stage { RUNNING, READY, FAILED }
 
-  static List<Condition> lifecycle(List<Condition> existing, Stage stage, String reason, String message,
+  public static List<Condition> lifecycle(List<Condition> existing, Stage stage, String reason, String message,
       Long generation, Instant now) {
     List<Condition> result = set(existing, Condition.READY, stage == Stage.READY, reason, message, generation, now);
     result = set(result, Condition.FAILED, stage == Stage.FAILED, reason, message, generation, now);
     return set(result, Condition.RUNNING, stage == Stage.RUNNING, reason, message, generation, now);
   }
 
-  static List<Condition> set(List<Condition> existing, String type, boolean value, String reason, String message,
+  public static List<Condition> set(List<Condition> existing, String type, boolean value, String reason, String message,
       Long generation, Instant now) {
     List<Condition> result = new ArrayList<>(existing == null ? List.of() : existing);
     String status = value ? Condition.TRUE : Condition.FALSE;

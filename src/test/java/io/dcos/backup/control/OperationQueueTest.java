@@ -1,9 +1,9 @@
-package io.dcos.backup.reconciler;
+package io.dcos.backup.control;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.dcos.backup.reconciler.OperationQueue.State;
+import io.dcos.backup.control.OperationQueue.State;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.dcos.backup.reconciler;
+package io.dcos.backup.control;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -91,7 +91,7 @@ public final class OperationMetrics {
     return new OperationMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
   }
 
-  void backupSucceeded(String cluster, Duration took, long bytes, long znodes, Duration marathonLeaderless,
+  public void backupSucceeded(String cluster, Duration took, long bytes, long znodes, Duration marathonLeaderless,
       Instant now) {
     ClusterGauges gauges = cluster(cluster);
     counter(cluster, "backup", "success").increment();
@@ -106,16 +106,16 @@ public final class OperationMetrics {
    * A STATUS_READY Backup seen by a reconcile (at startup every existing one is): the last-success gauge is at least
    * its completion time, so it does not read 0 after an operator restart or failover and fire a staleness alert.
    */
-  void backupReadyObserved(String cluster, Instant completedAt) {
+  public void backupReadyObserved(String cluster, Instant completedAt) {
     cluster(cluster).lastBackupSuccess().accumulateAndGet(completedAt.getEpochSecond(), Math::max);
   }
 
-  void backupFailed(String cluster, Duration took) {
+  public void backupFailed(String cluster, Duration took) {
     counter(cluster, "backup", "failure").increment();
     timer(cluster, "backup", "failure").record(took);
   }
 
-  void restoreSucceeded(String cluster, Duration took, Duration marathonLeaderless, Instant now) {
+  public void restoreSucceeded(String cluster, Duration took, Duration marathonLeaderless, Instant now) {
     ClusterGauges gauges = cluster(cluster);
     counter(cluster, "restore", "success").increment();
     timer(cluster, "restore", "success").record(took);
@@ -123,7 +123,7 @@ public final class OperationMetrics {
     gauges.restoreLeaderless().record(marathonLeaderless.toMillis() / 1000.0);
   }
 
-  void scheduleObserved(String schedule, Double lagSeconds, Instant lastSuccess) {
+  public void scheduleObserved(String schedule, Double lagSeconds, Instant lastSuccess) {
     ScheduleGauges gauges = schedules.computeIfAbsent(schedule, name -> {
       var lag = new java.util.concurrent.atomic.AtomicReference<>(0.0);
       var lastSuccessSeconds = new AtomicLong();
@@ -147,14 +147,14 @@ public final class OperationMetrics {
   }
 
   /** A deleted schedule's series go with it: no stale last-success time for an alert to fire on. */
-  void scheduleRemoved(String schedule) {
+  public void scheduleRemoved(String schedule) {
     ScheduleGauges gauges = schedules.remove(schedule);
     if (gauges != null) {
       gauges.meters().forEach(registry::remove);
     }
   }
 
-  void restoreFailed(String cluster, Duration took) {
+  public void restoreFailed(String cluster, Duration took) {
     counter(cluster, "restore", "failure").increment();
     timer(cluster, "restore", "failure").record(took);
   }

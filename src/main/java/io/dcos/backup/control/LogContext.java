@@ -1,16 +1,16 @@
-package io.dcos.backup.reconciler;
+package io.dcos.backup.control;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import org.slf4j.MDC;
 
 /** Puts the object and its backup ID on every log line written while it is open (logback pattern: %X{…}). */
-final class LogContext implements AutoCloseable {
-  static final String OBJECT = "object";
-  static final String BACKUP_ID = "backupId";
+public final class LogContext implements AutoCloseable {
+  public static final String OBJECT = "object";
+  public static final String BACKUP_ID = "backupId";
 
   private LogContext() {}
 
-  static LogContext of(HasMetadata object, String backupId) {
+  public static LogContext of(HasMetadata object, String backupId) {
     MDC.put(OBJECT, object.getKind() + "/" + object.getMetadata().getNamespace() + "/"
         + object.getMetadata().getName());
     if (backupId != null) {

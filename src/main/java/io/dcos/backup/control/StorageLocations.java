@@ -1,4 +1,4 @@
-package io.dcos.backup.reconciler;
+package io.dcos.backup.control;
 
 import io.dcos.backup.api.BackupStorageLocation;
 import io.dcos.backup.api.BackupStorageLocationSpec;
@@ -131,7 +131,7 @@ public final class StorageLocations implements AutoCloseable {
       found = client.resources(BackupStorageLocation.class).inNamespace(namespace).withName(name).get();
     } catch (KubernetesClientException e) {
       throw new IOException("cannot read BackupStorageLocation " + namespace + "/" + name + ": "
-          + BackupReconciler.failureMessage(e), e);
+          + Failures.message(e), e);
     }
     if (found == null) {
       throw new NotFound("BackupStorageLocation " + name + " not found in namespace " + namespace);
@@ -170,7 +170,7 @@ public final class StorageLocations implements AutoCloseable {
     becameAvailable = listener;
   }
 
-  void becameAvailable() {
+  public void becameAvailable() {
     Runnable listener = becameAvailable;
     if (listener != null) {
       listener.run();
@@ -202,7 +202,7 @@ public final class StorageLocations implements AutoCloseable {
     } catch (KubernetesClientException e) {
       if (e.getCode() != 409) {
         log.warn("could not create the default BackupStorageLocation in {}: {}", namespace,
-            BackupReconciler.failureMessage(e));
+            Failures.message(e));
       }
     }
   }
@@ -329,7 +329,7 @@ public final class StorageLocations implements AutoCloseable {
       return secret;
     } catch (KubernetesClientException e) {
       throw new IOException("BackupStorageLocation " + location + ": cannot read Secret " + namespace + "/"
-          + secretName + ": " + BackupReconciler.failureMessage(e), e);
+          + secretName + ": " + Failures.message(e), e);
     }
   }
 

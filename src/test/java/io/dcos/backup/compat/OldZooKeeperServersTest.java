@@ -5,14 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dcos.backup.bench.ZooKeeperProcess;
 import io.dcos.backup.engine.BackupOutcome;
-import io.dcos.backup.engine.BackupService;
 import io.dcos.backup.engine.OperationFailedException;
-import io.dcos.backup.engine.TargetConfig;
-import io.dcos.backup.engine.BackupService.BackupOptions;
 import io.dcos.backup.engine.ProgressListener;
 import io.dcos.backup.engine.RestoreOutcome;
 import io.dcos.backup.marathon.FenceOptions;
-import io.dcos.backup.marathon.MarathonCredentials;
 import io.dcos.backup.sandbox.EmbeddedWorld;
 import io.dcos.backup.simulator.SimulatorOptions;
 import io.dcos.backup.zookeeper.ZkTarget;
@@ -35,13 +31,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.apache.zookeeper.ZooKeeper;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 

@@ -168,7 +168,7 @@ public final class OperatorRuntime implements AutoCloseable {
     if (clusterNamespace != null) {
       MarathonClusterReconciler.createDefaultIfAbsent(client, clusterNamespace, service.config());
       operator.register(new MarathonClusterReconciler(clusters, service, clusterNamespace, options.clock(),
-              options.clusterCheckInterval()),
+              options.clusterCheckInterval(), options.namespaces()),
           configuration -> configuration.settingNamespaces(Set.of(clusterNamespace)));
     }
     options.recoveryNamespace().ifPresent(namespace -> operator.register(

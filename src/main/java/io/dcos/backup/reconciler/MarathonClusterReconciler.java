@@ -2,6 +2,7 @@ package io.dcos.backup.reconciler;
 
 import io.dcos.backup.control.Conditions;
 import io.dcos.backup.control.Failures;
+import io.dcos.backup.control.Times;
 import io.dcos.backup.api.Backup;
 import io.dcos.backup.api.Condition;
 import io.dcos.backup.api.MarathonCluster;
@@ -30,6 +31,12 @@ import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Constants;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -70,14 +77,44 @@ public final class MarathonClusterReconciler implements Reconciler<MarathonClust
   private final String operatorNamespace;
   private final Clock clock;
   private final Duration interval;
+  /** Where Backups naming a cluster can be: the namespaces the operator watches (empty: all). */
+  private final Set<String> backupNamespaces;
 
   public MarathonClusterReconciler(MarathonClusters clusters, BackupService environment, String operatorNamespace,
       Clock clock, Duration interval) {
+    this(clusters, environment, operatorNamespace, clock, interval, Set.of());
+  }
+
+  public MarathonClusterReconciler(MarathonClusters clusters, BackupService environment, String operatorNamespace,
+      Clock clock, Duration interval, Set<String> backupNamespaces) {
     this.clusters = clusters;
     this.environment = environment;
     this.operatorNamespace = operatorNamespace;
     this.clock = clock;
     this.interval = interval;
+    this.backupNamespaces = backupNamespaces.isEmpty() ? Constants.WATCH_ALL_NAMESPACE_SET : backupNamespaces;
+  }
+
+  /**
+   * A Backup that becomes STATUS_READY, or a ready one that is deleted, wakes the cluster it names, so that
+   * status.lastSuccessfulBackup says so now rather than at the next periodic check. A running backup's progress wakes
+   * nothing.
+   */
+  @Override
+  public List<EventSource<?, MarathonCluster>> prepareEventSources(EventSourceContext<MarathonCluster> context) {
+    return List.of(new InformerEventSource<>(InformerEventSourceConfiguration.from(Backup.class, MarathonCluster.class)
+        .withName("cluster-backups")
+        .withNamespaces(backupNamespaces)
+        .withSecondaryToPrimaryMapper((Backup backup) -> backup.getSpec() == null ? Set.of()
+            : Set.of(new ResourceID(backup.getSpec().clusterOrDefault(), operatorNamespace)))
+        .withOnAddFilter(MarathonClusterReconciler::isReady)
+        .withOnUpdateFilter((now, before) -> isReady(now) && !isReady(before))
+        .withOnDeleteFilter((backup, unknownState) -> isReady(backup))
+        .build(), context));
+  }
+
+  private static boolean isReady(Backup backup) {
+    return backup.getStatus() != null && backup.getStatus().phase() == Phase.STATUS_READY;
   }
 
   /**
@@ -367,7 +404,8 @@ public final class MarathonClusterReconciler implements Reconciler<MarathonClust
           .filter(b -> b.getSpec() != null && name.equals(b.getSpec().clusterOrDefault()))
           .filter(b -> b.getStatus() != null && b.getStatus().phase() == Phase.STATUS_READY
               && b.getStatus().completionTime() != null)
-          .max(Comparator.comparing(b -> b.getStatus().completionTime()));
+          // By instant: ISO_INSTANT leaves out a zero fraction, so the strings do not sort by time.
+          .max(Comparator.comparing(b -> Times.parse(b.getStatus().completionTime()).orElse(java.time.Instant.MIN)));
     } catch (RuntimeException e) {
       log.debug("could not list the Backups of MarathonCluster {}: {}", name, e.getMessage());
       return Optional.empty();

@@ -104,6 +104,12 @@ class MarathonClusterTest {
           .as("the default Marathon's lane is held: its backup still waits while the other Marathon's ran")
           .isEqualTo(Phase.STATUS_BACKING_UP);
       assertThat(overlap(first.getStatus(), second.getStatus())).as("one at a time on the same Marathon").isFalse();
+      // Well within the cluster's periodic check (a minute): a backup that becomes ready wakes its cluster.
+      String newest = Instant.parse(second.getStatus().completionTime())
+          .isAfter(Instant.parse(first.getStatus().completionTime())) ? second.getStatus().id() : first.getStatus().id();
+      await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(statusOf(name).lastSuccessfulBackup())
+          .as("the cluster's last successful backup").isEqualTo(newest));
+      assertThat(statusOf(name).lastSuccessfulTime()).isNotBlank();
       assertThat(java.nio.file.Path.of(first.getStatus().location()).getParent())
           .as("every cluster's archives are kept in the backup directory")
           .isEqualTo(world.backupDirectory().toAbsolutePath().normalize());

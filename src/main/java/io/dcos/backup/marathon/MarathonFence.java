@@ -22,10 +22,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The operator joins Marathon's own leader election (a Curator {@code LeaderLatch} on
  * {@code <zk>/leader-curator}) with a node of the latch's own shape ({@link ElectionParticipant}) and asks each
- * Marathon that is ahead of it to abdicate. A Marathon that abdicates exits, and when it restarts it queues behind the operator. Only participants that joined before the operator
- * can ever be ahead of it (sequence numbers only grow), so at most that many abdications are needed, and once the
- * operator leads the latch no Marathon is leader: none writes to {@code <zk>/state}. The operator's latch node is
- * ephemeral: if the operator dies the fence goes with its ZooKeeper session and Marathon elects a leader again.
+ * Marathon that is ahead of it to abdicate. A Marathon that abdicates exits, and when it restarts it queues behind the
+ * operator. Only participants that joined before the operator can ever be ahead of it (sequence numbers only grow),
+ * so at most that many abdications are needed, and once the operator leads the latch no Marathon is leader: none
+ * writes to {@code <zk>/state}. The operator's latch node is ephemeral: if the operator dies the fence goes with its
+ * ZooKeeper session and Marathon elects a leader again.
  *
  * <p>While held, {@link #latchNodePath()} with {@link #latchNodeVersion()} is a fencing token: put an
  * {@code Op.check(path, version)} into every {@code multi()} so writes fail once the fence is lost.
@@ -34,18 +35,16 @@ import org.slf4j.LoggerFactory;
  * (SUSPENDED, e.g. the server it talked to died) leaves the ephemeral latch node in place, so no Marathon can lead
  * while the client reconnects to another server. Only a LOST session (or the latch node gone) loses the fence. Build
  * the client with {@code SessionConnectionStateErrorPolicy} (see {@code ZkConnector}).
+ *
+ * <p>This class takes, holds and gives up the fence; its steps are {@link StandbyRequeue} (standbys moved behind the
+ * operator), {@link LeaderAbdication} (one leader asked to leave) and {@link LeaderRecovery} (the wait for a new
+ * leader after the release), all looking at the election through one {@link LatchWatch}.
  */
 public final class MarathonFence implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(MarathonFence.class);
   /** Prefix of the latch ids of this operator: never a Marathon's {@code host:port}. */
   public static final String ID_PREFIX = "marathon-backup-operator:";
-  /**
-   * How long a leader that refuses connections is retried while its election node is still there: Marathon's
-   * default {@code --zk_session_timeout} (10 s), after which a crashed leader's node is gone, plus a margin. Bounded
-   * by the abdication timeout.
-   */
-  static final Duration UNREACHABLE_LEADER_GRACE = Duration.ofSeconds(12);
 
   private final CuratorFramework zk;
   private final String latchPath;
@@ -53,6 +52,8 @@ public final class MarathonFence implements AutoCloseable {
   private final FenceOptions options;
   private final Consumer<String> progress;
   private final ElectionParticipant participant;
+  private final LatchWatch latch;
+  private final StandbyRequeue standbys;
   private final Instant started = Instant.now();
 
   private volatile String ourPath;
@@ -60,9 +61,6 @@ public final class MarathonFence implements AutoCloseable {
   /** The session that owns our latch node: while that node exists, that session is alive and the fence held. */
   private volatile long ourSession;
   private volatile int abdications;
-  /** Standbys moved behind the operator instead of being elected and abdicated one by one. */
-  private volatile int requeued;
-  private boolean requeueStandbys = true;
   private volatile Instant leaderlessSince;
   private volatile boolean closed;
   /** Gives the fence up when the session is LOST: a latch that re-joins in a new session is no fence. */
@@ -76,6 +74,8 @@ public final class MarathonFence implements AutoCloseable {
     this.options = options;
     this.progress = progress;
     this.participant = new ElectionParticipant(zk, latchPath, ID_PREFIX + UUID.randomUUID());
+    this.latch = new LatchWatch(zk, latchPath, options);
+    this.standbys = new StandbyRequeue(zk, progress);
   }
 
   /**
@@ -112,6 +112,67 @@ public final class MarathonFence implements AutoCloseable {
 
   private void take() throws MarathonException, FenceException, InterruptedException {
     long deadline = System.nanoTime() + options.acquireTimeout().toNanos();
+    join();
+    String path = participant.ourPath();
+    long ourSeq = LatchParticipants.sequenceOf(path.substring(path.lastIndexOf('/') + 1));
+    List<Participant> initial = latch.participants();
+    // Nobody can join ahead of us later, so this many abdications is all it can take.
+    int maxAbdications = (int) initial.stream()
+        .filter(x -> x.sequence() < ourSeq && !x.data().startsWith(ID_PREFIX)).count();
+    progress.accept("Joined Marathon's leader election at " + latchPath + " (" + maxAbdications
+        + " Marathon participant(s) ahead)");
+
+    while (true) {
+      checkDeadline(deadline, "taking over Marathon's leader election");
+      if (participant.state() != ElectionParticipant.State.STARTED || !latch.exists(path)) {
+        throw new FenceException("lost the ZooKeeper session or latch node " + path
+            + " while taking over Marathon's leader election");
+      }
+      List<Participant> ps = latch.participants();
+      if (!ps.isEmpty() && ps.get(0).path().equals(path)) {
+        break; // first in the election: no Marathon can be leader
+      }
+      if (ps.isEmpty()) {
+        latch.pause(); // our node is there (checked above): a listing that raced with it
+        continue;
+      }
+      Participant leader = ps.get(0);
+      if (leader.data().startsWith(ID_PREFIX)) {
+        if (System.nanoTime() + options.pollInterval().toNanos() - deadline >= 0) {
+          throw new FenceException("another marathon-backup-operator (" + leader.data() + ") holds Marathon's "
+              + "leader election and did not let go within " + human(options.acquireTimeout()));
+        }
+        latch.pause();
+        continue;
+      }
+      if (abdications >= maxAbdications) {
+        throw new FenceException("Marathon leader " + leader.data() + " leads again after " + abdications
+            + " abdication(s); expected at most " + maxAbdications);
+      }
+      standbys.moveBehindOperator(ps, leader, ourSeq);
+      abdicate(leader, deadline);
+    }
+    Stat stat;
+    try {
+      stat = zk.checkExists().forPath(path);
+    } catch (Exception e) {
+      throw new FenceException("could not read the fence's latch node " + path + ": " + e, e);
+    }
+    if (stat == null || !latch.leads(participant)) {
+      throw new FenceException("lost the fence's latch node " + path + " right after taking it");
+    }
+    ourPath = path;
+    ourVersion = stat.getVersion();
+    ourSession = stat.getEphemeralOwner();
+    zk.getConnectionStateListenable().addListener(connectionListener);
+    if (leaderlessSince == null) {
+      leaderlessSince = Instant.now();
+    }
+    progress.accept("Fence held: no Marathon is leader (" + abdications + " abdication(s), " + standbys.requeued()
+        + " standby(s) moved behind the operator)");
+  }
+
+  private void join() throws FenceException, InterruptedException {
     try {
       participant.start();
     } catch (KeeperException.NoAuthException e) {
@@ -124,191 +185,19 @@ public final class MarathonFence implements AutoCloseable {
       throw new FenceException("could not join Marathon's leader election at " + latchPath + ": " + e
           + " (is ZooKeeper reachable?)", e);
     }
-    String path = participant.ourPath();
-    long ourSeq = LatchParticipants.sequenceOf(path.substring(path.lastIndexOf('/') + 1));
-    List<Participant> initial = participants();
-    // Nobody can join ahead of us later, so this many abdications is all it can take.
-    int maxAbdications = (int) initial.stream()
-        .filter(x -> x.sequence() < ourSeq && !x.data().startsWith(ID_PREFIX)).count();
-    progress.accept("Joined Marathon's leader election at " + latchPath + " (" + maxAbdications
-        + " Marathon participant(s) ahead)");
-
-    while (true) {
-      checkDeadline(deadline, "taking over Marathon's leader election");
-      if (participant.state() != ElectionParticipant.State.STARTED || !exists(path)) {
-        throw new FenceException("lost the ZooKeeper session or latch node " + path
-            + " while taking over Marathon's leader election");
-      }
-      List<Participant> ps = participants();
-      if (!ps.isEmpty() && ps.get(0).path().equals(path)) {
-        break; // first in the election: no Marathon can be leader
-      }
-      if (ps.isEmpty()) {
-        Thread.sleep(pollMillis()); // our node is there (checked above): a listing that raced with it
-        continue;
-      }
-      Participant leader = ps.get(0);
-      if (leader.data().startsWith(ID_PREFIX)) {
-        if (System.nanoTime() + options.pollInterval().toNanos() - deadline >= 0) {
-          throw new FenceException("another marathon-backup-operator (" + leader.data() + ") holds Marathon's "
-              + "leader election and did not let go within " + human(options.acquireTimeout()));
-        }
-        Thread.sleep(pollMillis());
-        continue;
-      }
-      if (abdications >= maxAbdications) {
-        throw new FenceException("Marathon leader " + leader.data() + " leads again after " + abdications
-            + " abdication(s); expected at most " + maxAbdications);
-      }
-      requeueStandbysBehindUs(ps, leader, ourSeq);
-      abdicateAndWait(leader, deadline);
-    }
-    Stat stat;
-    try {
-      stat = zk.checkExists().forPath(path);
-    } catch (Exception e) {
-      throw new FenceException("could not read the fence's latch node " + path + ": " + e, e);
-    }
-    if (stat == null || !leads()) {
-      throw new FenceException("lost the fence's latch node " + path + " right after taking it");
-    }
-    ourPath = path;
-    ourVersion = stat.getVersion();
-    ourSession = stat.getEphemeralOwner();
-    zk.getConnectionStateListenable().addListener(connectionListener);
-    if (leaderlessSince == null) {
-      leaderlessSince = Instant.now();
-    }
-    progress.accept("Fence held: no Marathon is leader (" + abdications + " abdication(s), " + requeued
-        + " standby(s) moved behind the operator)");
   }
 
-  /**
-   * Moves the Marathon standbys that are queued ahead of the operator to the back of the election, so that only the
-   * current leader has to abdicate: otherwise each standby in turn is elected, loads the whole state and must be
-   * asked to abdicate too (one leaderless window and one state load per Marathon instance).
-   *
-   * <p>A standby's latch node is deleted in a {@code multi()} with a check that the leader's node still exists. The
-   * leader's sequence number is lower than the standby's and sequence numbers only grow, so while the leader's node
-   * exists the standby has never been first in the election: it cannot have been elected, and it is not writing. A
-   * Curator {@code LeaderLatch} whose node is gone notices when its predecessor goes and joins again, behind the
-   * operator. Another operator's node is never touched. If the deletion is refused (ACLs) or fails, the standby
-   * stays where it is and is abdicated in its turn, as before.
-   */
-  private void requeueStandbysBehindUs(List<Participant> ps, Participant leader, long ourSeq) {
-    if (!requeueStandbys) {
-      return;
-    }
-    for (Participant standby : ps) {
-      if (standby == leader || standby.sequence() >= ourSeq || standby.data().startsWith(ID_PREFIX)) {
-        continue;
-      }
-      try {
-        zk.transaction().forOperations(
-            zk.transactionOp().check().forPath(leader.path()),
-            zk.transactionOp().delete().forPath(standby.path()));
-        requeued++;
-        progress.accept("Moved Marathon standby " + standby.data() + " behind the operator in the election");
-      } catch (KeeperException.NoAuthException e) {
-        LOG.info("may not delete Marathon standby latch node {} ({}); it will be abdicated in its turn",
-            standby.path(), e.code());
-        requeueStandbys = false;
-        return;
-      } catch (Exception e) {
-        // The leader left, or the standby did: the next pass of the loop sees the new election order.
-        LOG.debug("standby {} not moved: {}", standby.path(), e.toString());
-        return;
-      }
-    }
-  }
-
-  private void abdicateAndWait(Participant leader, long acquireDeadline)
+  /** An accepted abdication counts at once: from then on Marathon has no leader, though the old one is leaving. */
+  private void abdicate(Participant leader, long acquireDeadline)
       throws MarathonException, FenceException, InterruptedException {
-    String hostPort = leader.data().trim();
-    long ownDeadline = System.nanoTime() + options.abdicationTimeout().toNanos();
-    long deadline = Math.min(acquireDeadline, ownDeadline);
-    // Say which bound ran out: this abdication's, or the whole acquisition's.
-    String within = ownDeadline - acquireDeadline <= 0 ? human(options.abdicationTimeout())
-        : human(options.acquireTimeout()) + " (the fence's acquire timeout)";
-    progress.accept("Asking Marathon leader " + hostPort + " to abdicate");
-    boolean accepted = false;
-    String secondHand = null;
-    Long unreachableSince = null;
-    MarathonException unreachable = null;
-    while (!accepted) {
-      if (!exists(leader.path())) {
-        break; // it left by itself
-      }
-      try {
-        clientFor(hostPort).abdicate();
-        accepted = true;
-      } catch (MarathonException e) {
-        if (e.kind() == MarathonException.Kind.UNREACHABLE && !clientFor(hostPort).baseUrl().equals(marathon.baseUrl())) {
-          // The leader's own address may not be routable from here: the configured URL proxies to it.
-          LOG.info("Marathon leader {} unreachable directly ({}), asking {}", hostPort, e.getMessage(),
-              marathon.baseUrl());
-          try {
-            marathon.abdicate();
-            accepted = true;
-          } catch (MarathonException e2) {
-            // Second-hand: the Marathon asked may see another leader than ours (ours is exiting — a Marathon that
-            // refused a guarded state does — and the next in line may be a dead operator's node, whose data is no
-            // address). Ours leaving by itself ends the wait above; only the deadline turns this into a failure.
-            if (e2.kind() != MarathonException.Kind.NO_LEADER) {
-              secondHand = e2.getMessage();
-            }
-          }
-        } else if (e.kind() == MarathonException.Kind.UNREACHABLE) {
-          if (unreachableSince == null) {
-            unreachableSince = System.nanoTime();
-          }
-          unreachable = e;
-          if (System.nanoTime() - unreachableSince - UNREACHABLE_LEADER_GRACE.toNanos() >= 0) {
-            throw e;
-          }
-          // An exiting Marathon (one that refused a guarded state does) stops serving HTTP before its election
-          // node goes; a crashed one leaves the node until its session expires. Either way the node leaving ends
-          // the wait above, and the election moves on; a Marathon that is simply not there fails after the grace.
-        } else if (e.kind() != MarathonException.Kind.NO_LEADER) {
-          throw e;
-        } else {
-          unreachable = null;
-        }
-        // NO_LEADER: it is still loading its state or just left; retry until the abdication deadline.
-      }
-      if (!accepted) {
-        if (System.nanoTime() - deadline >= 0) {
-          if (unreachable != null) {
-            throw unreachable;
-          }
-          throw new FenceException("Marathon leader " + hostPort + " did not accept abdication within " + within
-              + (secondHand == null ? "" : " (unreachable directly; " + secondHand + ")"));
-        }
-        Thread.sleep(pollMillis());
-      }
-    }
-    if (accepted) {
+    LeaderAbdication abdication = new LeaderAbdication(leader, acquireDeadline, options, marathon, latch, progress);
+    if (abdication.ask()) {
       abdications++;
       if (leaderlessSince == null) {
         leaderlessSince = Instant.now();
       }
     }
-    while (exists(leader.path())) {
-      if (System.nanoTime() - deadline >= 0) {
-        throw new FenceException("Marathon leader " + hostPort + " did not abdicate within "
-            + within + " (its election node " + leader.path() + " is still there)");
-      }
-      Thread.sleep(pollMillis());
-    }
-    progress.accept("Marathon leader " + hostPort + " abdicated and left the election");
-  }
-
-  private MarathonClient clientFor(String hostPort) {
-    try {
-      return marathon.forLeader(hostPort);
-    } catch (IllegalArgumentException notHostPort) {
-      return marathon;
-    }
+    abdication.awaitLeft();
   }
 
   /** The operator's own latch participant node (fencing token: {@code Op.check} on it). */
@@ -340,7 +229,7 @@ public final class MarathonFence implements AutoCloseable {
         if (closed || System.nanoTime() - deadline >= 0) {
           return false;
         }
-        Thread.sleep(pollMillis());
+        latch.pause();
       }
       Stat stat = zk.checkExists().forPath(ourPath);
       return !closed && stat != null && stat.getVersion() == ourVersion && stat.getEphemeralOwner() == ourSession
@@ -359,7 +248,7 @@ public final class MarathonFence implements AutoCloseable {
 
   /** How many Marathon standbys were moved behind the operator in the election rather than abdicated. */
   public int standbysRequeued() {
-    return requeued;
+    return standbys.requeued();
   }
 
   /**
@@ -371,45 +260,7 @@ public final class MarathonFence implements AutoCloseable {
     Instant since = leaderlessSince != null ? leaderlessSince : started;
     close();
     progress.accept("Fence released; waiting for Marathon to elect a leader");
-    long deadline = System.nanoTime() + options.recoveryTimeout().toNanos();
-    String last = "no answer yet";
-    while (true) {
-      try {
-        MarathonInfo info = marathon.info();
-        if (info.elected()) {
-          Duration d = Duration.between(since, Instant.now());
-          progress.accept("Marathon leader " + info.leader() + " elected; Marathon had no leader for "
-              + d.toMillis() + " ms");
-          return d;
-        }
-        last = "Marathon answered elected=false";
-      } catch (MarathonException e) {
-        if (e.kind() == MarathonException.Kind.UNAUTHORIZED || e.kind() == MarathonException.Kind.FORBIDDEN) {
-          throw new FenceException("fence released, but cannot check that Marathon is back: " + e.getMessage(), e);
-        }
-        last = e.getMessage();
-        // The configured instance may be the one restarting: ask the new leader directly.
-        try {
-          List<Participant> ps = participants();
-          if (!ps.isEmpty() && !ps.get(0).data().startsWith(ID_PREFIX)) {
-            MarathonInfo info = clientFor(ps.get(0).data()).info();
-            if (info.elected()) {
-              Duration d = Duration.between(since, Instant.now());
-              progress.accept("Marathon leader " + ps.get(0).data() + " elected; Marathon had no leader for "
-                  + d.toMillis() + " ms");
-              return d;
-            }
-          }
-        } catch (MarathonException | FenceException ignored) {
-          // keep polling the configured URL
-        }
-      }
-      if (System.nanoTime() - deadline >= 0) {
-        throw new FenceException("Marathon did not elect a leader within " + human(options.recoveryTimeout())
-            + " after the fence was released (last: " + last + ")");
-      }
-      Thread.sleep(pollMillis());
-    }
+    return new LeaderRecovery(marathon, options, latch, progress).await(since);
   }
 
   /** Leaves the latch without waiting for Marathon. Idempotent, never throws. */
@@ -422,8 +273,6 @@ public final class MarathonFence implements AutoCloseable {
     zk.getConnectionStateListenable().removeListener(connectionListener);
     participant.close();
   }
-
-  // ---------------------------------------------------------------------------------------------------------
 
   private void onConnectionState(ConnectionState state) {
     if (ourPath == null || closed) {
@@ -446,45 +295,10 @@ public final class MarathonFence implements AutoCloseable {
     }
   }
 
-  private List<Participant> participants() throws FenceException {
-    try {
-      return LatchParticipants.list(zk, latchPath);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new FenceException("interrupted while reading " + latchPath, e);
-    } catch (Exception e) {
-      throw new FenceException("could not read Marathon's leader election at " + latchPath + ": " + e, e);
-    }
-  }
-
-  private boolean leads() throws FenceException {
-    try {
-      return participant.leads();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new FenceException("interrupted while reading " + latchPath, e);
-    } catch (Exception e) {
-      throw new FenceException("could not read Marathon's leader election at " + latchPath + ": " + e, e);
-    }
-  }
-
-  private boolean exists(String path) {
-    try {
-      return zk.checkExists().forPath(path) != null;
-    } catch (Exception e) {
-      // Unknown counts as present: callers wait for absence, and their waits are bounded.
-      return true;
-    }
-  }
-
   private void checkDeadline(long deadline, String what) throws FenceException {
     if (System.nanoTime() - deadline >= 0) {
       throw new FenceException("timed out after " + human(options.acquireTimeout()) + " " + what
           + " (" + abdications + " abdication(s) so far)");
     }
-  }
-
-  private long pollMillis() {
-    return Math.max(1, options.pollInterval().toMillis());
   }
 }

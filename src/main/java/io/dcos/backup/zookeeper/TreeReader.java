@@ -40,10 +40,6 @@ final class TreeReader {
     static final Limits DEFAULT = new Limits(500, 64, 500, 512 * 1024, 8L * 1024 * 1024, 256 * 1024, 2_000, true);
   }
 
-  /** Estimated reply bytes of one child name in a getChildren reply (length prefix + name). */
-  private static final int EST_CHILD_NAME_BYTES = 4 + 96;
-  private static final int STAT_AND_HEADER_BYTES = 100;
-
   private final CuratorFramework client;
   private final Limits limits;
   private boolean multiRead;
@@ -100,33 +96,8 @@ final class TreeReader {
     }
   }
 
-  private static final class Node {
-    final String path;
-    List<ACL> acl;
-    Stat stat;
-    byte[] data;
-    List<String> children = List.of();
-    int pendingCalls;
-    final ConnectionEpochs.Request connection = new ConnectionEpochs.Request();
-    boolean lone;
-    boolean dropped;
-    /** Set once a call failed for good: the node is not re-queued. */
-    boolean failed;
-
-    Node(String path) { this.path = path; }
-
-    boolean wantsChildren() { return stat.getNumChildren() > 0; }
-
-    long estimatedReplyBytes() {
-      return STAT_AND_HEADER_BYTES + stat.getDataLength()
-          + (wantsChildren() ? (long) stat.getNumChildren() * EST_CHILD_NAME_BYTES + 16 : 0);
-    }
-
-    int ops() { return wantsChildren() ? 2 : 1; }
-  }
-
-  private final ArrayDeque<Node> toStat = new ArrayDeque<>(); // used as a stack: depth-first keeps it small
-  private final ArrayDeque<Node> toRead = new ArrayDeque<>();
+  private final ArrayDeque<WalkNode> toStat = new ArrayDeque<>(); // used as a stack: depth-first keeps it small
+  private final ArrayDeque<WalkNode> toRead = new ArrayDeque<>();
   private int aclInFlight;
   private int readsInFlight;
   private long replyBytesInFlight;
@@ -150,7 +121,7 @@ final class TreeReader {
 
   private void walkPipelined() throws Exception {
     multiRead = multiRead && ServerFeatures.modern(client);
-    toStat.push(new Node(root));
+    toStat.push(new WalkNode(root));
     while (true) {
       while (aclInFlight < limits.aclInFlight() && !toStat.isEmpty()) {
         issueAcl(toStat.pop());
@@ -167,7 +138,7 @@ final class TreeReader {
     }
   }
 
-  private void issueAcl(Node n) throws Exception {
+  private void issueAcl(WalkNode n) throws Exception {
     aclInFlight++;
     requests++;
     pipe.sent(n.connection);
@@ -177,10 +148,11 @@ final class TreeReader {
   private void issueReads() throws Exception {
     boolean statStageIdle = aclInFlight == 0 && toStat.isEmpty();
     // Node by node (no multi-read), each request is one node's: keep as many in flight as getACLs.
-    int readCap = multiRead ? limits.readRequestsInFlight() : Math.max(limits.readRequestsInFlight(), limits.aclInFlight());
+    int readCap = multiRead ? limits.readRequestsInFlight()
+        : Math.max(limits.readRequestsInFlight(), limits.aclInFlight());
     while (!toRead.isEmpty() && readsInFlight < readCap
         && (replyBytesInFlight < limits.replyBytesInFlight() || readsInFlight == 0)) {
-      Node head = toRead.peek();
+      WalkNode head = toRead.peek();
       if (!multiRead || head.lone) {
         issueSingles(toRead.poll());
         continue;
@@ -189,13 +161,14 @@ final class TreeReader {
       if (!statStageIdle && readsInFlight > 0 && toRead.size() < limits.opsPerMulti() / 2) {
         return;
       }
-      List<Node> batch = new ArrayList<>();
+      List<WalkNode> batch = new ArrayList<>();
       List<Op> ops = new ArrayList<>();
       long bytes = 0;
       while (!toRead.isEmpty() && !toRead.peek().lone) {
-        Node n = toRead.peek();
+        WalkNode n = toRead.peek();
         long b = n.estimatedReplyBytes();
-        if (!batch.isEmpty() && (ops.size() + n.ops() > limits.opsPerMulti() || bytes + b > limits.replyBytesPerMulti())) {
+        if (!batch.isEmpty()
+            && (ops.size() + n.ops() > limits.opsPerMulti() || bytes + b > limits.replyBytesPerMulti())) {
           break;
         }
         toRead.poll();
@@ -219,8 +192,8 @@ final class TreeReader {
     }
   }
 
-  private void issueSingles(Node n) throws Exception {
-    long dataBytes = STAT_AND_HEADER_BYTES + n.stat.getDataLength();
+  private void issueSingles(WalkNode n) throws Exception {
+    long dataBytes = n.dataReplyBytes();
     pipe.sent(n.connection);
     n.pendingCalls = 1;
     readsInFlight++;
@@ -229,7 +202,7 @@ final class TreeReader {
     pipe.getData(n.path, readWatcher,
         reply -> singleDone(n, dataBytes, reply.code(), reply.stat(), () -> n.data = reply.data()));
     if (n.wantsChildren() || readWatcher != null) {
-      long childBytes = (long) n.stat.getNumChildren() * EST_CHILD_NAME_BYTES;
+      long childBytes = n.childrenReplyBytes();
       n.pendingCalls = 2;
       readsInFlight++;
       replyBytesInFlight += childBytes;
@@ -240,7 +213,7 @@ final class TreeReader {
   }
 
   /** One of a node's plain calls answered: {@code keep} takes the reply's value when it is OK. */
-  private void singleDone(Node n, long bytes, Code code, Stat stat, Runnable keep) throws Exception {
+  private void singleDone(WalkNode n, long bytes, Code code, Stat stat, Runnable keep) throws Exception {
     readsInFlight--;
     replyBytesInFlight -= bytes;
     if (code == Code.OK) {
@@ -252,7 +225,7 @@ final class TreeReader {
     finishCall(n);
   }
 
-  private void aclDone(Node n, AsyncPipeline.Reply.Acl a) throws Exception {
+  private void aclDone(WalkNode n, AsyncPipeline.Reply.Acl a) throws Exception {
     aclInFlight--;
     Code code = a.code();
     if (code == Code.OK) {
@@ -272,7 +245,7 @@ final class TreeReader {
     }
   }
 
-  private void handleMulti(List<Node> batch, AsyncPipeline.Reply.Multi m) throws Exception {
+  private void handleMulti(List<WalkNode> batch, AsyncPipeline.Reply.Multi m) throws Exception {
     Code code = m.code();
     if (m.results() == null || m.results().isEmpty()) {
       if (code == Code.UNIMPLEMENTED || code == Code.BADARGUMENTS || code == Code.MARSHALLINGERROR) {
@@ -281,7 +254,7 @@ final class TreeReader {
         multiRead = false;
       } else if (code == Code.CONNECTIONLOSS) {
         // Possibly our reply estimate was wrong and the reply hit the client's limit: retry node by node.
-        for (Node n : batch) {
+        for (WalkNode n : batch) {
           if (!pipe.retry(n.connection, n.path)) {
             throw KeeperException.create(code, n.path);
           }
@@ -296,7 +269,7 @@ final class TreeReader {
       return;
     }
     int i = 0;
-    for (Node n : batch) {
+    for (WalkNode n : batch) {
       OpResult dataResult = m.results().get(i++);
       OpResult childResult = n.wantsChildren() ? m.results().get(i++) : null;
       if (dataResult instanceof OpResult.GetDataResult g) {
@@ -321,7 +294,7 @@ final class TreeReader {
     return r instanceof OpResult.ErrorResult e ? Code.get(e.getErr()) : Code.SYSTEMERROR;
   }
 
-  private void singleFailed(Node n, Code code) throws Exception {
+  private void singleFailed(WalkNode n, Code code) throws Exception {
     if (code == Code.CONNECTIONLOSS) {
       if (pipe.retry(n.connection, n.path)) {
         n.dropped = true; // finishCall re-queues it once its other call is answered
@@ -337,7 +310,7 @@ final class TreeReader {
     n.failed = true;
   }
 
-  private void finishCall(Node n) throws Exception {
+  private void finishCall(WalkNode n) throws Exception {
     if (--n.pendingCalls > 0) {
       return;
     }
@@ -354,7 +327,7 @@ final class TreeReader {
     complete(n);
   }
 
-  private void failOrSkip(Node n, Code code) throws Exception {
+  private void failOrSkip(WalkNode n, Code code) throws Exception {
     switch (code) {
       case NONODE -> {
         if (n.path.equals(root)) {
@@ -373,7 +346,7 @@ final class TreeReader {
     }
   }
 
-  private void complete(Node n) throws Exception {
+  private void complete(WalkNode n) throws Exception {
     visitor.visit(n.path, n.data, n.acl, n.stat);
     if (n.children.isEmpty()) {
       return;
@@ -383,7 +356,7 @@ final class TreeReader {
     String prefix = n.path.equals("/") ? "/" : n.path + "/";
     // Pushed in reverse so that siblings are popped in name order.
     for (int i = names.size() - 1; i >= 0; i--) {
-      toStat.push(new Node(prefix + names.get(i)));
+      toStat.push(new WalkNode(prefix + names.get(i)));
     }
     n.data = null;
   }

@@ -34,13 +34,11 @@ final class BackupCli implements AutoCloseable {
   private final KubeConnection kube;
   private final PrintWriter out;
   private final PrintWriter err;
-  private final StatusFollower follower;
 
   private BackupCli(KubeConnection kube, PrintWriter out, PrintWriter err) {
     this.kube = kube;
     this.out = out;
     this.err = err;
-    this.follower = new StatusFollower(kube, out);
   }
 
   /** Connects as {@link KubeConnection#connect} does. */
@@ -60,7 +58,7 @@ final class BackupCli implements AutoCloseable {
     backup.setSpec(new BackupSpec(label, null, null, cluster));
     String name = kube.createUnderFreshName(backup, () -> objectName(label)).getMetadata().getName();
     if (wait) {
-      Backup done = follower.follow(Backup.class, name, timeout, new StatusFollower.Progress<>(
+      Backup done = follower().follow(Backup.class, name, timeout, new StatusFollower.Progress<>(
           b -> b.getStatus() == null ? null : b.getStatus().phase(),
           b -> b.getStatus() == null ? null : b.getStatus().message(),
           b -> b.getStatus() == null ? null : b.getStatus().id()));
@@ -70,7 +68,7 @@ final class BackupCli implements AutoCloseable {
       }
       return 0;
     }
-    Optional<String> id = follower.awaitId(name);
+    Optional<String> id = follower().awaitId(name);
     if (id.isPresent()) {
       out.println(id.get());
     } else {
@@ -154,7 +152,7 @@ final class BackupCli implements AutoCloseable {
     out.println("Restore " + name + " of backup " + idOrName(backup) + " created");
     out.flush();
     if (wait) {
-      Restore done = follower.follow(Restore.class, name, timeout, new StatusFollower.Progress<>(
+      Restore done = follower().follow(Restore.class, name, timeout, new StatusFollower.Progress<>(
           r -> r.getStatus() == null ? null : r.getStatus().phase(),
           r -> r.getStatus() == null ? null : r.getStatus().message(), r -> null));
       RestoreStatus result = done.getStatus();
@@ -198,6 +196,10 @@ final class BackupCli implements AutoCloseable {
         });
     Table.print(out, rows);
     return 0;
+  }
+
+  private StatusFollower follower() {
+    return new StatusFollower(kube, out);
   }
 
   private static String dash(String value) {

@@ -2,8 +2,8 @@ package io.dcos.backup.cli;
 
 import io.dcos.backup.engine.BackupLabels;
 import java.io.PrintWriter;
-import java.util.Optional;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -39,7 +39,8 @@ public final class KubectlBackupCommand implements Runnable {
       description = "kubeconfig file (default: $KUBECONFIG or ~/.kube/config).")
   String kubeconfig;
 
-  @Option(names = "--context", scope = ScopeType.INHERIT, description = "kubeconfig context (default: the current one).")
+  @Option(names = "--context", scope = ScopeType.INHERIT,
+      description = "kubeconfig context (default: the current one).")
   String context;
 
   @Option(names = {"-n", "--namespace"}, scope = ScopeType.INHERIT,
@@ -203,8 +204,8 @@ public final class KubectlBackupCommand implements Runnable {
   @Command(name = "restore", description = "Restores Marathon's state from a backup: a Restore object (as `dcos backup "
       + "restore`).", mixinStandardHelpOptions = true)
   static final class RestoreBackup extends BackupVerb {
-    @Option(names = "--cluster", paramLabel = "NAME", description = "Restore into this MarathonCluster (default: the one "
-        + "the backup was taken from; another is a migration, refused across Marathon storage versions).")
+    @Option(names = "--cluster", paramLabel = "NAME", description = "Restore into this MarathonCluster (default: the "
+        + "one the backup was taken from; another is a migration, refused across Marathon storage versions).")
     String cluster;
 
     @Option(names = "--wait",

@@ -131,33 +131,39 @@ final class Baselines {
     }
 
     private synchronized void onData(NodeRead n, int rc, byte[] data, Stat stat) {
-      inFlight--;
-      if (rc == Code.NONODE.intValue()) {
-        n.skip = true;
-      } else if (rc != Code.OK.intValue()) {
-        fail(KeeperException.create(Code.get(rc), n.path));
+      if (!received(n, rc)) {
         return;
-      } else if (stat.getEphemeralOwner() != 0 && stat.getEphemeralOwner() != Long.MIN_VALUE) {
-        n.skip = true;
-      } else {
-        n.dataBytes = data == null ? 0 : data.length;
-        if (stat.getNumChildren() > 0) {
-          inFlight++;
-          zk.getChildren(n.path, false, (rc2, path, ctx, children) -> onChildren(n, rc2, children), null);
+      }
+      if (rc == Code.OK.intValue()) {
+        if (stat.getEphemeralOwner() != 0 && stat.getEphemeralOwner() != Long.MIN_VALUE) {
+          n.skip = true;
+        } else {
+          n.dataBytes = data == null ? 0 : data.length;
+          if (stat.getNumChildren() > 0) {
+            inFlight++;
+            zk.getChildren(n.path, false, (rc2, path, ctx, children) -> onChildren(n, rc2, children), null);
+          }
         }
       }
       answered(n);
     }
 
     private synchronized void onAcl(NodeRead n, int rc, List<ACL> acl) {
+      if (received(n, rc)) {
+        answered(n);
+      }
+    }
+
+    /** One of a node's two reads answered: a vanished node is skipped; false when the read failed the walk. */
+    private boolean received(NodeRead n, int rc) {
       inFlight--;
       if (rc == Code.NONODE.intValue()) {
         n.skip = true;
       } else if (rc != Code.OK.intValue()) {
         fail(KeeperException.create(Code.get(rc), n.path));
-        return;
+        return false;
       }
-      answered(n);
+      return true;
     }
 
     private synchronized void onChildren(NodeRead n, int rc, List<String> children) {

@@ -12,4 +12,8 @@ final class Durations {
     List<Duration> sorted = runs.stream().sorted().toList();
     return sorted.get(sorted.size() / 2);
   }
+
+  static double seconds(Duration d) {
+    return d.toNanos() / 1e9;
+  }
 }

@@ -79,7 +79,8 @@ final class SandboxCommand implements Callable<Integer> {
       System.err.println("sandbox: " + refused.get());
       return USAGE_ERROR;
     }
-    EmbeddedWorld.Builder builder = EmbeddedWorld.builder().backupDirectory(backupDir.toAbsolutePath()).apiPort(apiPort);
+    EmbeddedWorld.Builder builder = EmbeddedWorld.builder().backupDirectory(backupDir.toAbsolutePath())
+        .apiPort(apiPort);
     try {
       storage.applyTo(builder);
     } catch (SandboxStorageOptions.Refused refusedStorage) {
@@ -127,7 +128,8 @@ final class SandboxCommand implements Callable<Integer> {
       if (once) {
         return 0;
       }
-      System.out.println("sandbox running; try: KUBECONFIG=" + written + " kubectl get backups,restores   (Ctrl-C to stop)");
+      System.out.println("sandbox running; try: KUBECONFIG=" + written
+          + " kubectl get backups,restores   (Ctrl-C to stop)");
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         world.close();

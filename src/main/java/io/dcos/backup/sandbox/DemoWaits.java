@@ -17,7 +17,9 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * What the demo waits for and checks, each within its timeout: objects reaching a phase, a Marathon leader, the
@@ -62,36 +64,29 @@ final class DemoWaits {
 
   private <T extends HasMetadata> void awaitPhase(Class<T> type, String name, Function<T, Phase> phase,
       Function<T, String> message) throws Exception {
-    Instant deadline = Instant.now().plus(timeout);
-    while (Instant.now().isBefore(deadline)) {
+    until(Duration.ofMillis(100), () -> {
       T object = world.client().resources(type).inNamespace(namespace).withName(name).get();
       Phase current = object == null ? null : phase.apply(object);
-      if (current == Phase.STATUS_READY) {
-        return;
-      }
       if (current == Phase.STATUS_ERROR) {
         throw new IllegalStateException(type.getSimpleName() + " " + name + " ended STATUS_ERROR: "
             + message.apply(object));
       }
-      Thread.sleep(100);
-    }
-    throw new IllegalStateException("not STATUS_READY within " + timeout.toSeconds() + " s");
+      return current == Phase.STATUS_READY;
+    }, () -> "not STATUS_READY within " + timeout.toSeconds() + " s");
   }
 
   void clusterReady(String name) throws Exception {
-    Instant deadline = Instant.now().plus(timeout);
-    while (Instant.now().isBefore(deadline)) {
+    until(Duration.ofMillis(200), () -> {
       MarathonCluster cluster = world.client().resources(MarathonCluster.class)
           .inNamespace(EmbeddedWorld.locationsNamespace()).withName(name).get();
       var status = cluster == null ? null : cluster.getStatus();
       if (status != null && Boolean.TRUE.equals(status.reachable())) {
         log.say("MarathonCluster " + name + ": Marathon " + status.marathonVersion() + ", leader " + status.leader()
             + ", " + status.electionParticipants() + " in the election, ZooKeeper " + status.zookeeperServer());
-        return;
+        return true;
       }
-      Thread.sleep(200);
-    }
-    throw new IllegalStateException("not Ready within " + timeout.toSeconds() + " s");
+      return false;
+    }, () -> "not Ready within " + timeout.toSeconds() + " s");
   }
 
   /**
@@ -99,20 +94,15 @@ final class DemoWaits {
    * end the demo here, with the store's answer, rather than at the backup.
    */
   void locationAvailable(String name) throws Exception {
-    Instant deadline = Instant.now().plus(timeout);
-    while (Instant.now().isBefore(deadline)) {
+    until(Duration.ofMillis(100), () -> {
       BackupStorageLocation location = world.client().resources(BackupStorageLocation.class)
           .inNamespace(EmbeddedWorld.locationsNamespace()).withName(name).get();
       BackupStorageLocationStatus status = location == null ? null : location.getStatus();
-      if (status != null && status.phase() == BackupStorageLocationStatus.LocationPhase.Available) {
-        return;
-      }
       if (status != null && status.phase() == BackupStorageLocationStatus.LocationPhase.Unavailable) {
         throw new IllegalStateException("the location is Unavailable: " + status.message());
       }
-      Thread.sleep(100);
-    }
-    throw new IllegalStateException("not checked by the operator within " + timeout.toSeconds() + " s");
+      return status != null && status.phase() == BackupStorageLocationStatus.LocationPhase.Available;
+    }, () -> "not checked by the operator within " + timeout.toSeconds() + " s");
   }
 
   /** The sandbox's own Marathon has a leader. */
@@ -122,37 +112,46 @@ final class DemoWaits {
 
   void leader(URI url) throws Exception {
     MarathonClient marathon = new MarathonClient(url, MarathonCredentials.none(), Duration.ofSeconds(5));
-    Instant deadline = Instant.now().plus(timeout);
-    while (Instant.now().isBefore(deadline)) {
+    until(Duration.ofMillis(100), () -> {
       try {
-        if (marathon.info().elected()) {
-          return;
-        }
+        return marathon.info().elected();
       } catch (IOException notYet) {
-        // a Marathon restarting or a standby without a leader: ask again
+        return false; // a Marathon restarting or a standby without a leader: ask again
       }
-      Thread.sleep(100);
-    }
-    throw new IllegalStateException("Marathon at " + url + " elected no leader within " + timeout.toSeconds() + " s");
+    }, () -> "Marathon at " + url + " elected no leader within " + timeout.toSeconds() + " s");
   }
 
   void apps(DemoApps apps, List<String> present, List<String> absent) throws Exception {
-    Instant deadline = Instant.now().plus(timeout);
-    List<String> ids = List.of();
-    while (Instant.now().isBefore(deadline)) {
+    AtomicReference<List<String>> ids = new AtomicReference<>(List.of());
+    until(Duration.ofMillis(200), () -> {
       try {
-        ids = apps.ids();
-        if (ids.containsAll(present) && absent.stream().noneMatch(ids::contains)) {
-          log.say("Marathon apps: " + ids);
-          return;
-        }
+        ids.set(apps.ids());
       } catch (IOException notYet) {
-        // leader changing: the standby answers 503 until a leader is back
+        return false; // leader changing: the standby answers 503 until a leader is back
       }
-      Thread.sleep(200);
+      if (ids.get().containsAll(present) && absent.stream().noneMatch(ids.get()::contains)) {
+        log.say("Marathon apps: " + ids.get());
+        return true;
+      }
+      return false;
+    }, () -> "Marathon apps are " + ids.get() + ", expected " + present + " present and " + absent + " absent");
+  }
+
+  @FunctionalInterface
+  private interface Check {
+    boolean done() throws Exception;
+  }
+
+  /** Asks {@code check} every {@code interval} until it is done; fails with {@code notInTime} after the timeout. */
+  private void until(Duration interval, Check check, Supplier<String> notInTime) throws Exception {
+    Instant deadline = Instant.now().plus(timeout);
+    while (Instant.now().isBefore(deadline)) {
+      if (check.done()) {
+        return;
+      }
+      Thread.sleep(interval.toMillis());
     }
-    throw new IllegalStateException("Marathon apps are " + ids + ", expected " + present + " present and " + absent
-        + " absent");
+    throw new IllegalStateException(notInTime.get());
   }
 
   /** Looks in the bucket itself, with the location's keys, rather than trusting the Backup's status. */

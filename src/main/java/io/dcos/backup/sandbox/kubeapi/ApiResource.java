@@ -27,6 +27,21 @@ record ApiResource(String group, String version, String plural, String singular,
     return crd != null;
   }
 
+  /** What a real server names the resource in NotFound and Conflict messages, e.g. {@code backups.backup.dcos.io}. */
+  String qualifiedResource() {
+    return group.isEmpty() ? plural : plural + "." + group;
+  }
+
+  /** The path of this resource's collection, in {@code namespace} when namespaced and given. */
+  String collectionPath(String namespace) {
+    String prefix = group.isEmpty() ? "/api/" + version : "/apis/" + group + "/" + version;
+    return prefix + (namespaced && namespace != null ? "/namespaces/" + namespace : "") + "/" + plural;
+  }
+
+  String objectPath(String namespace, String name) {
+    return collectionPath(namespace) + "/" + name;
+  }
+
   /** What a real server names the kind in error messages, e.g. {@code Backup.backup.dcos.io}. */
   String qualifiedKind() {
     return group.isEmpty() ? kind : kind + "." + group;

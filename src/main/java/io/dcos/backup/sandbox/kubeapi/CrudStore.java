@@ -47,7 +47,7 @@ final class CrudStore extends KubernetesCrudDispatcher {
       String uid = created.get();
       if (uid != null && response.code() < 300 && response.getBody() != null) {
         // The mock serialized the object it answers with before storing it: give the answer the stored UID.
-        JsonNode body = Json.parse(KubeApiDispatcher.body(response));
+        JsonNode body = Json.parse(MockHttp.body(response));
         if (body.path("metadata").isObject()) {
           ((ObjectNode) body.get("metadata")).put("uid", uid);
           response.setBody(Json.write(body));

@@ -1,6 +1,5 @@
 package io.dcos.backup.sandbox.kubeapi;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.Config;
@@ -13,15 +12,10 @@ import io.fabric8.mockwebserver.http.Buffer;
 import io.fabric8.mockwebserver.http.Headers;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
-import io.fabric8.mockwebserver.http.WebSocket;
-import io.fabric8.mockwebserver.http.WebSocketListener;
-import io.fabric8.mockwebserver.vertx.ServerWebSocketHandler;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,14 +26,10 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -54,14 +44,16 @@ public final class EmbeddedKubeApi implements AutoCloseable {
   private final Vertx vertx;
   private final HttpServer server;
   private final KubeApiDispatcher dispatcher;
+  private final KubeApiHttpFront front;
   private final URI url;
   private final List<KubernetesClient> clients = new ArrayList<>();
-  private final List<Consumer<RecordedRequest>> requestListeners = new CopyOnWriteArrayList<>();
 
-  private EmbeddedKubeApi(Vertx vertx, HttpServer server, KubeApiDispatcher dispatcher, URI url) {
+  private EmbeddedKubeApi(Vertx vertx, HttpServer server, KubeApiDispatcher dispatcher, KubeApiHttpFront front,
+      URI url) {
     this.vertx = vertx;
     this.server = server;
     this.dispatcher = dispatcher;
+    this.front = front;
     this.url = url;
   }
 
@@ -93,8 +85,8 @@ public final class EmbeddedKubeApi implements AutoCloseable {
         .setHttp2ClearTextEnabled(false)
         .setWebSocketSubProtocols(List.of("v4.channel.k8s.io", "v3.channel.k8s.io", "v2.channel.k8s.io",
             "v1.channel.k8s.io")));
-    EmbeddedKubeApi[] self = new EmbeddedKubeApi[1];
-    server.requestHandler(request -> self[0].handle(request));
+    KubeApiHttpFront front = new KubeApiHttpFront(vertx, dispatcher);
+    server.requestHandler(front::handle);
     int actualPort;
     try {
       actualPort = await(server.listen()).actualPort();
@@ -104,12 +96,12 @@ public final class EmbeddedKubeApi implements AutoCloseable {
     }
     URI url = URI.create("http://127.0.0.1:" + actualPort);
     dispatcher.setServerAddress("127.0.0.1:" + actualPort);
-    self[0] = new EmbeddedKubeApi(vertx, server, dispatcher, url);
-    self[0].ensureNamespace("default");
+    EmbeddedKubeApi api = new EmbeddedKubeApi(vertx, server, dispatcher, front, url);
+    api.ensureNamespace("default");
     for (CustomResourceDefinition crd : crds) {
-      self[0].createInternally(CRD_PATH, Serialization.asJson(crd));
+      api.createInternally(CRD_PATH, Serialization.asJson(crd));
     }
-    return self[0];
+    return api;
   }
 
   /** Every CustomResourceDefinition in the *.yml / *.yaml files directly in {@code dir} (multi-document allowed). */
@@ -168,17 +160,7 @@ public final class EmbeddedKubeApi implements AutoCloseable {
    * is answered — e.g. to check that deploy/rbac.yaml grants every request the operator makes.
    */
   public void onRequest(Consumer<RecordedRequest> listener) {
-    requestListeners.add(listener);
-  }
-
-  private void notifyListeners(RecordedRequest request) {
-    for (Consumer<RecordedRequest> listener : requestListeners) {
-      try {
-        listener.accept(request);
-      } catch (RuntimeException e) {
-        // A listener's failure must not fail the request.
-      }
-    }
+    front.onRequest(listener);
   }
 
   /** Writes a kubeconfig whose current context talks to this server in {@code namespace}, creating it if needed. */
@@ -245,179 +227,10 @@ public final class EmbeddedKubeApi implements AutoCloseable {
         Headers.builder().add("Content-Type", "application/json").build(),
         new Buffer(json.getBytes(StandardCharsets.UTF_8))));
     if (response.code() >= 300 && response.code() != 409) {
-      throw new IllegalStateException("Creating " + path + " failed: " + KubeApiDispatcher.body(response));
+      throw new IllegalStateException("Creating " + path + " failed: " + MockHttp.body(response));
     }
   }
 
-  // ---- HTTP front ----
-
-  private void handle(HttpServerRequest request) {
-    String upgrade = request.getHeader("Upgrade");
-    if (upgrade != null && upgrade.toLowerCase(Locale.ROOT).contains("websocket")) {
-      // The upgrade must happen before the request is read (as the mock's own front does).
-      RecordedRequest recorded = record(request, null);
-      notifyListeners(recorded);
-      MockResponse response = dispatcher.dispatch(recorded);
-      if (response.getWebSocketListener() != null) {
-        request.toWebSocket()
-            .onSuccess(new ServerWebSocketHandler(recorded, response))
-            .onFailure(e -> fail(request, e));
-      } else {
-        send(request, response);
-      }
-      return;
-    }
-    request.body().onFailure(e -> fail(request, e)).onSuccess(body -> {
-      RecordedRequest recorded = record(request, body);
-      notifyListeners(recorded);
-      try {
-        ApiRequest api = ApiRequest.parse(recorded.getPath());
-        if (recorded.method() == HttpMethod.GET && api.isResource() && api.isWatch()) {
-          streamWatch(request, recorded, api);
-        } else {
-          send(request, dispatcher.dispatch(recorded));
-        }
-      } catch (RuntimeException e) {
-        fail(request, e);
-      }
-    });
-  }
-
-  private static RecordedRequest record(HttpServerRequest request, io.vertx.core.buffer.Buffer body) {
-    return new RecordedRequest(request.version().alpnName().toUpperCase(Locale.ROOT),
-        HttpMethod.fromVertx(request.method()), request.uri(), Headers.builder().addAll(request.headers()).build(),
-        new Buffer(body == null ? null : body.getBytes()));
-  }
-
-  private static void send(HttpServerRequest request, MockResponse response) {
-    HttpServerResponse out = request.response();
-    out.setStatusCode(response.code());
-    response.getHeaders().toMultimap().forEach((k, vs) -> out.headers().add(k, vs));
-    byte[] body = response.getBody() == null ? null : response.getBody().getBytes();
-    if (body != null && body.length > 0) {
-      out.end(io.vertx.core.buffer.Buffer.buffer(body));
-    } else {
-      out.end();
-    }
-  }
-
-  private static void fail(HttpServerRequest request, Throwable e) {
-    if (!request.response().headWritten()) {
-      send(request, new KubeApiDispatcher.StatusException(500, "InternalError",
-          "Internal error occurred: " + e, null).toResponse());
-    }
-  }
-
-  /**
-   * kubectl watches over a long-lived chunked HTTP response, which the mock's front cannot stream (it only knows
-   * WebSocket watches). The mock's own watch listener is reused: its WebSocket is this response.
-   */
-  private void streamWatch(HttpServerRequest request, RecordedRequest recorded, ApiRequest api) {
-    ResourceCatalog catalog = dispatcher.catalog();
-    Optional<ApiResource> resource = catalog.find(api.group, api.version, api.plural);
-    MockResponse upgrade = dispatcher.store.handleGet(dispatcher.storeWatchPath(api));
-    WebSocketListener listener = upgrade.getWebSocketListener();
-    if (resource.isEmpty() || listener == null) {
-      send(request, new KubeApiDispatcher.StatusException(404, "NotFound",
-          "the server could not find the requested resource", null).toResponse());
-      return;
-    }
-    ApiResource r = resource.get();
-    FieldSelector selector = FieldSelector.parse(api.query.get("fieldSelector"));
-    long since = parseLong(api.query.get("resourceVersion"));
-    boolean table = TableConverter.wantsTable(recorded.getHeader("Accept"));
-    HttpServerResponse out = request.response();
-    out.setStatusCode(200).setChunked(true).putHeader("Content-Type", "application/json");
-    out.writeHead();
-    AtomicBoolean open = new AtomicBoolean(true);
-    AtomicBoolean firstEvent = new AtomicBoolean(true);
-    WebSocket stream = new WebSocket() {
-      @Override
-      public RecordedRequest request() {
-        return recorded;
-      }
-
-      @Override
-      public boolean send(String text) {
-        if (!open.get()) {
-          return false;
-        }
-        ObjectNode event = (ObjectNode) Json.parse(text);
-        JsonNode object = event.path("object");
-        // The mock's core-group watch also matches same-named kinds of other groups (events.k8s.io Events).
-        if (!object.path("apiVersion").asText(r.groupVersion()).equals(r.groupVersion())) {
-          return true;
-        }
-        long objectVersion = parseLong(object.path("metadata").path("resourceVersion").asText(null));
-        // On open the mock replays every object as ADDED; a client resuming from a version has seen those.
-        if ("ADDED".equals(event.path("type").asText()) && since > 0 && objectVersion <= since) {
-          return true;
-        }
-        if (!selector.matches(object)) {
-          return true;
-        }
-        if (table) {
-          event.set("object", dispatcher.tables().table(r, List.of(object),
-              object.path("metadata").path("resourceVersion").asText(), firstEvent.getAndSet(false)));
-        }
-        vertx.runOnContext(v -> {
-          if (open.get()) {
-            out.write(Json.write(event) + "\n");
-          }
-        });
-        return true;
-      }
-
-      @Override
-      public boolean send(byte[] bytes) {
-        return send(new String(bytes, StandardCharsets.UTF_8));
-      }
-
-      @Override
-      public boolean close(int code, String reason) {
-        if (open.compareAndSet(true, false)) {
-          vertx.runOnContext(v -> out.end());
-        }
-        return true;
-      }
-    };
-    Runnable stop = () -> {
-      stream.close(1000, "watch ended");
-      listener.onClosed(stream, 1000, "watch ended");
-    };
-    out.closeHandler(v -> stop.run());
-    long timeoutSeconds = parseLong(api.query.get("timeoutSeconds"));
-    if (timeoutSeconds > 0) {
-      vertx.setTimer(TimeUnit.SECONDS.toMillis(timeoutSeconds), id -> stop.run());
-    }
-    dispatcher.withoutWrites(() -> {
-      listener.onOpen(stream, upgrade);
-      if (since > 0) {
-        // Resumed from a version: what was deleted since then is news too (the mock replays only what exists).
-        for (ObjectNode deleted : dispatcher.deletedSince(since)) {
-          if (deleted.path("apiVersion").asText().equals(r.groupVersion())
-              && deleted.path("kind").asText().equals(r.kind())
-              && (api.namespace == null || api.namespace.equals(deleted.path("metadata").path("namespace").asText()))
-              // Deleted and created again: the watch's replay shows the new one; the tombstone would bury it.
-              && !dispatcher.exists(r, deleted.path("metadata").path("namespace").asText(null),
-                  deleted.path("metadata").path("name").asText())) {
-            ObjectNode event = Json.object();
-            event.put("type", "DELETED");
-            event.set("object", deleted);
-            stream.send(Json.write(event));
-          }
-        }
-      }
-    });
-  }
-
-  private static long parseLong(String value) {
-    try {
-      return value == null || value.isEmpty() ? 0 : Long.parseLong(value);
-    } catch (NumberFormatException e) {
-      return 0;
-    }
-  }
 
   private static <T> T await(Future<T> future) throws IOException {
     CompletableFuture<T> result = new CompletableFuture<>();

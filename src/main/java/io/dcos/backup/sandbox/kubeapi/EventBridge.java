@@ -3,7 +3,9 @@ package io.dcos.backup.sandbox.kubeapi;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * A real API server keeps one store of events behind two APIs, core v1 and events.k8s.io/v1, converting between
@@ -20,7 +22,9 @@ final class EventBridge {
       "firstTimestamp", "deprecatedFirstTimestamp",
       "lastTimestamp", "deprecatedLastTimestamp",
       "count", "deprecatedCount");
-  private static final java.util.List<String> SHARED = java.util.List.of("metadata", "reason", "type", "action",
+  private static final Map<String, String> EVENTS_TO_CORE = CORE_TO_EVENTS.entrySet().stream()
+      .collect(Collectors.toMap(Map.Entry::getValue, Map.Entry::getKey));
+  private static final List<String> SHARED = List.of("metadata", "reason", "type", "action",
       "eventTime", "series", "related", "reportingInstance");
 
   private EventBridge() {
@@ -35,14 +39,7 @@ final class EventBridge {
   }
 
   static ObjectNode toCore(JsonNode event) {
-    ObjectNode core = copyShared(event);
-    core.put("apiVersion", "v1");
-    core.put("kind", "Event");
-    CORE_TO_EVENTS.forEach((coreField, eventsField) -> {
-      if (event.has(eventsField)) {
-        core.set(coreField, event.get(eventsField).deepCopy());
-      }
-    });
+    ObjectNode core = converted(event, "v1", EVENTS_TO_CORE);
     if (!core.has("source") && event.hasNonNull("reportingController")) {
       core.putObject("source").put("component", event.get("reportingController").asText());
     }
@@ -53,17 +50,23 @@ final class EventBridge {
   }
 
   static ObjectNode toEventsApi(JsonNode event) {
-    ObjectNode converted = copyShared(event);
-    converted.put("apiVersion", "events.k8s.io/v1");
-    converted.put("kind", "Event");
-    CORE_TO_EVENTS.forEach((coreField, eventsField) -> {
-      if (event.has(coreField)) {
-        converted.set(eventsField, event.get(coreField).deepCopy());
-      }
-    });
+    ObjectNode converted = converted(event, "events.k8s.io/v1", CORE_TO_EVENTS);
     if (!converted.has("reportingController") && event.path("source").hasNonNull("component")) {
       converted.put("reportingController", event.path("source").get("component").asText());
     }
+    return converted;
+  }
+
+  /** The shared fields, and each field of {@code renamed}'s keys under its value's name. */
+  private static ObjectNode converted(JsonNode event, String apiVersion, Map<String, String> renamed) {
+    ObjectNode converted = copyShared(event);
+    converted.put("apiVersion", apiVersion);
+    converted.put("kind", "Event");
+    renamed.forEach((from, to) -> {
+      if (event.has(from)) {
+        converted.set(to, event.get(from).deepCopy());
+      }
+    });
     return converted;
   }
 

@@ -67,8 +67,8 @@ final class ProtobufBodies {
     }
   }
 
-  private static KubeApiDispatcher.StatusException unsupported(String why) {
-    return new KubeApiDispatcher.StatusException(415, "UnsupportedMediaType", why, null);
+  private static StatusException unsupported(String why) {
+    return new StatusException(415, "UnsupportedMediaType", why, null);
   }
 
   private static void configMap(CodedInputStream in, ObjectNode object) throws IOException {

@@ -4,13 +4,13 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import io.dcos.backup.simulator.MarathonLayout;
 import io.dcos.backup.zookeeper.ZNode;
+import io.dcos.backup.zookeeper.ZNodeIterator;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import java.util.NoSuchElementException;
 import java.util.SplittableRandom;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.ACL;
@@ -197,31 +197,15 @@ final class MarathonTree {
         new ZNode("", null, rootAcl),
         new ZNode("/internal:storage:version", new byte[] {8, 1, 16, 10, 24, 17, 34, 17, 80, 69, 82, 83}, own));
     List<Category> categories = categories();
-    return new Iterator<>() {
+    return new ZNodeIterator() {
       private int headIndex;
       private int category = -1;
       private int bucket = 16;
       private List<Entity> bucketEntities = List.of();
       private int entity;
       private int version = -1; // -1: the entity node itself is next
-      private ZNode next = advance();
-
       @Override
-      public boolean hasNext() {
-        return next != null;
-      }
-
-      @Override
-      public ZNode next() {
-        if (next == null) {
-          throw new NoSuchElementException();
-        }
-        ZNode n = next;
-        next = advance();
-        return n;
-      }
-
-      private ZNode advance() {
+      protected ZNode advance() {
         if (headIndex < head.size()) {
           return head.get(headIndex++);
         }

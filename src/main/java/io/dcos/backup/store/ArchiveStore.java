@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.dcos.backup.zookeeper.StorageVersion;
 import io.dcos.backup.zookeeper.ZNode;
+import io.dcos.backup.zookeeper.ZNodeIterator;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -33,7 +34,6 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -636,30 +636,14 @@ public final class ArchiveStore {
         readManifest(id, tar);
         TarArchiveEntry e = nextEntry(id, tar, NODES_ENTRY);
         NodeCodec.Decoder decoder = new NodeCodec.Decoder(new EntryStream(id, tar, e.getSize()), id);
-        return new Iterator<>() {
-          private ZNode next = advance();
-
-          private ZNode advance() {
+        return new ZNodeIterator() {
+          @Override
+          protected ZNode advance() {
             try {
               return decoder.next();
             } catch (IOException ex) {
               throw new UncheckedIOException(ex);
             }
-          }
-
-          @Override
-          public boolean hasNext() {
-            return next != null;
-          }
-
-          @Override
-          public ZNode next() {
-            if (next == null) {
-              throw new NoSuchElementException();
-            }
-            ZNode n = next;
-            next = advance();
-            return n;
           }
         };
       } catch (IOException ex) {

@@ -8,9 +8,9 @@ import io.dcos.backup.engine.BackupOutcome;
 import io.dcos.backup.engine.OperationFailedException;
 import io.dcos.backup.engine.ProgressListener;
 import io.dcos.backup.engine.RestoreOutcome;
-import io.dcos.backup.marathon.FenceOptions;
 import io.dcos.backup.sandbox.EmbeddedWorld;
 import io.dcos.backup.simulator.SimulatorOptions;
+import io.dcos.backup.testing.TestFences;
 import io.dcos.backup.zookeeper.ZkTarget;
 import io.dcos.backup.release.ReleaseJars;
 import io.dcos.backup.simulator.Election;
@@ -67,8 +67,7 @@ public class OldZooKeeperServersTest {
              .simulatorOptions(SimulatorOptions.defaults().withRestartDelay(Duration.ofMillis(300))
                  .withExitDelay(Duration.ofMillis(300)).withWriteInterval(Duration.ofHours(1))
                  .withZkDigest(MARATHON_USER))
-             .fenceOptions(new FenceOptions(Duration.ofSeconds(30), Duration.ofSeconds(90), Duration.ofSeconds(90),
-                 Duration.ofMillis(50)))
+             .fenceOptions(TestFences.RELEASES)
              .backupDirectory(Files.createTempDirectory("compat-" + version))
              .withKubernetes(false)
              .start();

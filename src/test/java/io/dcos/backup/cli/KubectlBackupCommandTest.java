@@ -7,35 +7,25 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dcos.backup.api.Backup;
 import io.dcos.backup.api.Restore;
-import io.dcos.backup.sandbox.EmbeddedWorld;
+import io.dcos.backup.sandbox.OnSharedWorld;
 import io.dcos.backup.sandbox.SharedWorld;
 import io.dcos.backup.sandbox.kubeapi.EmbeddedKubeApi;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** `kubectl backup` in-process against the shared world: the DC/OS verbs, their output and their errors. */
-class KubectlBackupCommandTest {
+class KubectlBackupCommandTest extends OnSharedWorld {
   private static final String ID = "[A-Za-z0-9_.-]+-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}";
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static EmbeddedWorld world;
-  private static KubernetesClient client;
 
   @TempDir
   Path dir;
-
-  @BeforeAll
-  static void startWorld() throws Exception {
-    world = SharedWorld.get();
-    client = world.client();
-  }
 
   record Run(int exitCode, String out, String err) {
     List<String> lines() {

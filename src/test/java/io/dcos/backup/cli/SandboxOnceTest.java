@@ -79,8 +79,7 @@ class SandboxOnceTest {
   /** A staging Marathon (here: a simulator the sandbox did not start) is backed up, never restored by the demo. */
   @Test
   void withAnExistingZooKeeperAndMarathonTheDemoBacksUpAndPrintsHowToRestore(@TempDir Path dir) throws Exception {
-    try (EmbeddedWorld staging = EmbeddedWorld.builder().withKubernetes(false).marathonInstances(2)
-        .simulatorOptions(SharedWorld.fastSimulator()).backupDirectory(dir.resolve("unused")).start()) {
+    try (EmbeddedWorld staging = SharedWorld.builder(2, dir.resolve("unused")).withKubernetes(false).start()) {
       Path kubeconfig = dir.resolve("kubeconfig");
       Path backups = dir.resolve("backups");
       String zkUrl = "zk://" + staging.zookeeper().connectString() + staging.zookeeper().path();

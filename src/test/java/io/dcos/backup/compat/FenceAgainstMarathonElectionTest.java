@@ -12,22 +12,20 @@ import io.dcos.backup.release.ReleaseJars;
 import io.dcos.backup.simulator.Election;
 import io.dcos.backup.simulator.MarathonSimulator;
 import io.dcos.backup.simulator.SimulatorOptions;
+import io.dcos.backup.testing.MarathonHttp;
+import io.dcos.backup.testing.TestFences;
+import io.dcos.backup.testing.ZkTrees;
 import io.dcos.backup.zookeeper.ZkConnector;
 import io.dcos.backup.zookeeper.ZkTarget;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.zookeeper.data.Stat;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -44,9 +42,7 @@ class FenceAgainstMarathonElectionTest {
   private static final Duration WRITE_INTERVAL = Duration.ofMillis(100);
   private static final SimulatorOptions FAST = SimulatorOptions.defaults()
       .withRestartDelay(Duration.ofMillis(300)).withWriteInterval(WRITE_INTERVAL).withExitDelay(Duration.ofMillis(300));
-  private static final FenceOptions OPTIONS = new FenceOptions(Duration.ofSeconds(20), Duration.ofSeconds(60),
-      Duration.ofSeconds(60), Duration.ofMillis(50));
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
+  private static final FenceOptions OPTIONS = TestFences.ELECTION_PROCESSES;
 
   @ParameterizedTest(name = "ZooKeeper {0}, {1} Marathon(s)")
   @CsvSource({"3.4.14, 1", "3.4.14, 3", "3.9.5, 1", "3.9.5, 3", "3.5.10, 1", "3.5.10, 3"})
@@ -67,7 +63,7 @@ class FenceAgainstMarathonElectionTest {
       assertThat(latch(zk)).allSatisfy(n -> assertThat(n.name()).matches("_c_[0-9a-f-]{36}-latch-\\d{10}"));
       assertThat(latch(zk)).extracting(Node::data).containsExactlyInAnyOrderElementsOf(sim.hostPorts());
       await().atMost(Duration.ofSeconds(30)).until(() -> sim.leaderIndex().isPresent());
-      assertThat(post(sim.anyUrl(), "/v2/apps", "{\"id\":\"/web\",\"cmd\":\"sleep 1\"}")).isEqualTo(201);
+      assertThat(MarathonHttp.post(sim.anyUrl(), "/v2/apps", "{\"id\":\"/web\",\"cmd\":\"sleep 1\"}")).isEqualTo(201);
 
       // Control: without the fence the state does change within the window, so "unchanged" below means something.
       Map<String, String> before = stateStats(zk);
@@ -109,7 +105,7 @@ class FenceAgainstMarathonElectionTest {
       }
       assertThat(sim.leaderIndex()).isPresent();
       assertThat(client.info().elected()).isTrue();
-      assertThat(get(sim.anyUrl(), "/v2/apps/web")).isEqualTo(200);
+      assertThat(MarathonHttp.get(sim.anyUrl(), "/v2/apps/web")).isEqualTo(200);
       assertThat(zk.checkExists().forPath(fence.latchNodePath())).isNull();
       assertThat(progress).anyMatch(l -> l.contains("abdicated")).anyMatch(l -> l.startsWith("Fence held"));
 
@@ -199,29 +195,6 @@ class FenceAgainstMarathonElectionTest {
 
   /** mzxid/pzxid/version/cversion of every node under /marathon/state. */
   private static Map<String, String> stateStats(CuratorFramework zk) throws Exception {
-    Map<String, String> out = new TreeMap<>();
-    walk(zk, "/marathon/state", out);
-    return out;
-  }
-
-  private static void walk(CuratorFramework zk, String path, Map<String, String> out) throws Exception {
-    Stat s = zk.checkExists().forPath(path);
-    if (s == null) {
-      return;
-    }
-    out.put(path, s.getMzxid() + "/" + s.getPzxid() + "/" + s.getVersion() + "/" + s.getCversion());
-    for (String c : zk.getChildren().forPath(path)) {
-      walk(zk, path + "/" + c, out);
-    }
-  }
-
-  private static int post(URI base, String path, String json) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
-  }
-
-  private static int get(URI base, String path) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(base.resolve(path)).build(), HttpResponse.BodyHandlers.ofString())
-        .statusCode();
+    return ZkTrees.changeStamps(zk, "/marathon/state");
   }
 }

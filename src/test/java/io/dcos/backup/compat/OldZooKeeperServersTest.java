@@ -8,9 +8,10 @@ import io.dcos.backup.engine.BackupOutcome;
 import io.dcos.backup.engine.OperationFailedException;
 import io.dcos.backup.engine.ProgressListener;
 import io.dcos.backup.engine.RestoreOutcome;
-import io.dcos.backup.marathon.FenceOptions;
 import io.dcos.backup.sandbox.EmbeddedWorld;
+import io.dcos.backup.sandbox.SharedWorld;
 import io.dcos.backup.simulator.SimulatorOptions;
+import io.dcos.backup.testing.TestFences;
 import io.dcos.backup.zookeeper.ZkTarget;
 import io.dcos.backup.release.ReleaseJars;
 import io.dcos.backup.simulator.Election;
@@ -28,7 +29,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -57,19 +57,16 @@ public class OldZooKeeperServersTest {
   @ValueSource(strings = {"3.4.14", "3.5.10", "3.9.5"})
   void backupRestoreAndRollbackWithMarathonsOwnElection(String version) throws Exception {
     try (ZooKeeperProcess server = ZooKeeperProcess.start(serverClasspath(version), "512m", Duration.ofSeconds(60));
-         EmbeddedWorld world = EmbeddedWorld.builder()
+         EmbeddedWorld world = SharedWorld.builder(3, "compat-" + version)
              .externalZookeeper("zk://" + server.connectString() + "/marathon")
              .zookeeperCredentials(MARATHON_USER)
-             .marathonInstances(3)
              .election(Election.CURATOR_4_0_1)
              .releaseJars(ReleaseJars.underTarget())
              // No instance updates: the state changes only when the test says, so it can be compared byte for byte.
              .simulatorOptions(SimulatorOptions.defaults().withRestartDelay(Duration.ofMillis(300))
                  .withExitDelay(Duration.ofMillis(300)).withWriteInterval(Duration.ofHours(1))
                  .withZkDigest(MARATHON_USER))
-             .fenceOptions(new FenceOptions(Duration.ofSeconds(30), Duration.ofSeconds(90), Duration.ofSeconds(90),
-                 Duration.ofMillis(50)))
-             .backupDirectory(Files.createTempDirectory("compat-" + version))
+             .fenceOptions(TestFences.RELEASES)
              .withKubernetes(false)
              .start();
          CuratorFramework zk = ZkConnector.connect(ZkTarget.parse("zk://" + MARATHON_USER + "@"

@@ -1,6 +1,5 @@
 package io.dcos.backup.crash;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.dcos.backup.api.Backup;
@@ -41,32 +40,20 @@ public final class CrashSupport {
   }
 
 
+  /** As {@link ApiObjects#phaseOf}. */
   public static Phase phase(HasMetadata object) {
-    if (object instanceof Backup b) {
-      return b.getStatus() == null ? null : b.getStatus().phase();
-    }
-    Restore r = (Restore) object;
-    return r.getStatus() == null ? null : r.getStatus().phase();
+    return ApiObjects.phaseOf(object);
   }
 
+  /** As {@link ApiObjects#messageOf}. */
   public static String message(HasMetadata object) {
-    if (object instanceof Backup b) {
-      return b.getStatus() == null ? null : b.getStatus().message();
-    }
-    Restore r = (Restore) object;
-    return r.getStatus() == null ? null : r.getStatus().message();
+    return ApiObjects.messageOf(object);
   }
 
-  /** Waits for a terminal phase (READY or ERROR) and returns the object. */
+  /** As {@link ApiObjects#awaitTerminal}. */
   public static <T extends HasMetadata> T awaitTerminal(KubernetesClient client, Class<T> type, String ns, String name,
       Duration bound) {
-    await().atMost(bound).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-      T object = client.resources(type).inNamespace(ns).withName(name).get();
-      assertThat(object).isNotNull();
-      assertThat(phase(object)).as("%s %s/%s: %s", type.getSimpleName(), ns, name, message(object))
-          .isIn(Phase.STATUS_READY, Phase.STATUS_ERROR);
-    });
-    return client.resources(type).inNamespace(ns).withName(name).get();
+    return ApiObjects.awaitTerminal(client, type, ns, name, bound);
   }
 
   static void awaitMarathonLeader(URI marathon, MarathonCredentials credentials, Duration bound) {

@@ -12,11 +12,11 @@ import static org.awaitility.Awaitility.await;
 import io.dcos.backup.api.Backup;
 import io.dcos.backup.api.Phase;
 import io.dcos.backup.api.Restore;
-import io.dcos.backup.marathon.FenceOptions;
 import io.dcos.backup.marathon.MarathonCredentials;
 import io.dcos.backup.sandbox.EmbeddedWorld;
 import io.dcos.backup.sandbox.SharedWorld;
 import io.dcos.backup.store.ArchiveStore;
+import io.dcos.backup.testing.Closer;
 import io.dcos.backup.zookeeper.ZkConnector;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -35,11 +35,11 @@ import java.util.regex.Pattern;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.zookeeper.KeeperException;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -68,33 +68,21 @@ class OperatorCrashTest {
   private static ChildOperator operator;
   private static int starts;
 
+  @RegisterExtension
+  static final Closer CLOSER = new Closer();
+
   @BeforeAll
   static void startWorld() throws Exception {
-    world = EmbeddedWorld.builder()
-        .withOperator(false)
-        .marathonInstances(3)
-        .simulatorOptions(SharedWorld.fastSimulator())
-        .fenceOptions(new FenceOptions(Duration.ofSeconds(20), Duration.ofSeconds(60), Duration.ofSeconds(60),
-            Duration.ofMillis(50)))
-        .backupDirectory(work.resolve("backups"))
-        .start();
+    world = CLOSER.add(SharedWorld.builder(3, work.resolve("backups")).withOperator(false).start());
     client = world.client();
-    zk = ZkConnector.connect(world.zookeeper(), Duration.ofSeconds(30), Duration.ofSeconds(15));
+    zk = CLOSER.add(ZkConnector.connect(world.zookeeper(), Duration.ofSeconds(30), Duration.ofSeconds(15)));
+    CLOSER.add(() -> {
+      if (operator != null) {
+        operator.close();
+      }
+    });
     ballast = world.zookeeper().statePath() + "/crash-test-ballast";
     awaitMarathonLeader(world.marathonUrl(), MarathonCredentials.none(), BOUND);
-  }
-
-  @AfterAll
-  static void stopWorld() throws Exception {
-    if (operator != null) {
-      operator.close();
-    }
-    if (zk != null) {
-      zk.close();
-    }
-    if (world != null) {
-      world.close();
-    }
   }
 
   @Test

@@ -1,6 +1,5 @@
 package io.dcos.backup.dcos;
 
-import io.dcos.backup.reconciler.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -18,11 +17,13 @@ import io.dcos.backup.marathon.MarathonFence;
 import io.dcos.backup.marathon.ServiceAccountCredential;
 import io.dcos.backup.marathon.TlsTrust;
 import io.dcos.backup.operator.OperatorRuntime;
+import io.dcos.backup.reconciler.MutableClock;
 import io.dcos.backup.sandbox.ApiObjects;
 import io.dcos.backup.sandbox.EmbeddedWorld;
 import io.dcos.backup.sandbox.SharedWorld;
 import io.dcos.backup.simulator.MarathonSimulator;
 import io.dcos.backup.testing.Closer;
+import io.dcos.backup.testing.ZkTrees;
 import io.dcos.backup.zookeeper.ZkConnector;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
@@ -35,9 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.zookeeper.data.Stat;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -249,18 +248,7 @@ class DcosEnterpriseTest {
     });
   }
 
-  /** Every node under state with its mzxid and pzxid: any write would change one. */
   private static Map<String, String> stateVersions() throws Exception {
-    Map<String, String> versions = new TreeMap<>();
-    walk(world.zookeeper().statePath(), versions);
-    return versions;
-  }
-
-  private static void walk(String path, Map<String, String> versions) throws Exception {
-    Stat stat = zk.checkExists().forPath(path);
-    versions.put(path, "mzxid " + stat.getMzxid() + ", pzxid " + stat.getPzxid());
-    for (String child : zk.getChildren().forPath(path)) {
-      walk(path + "/" + child, versions);
-    }
+    return ZkTrees.changeStamps(zk, world.zookeeper().statePath());
   }
 }

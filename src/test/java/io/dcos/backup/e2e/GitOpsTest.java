@@ -7,10 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dcos.backup.api.Backup;
 import io.dcos.backup.api.Restore;
-import io.dcos.backup.sandbox.EmbeddedWorld;
+import io.dcos.backup.sandbox.OnSharedWorld;
 import io.dcos.backup.sandbox.SharedWorld;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
@@ -22,7 +21,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,20 +28,12 @@ import org.junit.jupiter.api.io.TempDir;
  * What Argo CD and Flux do to a Backup — apply the same manifest again and again — changes nothing and starts
  * nothing; the operator writes only status and its finalizer, never spec, labels or annotations.
  */
-class GitOpsTest {
+class GitOpsTest extends OnSharedWorld {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String FINALIZER = "backups.backup.dcos.io/finalizer";
-  private static EmbeddedWorld world;
-  private static KubernetesClient client;
 
   @TempDir
   Path dir;
-
-  @BeforeAll
-  static void startWorld() throws Exception {
-    world = SharedWorld.get();
-    client = world.client();
-  }
 
   private static final String MANIFEST = String.join("\n",
       "apiVersion: backup.dcos.io/v1alpha1",

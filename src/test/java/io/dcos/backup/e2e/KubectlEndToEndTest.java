@@ -5,14 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.dcos.backup.sandbox.EmbeddedWorld;
+import io.dcos.backup.sandbox.OnSharedWorld;
 import io.dcos.backup.sandbox.SharedWorld;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,17 +21,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The real kubectl (the machine's dispatcher, and the oldest kubectl it dispatches to) against the shared world's API
  * server: what a user types from the README, with the examples as they are in the repository.
  */
-class KubectlEndToEndTest {
+class KubectlEndToEndTest extends OnSharedWorld {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static EmbeddedWorld world;
 
   @TempDir
   Path dir;
-
-  @BeforeAll
-  static void startWorld() throws Exception {
-    world = SharedWorld.get();
-  }
 
   static Stream<Path> kubectls() {
     return Kubectl.defaultOldestAndNewest().stream();

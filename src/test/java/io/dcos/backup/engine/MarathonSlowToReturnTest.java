@@ -3,9 +3,9 @@ package io.dcos.backup.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dcos.backup.sandbox.EmbeddedWorld;
+import io.dcos.backup.sandbox.SharedWorld;
 import io.dcos.backup.simulator.SimulatorOptions;
 import io.dcos.backup.testing.TestFences;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -19,12 +19,10 @@ class MarathonSlowToReturnTest {
 
   @Test
   void aVerifiedBackupAndRestoreStandWhenMarathonIsSlowToComeBack() throws Exception {
-    try (EmbeddedWorld world = EmbeddedWorld.builder()
-        .marathonInstances(1)
+    try (EmbeddedWorld world = SharedWorld.builder(1, "slow-marathon")
         .simulatorOptions(SimulatorOptions.defaults().withRestartDelay(Duration.ofSeconds(4))
             .withExitDelay(Duration.ofMillis(100)).withWriteInterval(Duration.ofMillis(100)))
         .fenceOptions(TestFences.withRecovery(TestFences.ENGINE, Duration.ofSeconds(1)))
-        .backupDirectory(Files.createTempDirectory("slow-marathon"))
         .withKubernetes(false)
         .start()) {
       awaitLeader(world);

@@ -8,21 +8,20 @@ import static org.awaitility.Awaitility.await;
 import com.sun.net.httpserver.HttpServer;
 import io.dcos.backup.simulator.MarathonSimulator;
 import io.dcos.backup.simulator.SimulatorOptions;
+import io.dcos.backup.testing.InProcessZooKeeper;
+import io.dcos.backup.testing.MarathonHttp;
 import io.dcos.backup.testing.TestFences;
+import io.dcos.backup.testing.ZkTrees;
 import io.dcos.backup.zookeeper.ZkConnector;
 import io.dcos.backup.zookeeper.ZkTarget;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -34,10 +33,9 @@ import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooKeeper;
-import org.apache.zookeeper.data.Stat;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -49,19 +47,13 @@ class MarathonFenceTest {
       .withRestartDelay(Duration.ofMillis(300)).withWriteInterval(WRITE_INTERVAL).withExitDelay(Duration.ofMillis(300));
   private static final FenceOptions OPTIONS = TestFences.SIMULATOR;
 
-  private TestingServer server;
-  private CuratorFramework zk;
+  @RegisterExtension
+  final InProcessZooKeeper zooKeeper = new InProcessZooKeeper();
+  private final TestingServer server = zooKeeper.server();
+  private final CuratorFramework zk = zooKeeper.client();
   private MarathonSimulator sim;
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final List<String> progress = new CopyOnWriteArrayList<>();
-
-  @BeforeEach
-  void setUp() throws Exception {
-    server = new TestingServer(true);
-    zk = CuratorFrameworkFactory.newClient(server.getConnectString(), new RetryOneTime(100));
-    zk.start();
-    zk.blockUntilConnected();
-  }
 
   @AfterEach
   void tearDown() throws Exception {
@@ -75,8 +67,6 @@ class MarathonFenceTest {
     if (sim != null) {
       sim.close();
     }
-    zk.close();
-    server.close();
   }
 
   @ParameterizedTest
@@ -85,7 +75,7 @@ class MarathonFenceTest {
     sim = MarathonSimulator.start(server.getConnectString(), "/marathon", instances, FAST);
     await().atMost(Duration.ofSeconds(15)).until(() -> sim.leaderIndex().isPresent());
     MarathonClient client = new MarathonClient(sim.anyUrl(), MarathonCredentials.none(), Duration.ofSeconds(5));
-    assertThat(post(sim.anyUrl(), "/v2/apps", "{\"id\":\"/web\",\"cmd\":\"sleep 1\"}")).isEqualTo(201);
+    assertThat(MarathonHttp.post(sim.anyUrl(), "/v2/apps", "{\"id\":\"/web\",\"cmd\":\"sleep 1\"}")).isEqualTo(201);
 
     // Control: without the fence the state does change within the window, so "unchanged" below means something.
     Map<String, String> before = stateStats();
@@ -130,7 +120,7 @@ class MarathonFenceTest {
     assertThat(fence.isHeld()).isFalse();
     assertThat(sim.leaderIndex()).isPresent();
     assertThat(client.info().elected()).isTrue();
-    assertThat(get(sim.anyUrl(), "/v2/apps/web")).isEqualTo(200);
+    assertThat(MarathonHttp.get(sim.anyUrl(), "/v2/apps/web")).isEqualTo(200);
     assertThat(zk.checkExists().forPath(fence.latchNodePath())).isNull();
     assertThatThrownBy(() -> zk.transaction().forOperations(
         zk.transactionOp().check().withVersion(fence.latchNodeVersion()).forPath(fence.latchNodePath()),
@@ -357,20 +347,7 @@ class MarathonFenceTest {
 
   /** mzxid/pzxid/version/cversion of every node under /marathon/state. */
   private Map<String, String> stateStats() throws Exception {
-    Map<String, String> out = new TreeMap<>();
-    walk("/marathon/state", out);
-    return out;
-  }
-
-  private void walk(String path, Map<String, String> out) throws Exception {
-    Stat s = zk.checkExists().forPath(path);
-    if (s == null) {
-      return;
-    }
-    out.put(path, s.getMzxid() + "/" + s.getPzxid() + "/" + s.getVersion() + "/" + s.getCversion());
-    for (String c : zk.getChildren().forPath(path)) {
-      walk(path + "/" + c, out);
-    }
+    return ZkTrees.changeStamps(zk, "/marathon/state");
   }
 
   private LeaderLatch ghostParticipant(String hostPort) throws Exception {
@@ -400,17 +377,5 @@ class MarathonFenceTest {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
-  }
-
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
-
-  private static int post(URI base, String path, String json) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
-  }
-
-  private static int get(URI base, String path) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(base.resolve(path)).build(), HttpResponse.BodyHandlers.ofString())
-        .statusCode();
   }
 }

@@ -11,9 +11,8 @@ import io.dcos.backup.api.BackupSpec;
 import io.dcos.backup.api.BackupStatus;
 import io.dcos.backup.api.Phase;
 import io.dcos.backup.api.Restore;
-import io.dcos.backup.api.RestoreSpec;
-import io.dcos.backup.marathon.FenceOptions;
 import io.dcos.backup.reconciler.ArchiveRecovery;
+import io.dcos.backup.sandbox.ApiObjects;
 import io.dcos.backup.sandbox.EmbeddedWorld;
 import io.dcos.backup.sandbox.SharedWorld;
 import java.nio.file.Files;
@@ -43,11 +42,7 @@ class ArchiveRecoveryTest {
     Map<String, BackupStatus> made = new java.util.HashMap<>();
     try (EmbeddedWorld first = world()) {
       for (String label : List.of("kept-one", "Kept_Two")) {
-        Backup backup = new Backup();
-        backup.getMetadata().setName(label.toLowerCase().replace('_', '-'));
-        backup.getMetadata().setNamespace("lost");
-        backup.setSpec(new BackupSpec(label));
-        first.client().resource(backup).create();
+        first.client().resource(ApiObjects.backup("lost", label.toLowerCase().replace('_', '-'), label)).create();
       }
       await().atMost(BOUND).until(() -> first.client().resources(Backup.class).inNamespace("lost").list().getItems()
           .stream().filter(b -> b.getStatus() != null && b.getStatus().phase() == Phase.STATUS_READY).count() == 2);
@@ -95,11 +90,7 @@ class ArchiveRecoveryTest {
 
       // A recovered backup is a backup: it restores, and the scan does not recover it twice.
       String id = made.keySet().iterator().next();
-      Restore restore = new Restore();
-      restore.getMetadata().setName("from-recovered");
-      restore.getMetadata().setNamespace("default");
-      restore.setSpec(new RestoreSpec(id, null));
-      second.client().resource(restore).create();
+      second.client().resource(ApiObjects.restore("default", "from-recovered", id)).create();
       await().atMost(BOUND).until(() -> {
         Restore r = second.client().resources(Restore.class).inNamespace("default").withName("from-recovered").get();
         return r.getStatus() != null && r.getStatus().phase() != null && r.getStatus().phase().isTerminal();
@@ -162,13 +153,6 @@ class ArchiveRecoveryTest {
   }
 
   private EmbeddedWorld world(boolean marathonOnMarathon) throws Exception {
-    return EmbeddedWorld.builder()
-        .marathonOnMarathon(marathonOnMarathon)
-        .marathonInstances(2)
-        .simulatorOptions(SharedWorld.fastSimulator())
-        .fenceOptions(new FenceOptions(Duration.ofSeconds(20), Duration.ofSeconds(60), Duration.ofSeconds(60),
-            Duration.ofMillis(50)))
-        .backupDirectory(backups)
-        .start();
+    return SharedWorld.builder(2, backups).marathonOnMarathon(marathonOnMarathon).start();
   }
 }

@@ -15,6 +15,7 @@ import io.dcos.backup.control.OperationQueue;
 import io.dcos.backup.sandbox.ApiObjects;
 import io.dcos.backup.sandbox.EmbeddedWorld;
 import io.dcos.backup.sandbox.SharedWorld;
+import io.dcos.backup.testing.Closer;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -26,9 +27,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * When deleting a Backup deletes its archive, and when it must not: while a Restore still rolls back to it (the
@@ -45,23 +46,16 @@ class BackupDeletionTest {
   private static EmbeddedWorld world;
   private static KubernetesClient client;
   private static OperatorRuntime operator;
+  @RegisterExtension
+  static final Closer CLOSER = new Closer();
 
   @BeforeAll
   static void start() throws Exception {
-    world = SharedWorld.builder(1, "deletion-backups")
-        .withOperator(false)
-        .start();
+    world = CLOSER.add(SharedWorld.builder(1, "deletion-backups").withOperator(false).start());
     client = world.client();
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(RECOVERY).endMetadata().build())
-        .create();
-    operator = OperatorRuntime.start(client, world.service(),
-        OperatorRuntime.Options.embedded().withRecovery(Optional.of(RECOVERY), Duration.ofMillis(300)));
-  }
-
-  @AfterAll
-  static void stop() {
-    operator.close();
-    world.close();
+    ApiObjects.createNamedNamespace(client, RECOVERY);
+    operator = CLOSER.add(OperatorRuntime.start(client, world.service(),
+        OperatorRuntime.Options.embedded().withRecovery(Optional.of(RECOVERY), Duration.ofMillis(300))));
   }
 
   @Test

@@ -1,32 +1,30 @@
 package io.dcos.backup.operator;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.dcos.backup.api.Backup;
-import io.dcos.backup.api.BackupSpec;
 import io.dcos.backup.api.Phase;
 import io.dcos.backup.api.Restore;
-import io.dcos.backup.api.RestoreSpec;
-import io.dcos.backup.marathon.FenceOptions;
 import io.dcos.backup.marathon.MarathonFence;
+import io.dcos.backup.sandbox.ApiObjects;
 import io.dcos.backup.sandbox.EmbeddedWorld;
+import io.dcos.backup.sandbox.SharedWorld;
+import io.dcos.backup.testing.Closer;
+import io.dcos.backup.testing.TestFences;
+import io.dcos.backup.testing.ZkTrees;
 import io.dcos.backup.zookeeper.ZkConnector;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
-import java.util.TreeMap;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
-import org.apache.zookeeper.data.Stat;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -39,6 +37,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class MarathonFaultsTest {
   private static final Duration BOUND = Duration.ofSeconds(40);
   private static volatile String mode = "ok";
+  @RegisterExtension
+  static final Closer CLOSER = new Closer();
   private static HttpServer marathon;
   private static EmbeddedWorld world;
   private static KubernetesClient client;
@@ -50,32 +50,19 @@ class MarathonFaultsTest {
     marathon = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
     marathon.createContext("/", MarathonFaultsTest::answer);
     marathon.start();
-    world = EmbeddedWorld.builder()
+    CLOSER.add(() -> marathon.stop(0));
+    world = CLOSER.add(SharedWorld.builder(1, "marathon-faults-backups")
         .externalMarathon(URI.create("http://127.0.0.1:" + marathon.getAddress().getPort()))
-        .fenceOptions(new FenceOptions(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(5),
-            Duration.ofMillis(50)))
-        .start();
+        .fenceOptions(TestFences.FAST_FAILING)
+        .start());
     client = world.client();
-    zk = ZkConnector.connect(world.zookeeper(), Duration.ofSeconds(30), Duration.ofSeconds(15));
+    zk = CLOSER.add(ZkConnector.connect(world.zookeeper(), Duration.ofSeconds(30), Duration.ofSeconds(15)));
     zk.create().creatingParentsIfNeeded().forPath(world.zookeeper().statePath() + "/apps/3/app", "v1".getBytes());
     zk.create().creatingParentsIfNeeded().forPath(world.zookeeper().latchPath());
-    client.resource(backup("faults", "healthy", "healthy")).create();
-    Backup healthy = awaitTerminal(Backup.class, "faults", "healthy");
+    client.resource(ApiObjects.backup("faults", "healthy", "healthy")).create();
+    Backup healthy = ApiObjects.awaitTerminal(client, Backup.class, "faults", "healthy", BOUND);
     assertThat(healthy.getStatus().phase()).as(healthy.getStatus().message()).isEqualTo(Phase.STATUS_READY);
     backupId = healthy.getStatus().id();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (zk != null) {
-      zk.close();
-    }
-    if (world != null) {
-      world.close();
-    }
-    if (marathon != null) {
-      marathon.stop(0);
-    }
   }
 
   @ParameterizedTest(name = "{0}")
@@ -87,7 +74,7 @@ class MarathonFaultsTest {
       "ignores-abdication, did not abdicate"})
   void aMarathonFaultEndsTheOperationInErrorSayingWhichAndTouchesNothing(String fault, String expected)
       throws Exception {
-    Map<String, Long> stateBefore = stateVersions();
+    Map<String, String> stateBefore = stateVersions();
     LeaderLatch stubbornLeader = null;
     if (fault.equals("ignores-abdication")) {
       // A Marathon leader in the election that answers DELETE /v2/leader with 200 and never leaves.
@@ -100,10 +87,10 @@ class MarathonFaultsTest {
     try {
       String backupName = "backup-" + fault;
       String restoreName = "restore-" + fault;
-      client.resource(backup("faults", backupName, "fault-" + fault)).create();
-      Backup failedBackup = awaitTerminal(Backup.class, "faults", backupName);
-      client.resource(restore("faults", restoreName, backupId)).create();
-      Restore failedRestore = awaitTerminal(Restore.class, "faults", restoreName);
+      client.resource(ApiObjects.backup("faults", backupName, "fault-" + fault)).create();
+      Backup failedBackup = ApiObjects.awaitTerminal(client, Backup.class, "faults", backupName, BOUND);
+      client.resource(ApiObjects.restore("faults", restoreName, backupId)).create();
+      Restore failedRestore = ApiObjects.awaitTerminal(client, Restore.class, "faults", restoreName, BOUND);
 
       assertThat(failedBackup.getStatus().phase()).isEqualTo(Phase.STATUS_ERROR);
       assertThat(failedBackup.getStatus().message()).contains(expected);
@@ -124,19 +111,8 @@ class MarathonFaultsTest {
     }
   }
 
-  /** Every node under state with its mzxid: any write would change it. */
-  private static Map<String, Long> stateVersions() throws Exception {
-    Map<String, Long> versions = new TreeMap<>();
-    walk(world.zookeeper().statePath(), versions);
-    return versions;
-  }
-
-  private static void walk(String path, Map<String, Long> versions) throws Exception {
-    Stat stat = zk.checkExists().forPath(path);
-    versions.put(path, stat.getMzxid() * 31 + stat.getPzxid());
-    for (String child : zk.getChildren().forPath(path)) {
-      walk(path + "/" + child, versions);
-    }
+  private static Map<String, String> stateVersions() throws Exception {
+    return ZkTrees.changeStamps(zk, world.zookeeper().statePath());
   }
 
   private static void answer(HttpExchange exchange) throws java.io.IOException {
@@ -173,31 +149,5 @@ class MarathonFaultsTest {
     try (var out = exchange.getResponseBody()) {
       out.write(bytes);
     }
-  }
-
-  private static Backup backup(String ns, String name, String label) {
-    Backup backup = new Backup();
-    backup.getMetadata().setName(name);
-    backup.getMetadata().setNamespace(ns);
-    backup.setSpec(new BackupSpec(label));
-    return backup;
-  }
-
-  private static Restore restore(String ns, String name, String id) {
-    Restore restore = new Restore();
-    restore.getMetadata().setName(name);
-    restore.getMetadata().setNamespace(ns);
-    restore.setSpec(new RestoreSpec(id, null));
-    return restore;
-  }
-
-  private static <T extends HasMetadata> T awaitTerminal(Class<T> type, String ns, String name) {
-    await().atMost(BOUND).pollInterval(Duration.ofMillis(100)).until(() -> {
-      T object = client.resources(type).inNamespace(ns).withName(name).get();
-      Phase phase = object instanceof Backup b ? (b.getStatus() == null ? null : b.getStatus().phase())
-          : object == null || ((Restore) object).getStatus() == null ? null : ((Restore) object).getStatus().phase();
-      return phase != null && phase.isTerminal();
-    });
-    return client.resources(type).inNamespace(ns).withName(name).get();
   }
 }

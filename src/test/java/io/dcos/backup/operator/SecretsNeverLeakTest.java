@@ -14,16 +14,15 @@ import io.dcos.backup.dcos.DcosMaster;
 import io.dcos.backup.dcos.ServiceAccountKeys;
 import io.dcos.backup.dcos.TestCa;
 import io.dcos.backup.marathon.AcsLogin;
-import io.dcos.backup.marathon.FenceOptions;
 import io.dcos.backup.marathon.MarathonCredentials;
 import io.dcos.backup.marathon.ServiceAccountCredential;
 import io.dcos.backup.marathon.TlsTrust;
 import io.dcos.backup.sandbox.ApiObjects;
 import io.dcos.backup.sandbox.EmbeddedWorld;
 import io.dcos.backup.sandbox.SharedWorld;
+import io.dcos.backup.testing.TestFences;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,14 +48,11 @@ class SecretsNeverLeakTest {
   void noSecretInLogsStatusesOrEvents() throws Exception {
     ListAppender<ILoggingEvent> captured = captureLogs();
     List<String> exposed = new ArrayList<>();
-    try (EmbeddedWorld world = EmbeddedWorld.builder()
-        .marathonInstances(1)
+    try (EmbeddedWorld world = SharedWorld.builder(1, "secret-backups")
         .simulatorOptions(SharedWorld.fastSimulator().withZkDigest(ZK_CREDENTIALS).withBasicAuth(HTTP_CREDENTIALS))
         .zookeeperCredentials(ZK_CREDENTIALS)
         .marathonCredentials(MarathonCredentials.basic("admin", HTTP_SECRET))
-        .fenceOptions(new FenceOptions(Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(30),
-            Duration.ofMillis(50)))
-        .backupDirectory(Files.createTempDirectory("secret-backups"))
+        .fenceOptions(TestFences.SIMULATOR)
         .start()) {
       KubernetesClient client = world.client();
       String ns = ApiObjects.createNamespace(client, "secrets");

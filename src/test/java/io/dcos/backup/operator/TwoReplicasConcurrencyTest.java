@@ -4,17 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.dcos.backup.api.Backup;
-import io.dcos.backup.api.BackupSpec;
 import io.dcos.backup.api.Phase;
 import io.dcos.backup.api.Restore;
 import io.dcos.backup.api.RestoreSpec;
 import io.dcos.backup.engine.BackupService;
-import io.dcos.backup.marathon.FenceOptions;
+import io.dcos.backup.sandbox.ApiObjects;
 import io.dcos.backup.sandbox.EmbeddedWorld;
 import io.dcos.backup.sandbox.PhaseLog;
 import io.dcos.backup.sandbox.SharedWorld;
 import io.dcos.backup.store.ArchiveStore;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import java.nio.file.Path;
@@ -39,13 +37,7 @@ class TwoReplicasConcurrencyTest {
 
   @Test
   void twentyBackupsAndThreeRestoresOnTwoReplicasAllEndAndNeverGoBackwards() throws Exception {
-    try (EmbeddedWorld world = EmbeddedWorld.builder()
-        .marathonInstances(3)
-        .simulatorOptions(SharedWorld.fastSimulator())
-        .fenceOptions(new FenceOptions(Duration.ofSeconds(20), Duration.ofSeconds(60), Duration.ofSeconds(60),
-            Duration.ofMillis(50)))
-        .backupDirectory(backups)
-        .start();
+    try (EmbeddedWorld world = SharedWorld.builder(3, backups).start();
          BackupService secondService = new BackupService(world.service().config());
          OperatorRuntime second = OperatorRuntime.start(world.client(), secondService,
              OperatorRuntime.Options.embedded().withRecovery(Optional.of("default"), Duration.ofSeconds(5)))) {
@@ -56,25 +48,17 @@ class TwoReplicasConcurrencyTest {
       try (Watch backupWatch = client.resources(Backup.class).inNamespace(ns).watch(backupPhases);
            Watch restoreWatch = client.resources(Restore.class).inNamespace(ns).watch(restorePhases)) {
         for (int i = 0; i < 20; i++) {
-          Backup backup = new Backup();
-          backup.getMetadata().setName("b" + i);
-          backup.getMetadata().setNamespace(ns);
-          backup.setSpec(new BackupSpec("many-" + i));
-          client.resource(backup).create();
+          client.resource(ApiObjects.backup(ns, "b" + i, "many-" + i)).create();
         }
         for (int i = 0; i < 3; i++) {
-          Restore restore = new Restore();
-          restore.getMetadata().setName("r" + i);
-          restore.getMetadata().setNamespace(ns);
-          restore.setSpec(new RestoreSpec(null, "b" + (i * 7)));
-          client.resource(restore).create();
+          client.resource(ApiObjects.restore(ns, "r" + i, new RestoreSpec(null, "b" + (i * 7)))).create();
         }
         await().atMost(BOUND).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
           assertThat(client.resources(Backup.class).inNamespace(ns).list().getItems())
-              .hasSize(20).allSatisfy(b -> assertThat(phase(b)).as(b.getMetadata().getName()).isNotNull()
+              .hasSize(20).allSatisfy(b -> assertThat(ApiObjects.phaseOf(b)).as(b.getMetadata().getName()).isNotNull()
                   .matches(Phase::isTerminal));
           assertThat(client.resources(Restore.class).inNamespace(ns).list().getItems())
-              .hasSize(3).allSatisfy(x -> assertThat(phase(x)).as(x.getMetadata().getName()).isNotNull()
+              .hasSize(3).allSatisfy(x -> assertThat(ApiObjects.phaseOf(x)).as(x.getMetadata().getName()).isNotNull()
                   .matches(Phase::isTerminal));
         });
         Thread.sleep(2_000); // late writes from a replica with a stale view would show up now
@@ -96,10 +80,5 @@ class TwoReplicasConcurrencyTest {
             .containsExactly(Phase.STATUS_RESTORING, Phase.STATUS_READY);
       }
     }
-  }
-
-  private static Phase phase(HasMetadata object) {
-    return object instanceof Backup b ? (b.getStatus() == null ? null : b.getStatus().phase())
-        : ((Restore) object).getStatus() == null ? null : ((Restore) object).getStatus().phase();
   }
 }

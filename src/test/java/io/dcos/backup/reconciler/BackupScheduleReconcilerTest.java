@@ -1,6 +1,5 @@
 package io.dcos.backup.reconciler;
 
-import io.dcos.backup.control.OperationQueue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -16,23 +15,25 @@ import io.dcos.backup.api.Condition;
 import io.dcos.backup.api.Phase;
 import io.dcos.backup.api.Restore;
 import io.dcos.backup.api.RestoreSpec;
+import io.dcos.backup.control.OperationQueue;
+import io.dcos.backup.operator.OperatorRuntime;
+import io.dcos.backup.sandbox.ApiObjects;
 import io.dcos.backup.sandbox.EmbeddedWorld;
 import io.dcos.backup.sandbox.SharedWorld;
+import io.dcos.backup.testing.Closer;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.dcos.backup.operator.OperatorRuntime;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * BackupSchedule against the embedded world (real ZooKeeper, Marathon simulator, mock API server) with its own
@@ -47,16 +48,17 @@ class BackupScheduleReconcilerTest {
   private static OperationQueue queue;
   private static OperatorRuntime operator;
   private String ns;
+  @RegisterExtension
+  static final Closer CLOSER = new Closer();
 
   @BeforeAll
   static void startWorld() throws Exception {
     // A world of its own: the shared one's operator uses the system clock and would act on these objects too.
-    world = SharedWorld.builder(1, "schedule-backups")
-        .withOperator(false)
-        .start();
+    world = CLOSER.add(SharedWorld.builder(1, "schedule-backups").withOperator(false).start());
     client = world.client();
     clock = new MutableClock(Instant.now());
     startOperator();
+    CLOSER.add(() -> stopOperator()); // the one running at the end: tests restart it
   }
 
   private static void startOperator() throws Exception {
@@ -70,16 +72,9 @@ class BackupScheduleReconcilerTest {
     operator.close();
   }
 
-  @AfterAll
-  static void stopWorld() {
-    stopOperator();
-    world.close();
-  }
-
   @BeforeEach
   void freshNamespaceAndClock() {
-    ns = SharedWorld.namespace("sched");
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
+    ns = ApiObjects.createNamespace(client, "sched");
     // Half a minute into the current real minute: objects the API server stamps now are not after the next tick.
     clock.set(Instant.now().truncatedTo(ChronoUnit.MINUTES).plusSeconds(30));
   }

@@ -1,5 +1,6 @@
 package io.dcos.backup.sandbox;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.dcos.backup.api.Backup;
@@ -41,9 +42,14 @@ public final class ApiObjects {
 
   /** A fresh namespace, so tests sharing one world never see each other's objects. */
   public static String createNamespace(KubernetesClient client, String prefix) {
-    String ns = SharedWorld.namespace(prefix);
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).create();
-    return ns;
+    return createNamedNamespace(client, SharedWorld.namespace(prefix));
+  }
+
+  /** A namespace named exactly {@code name}: for a world of the test's own, or a name the operator is told. */
+  public static String createNamedNamespace(KubernetesClient client, String name) {
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+        .create();
+    return name;
   }
 
   public static Phase phaseOf(HasMetadata object) {
@@ -52,6 +58,26 @@ public final class ApiObjects {
     }
     Restore restore = (Restore) object;
     return restore.getStatus() == null ? null : restore.getStatus().phase();
+  }
+
+  public static String messageOf(HasMetadata object) {
+    if (object instanceof Backup backup) {
+      return backup.getStatus() == null ? null : backup.getStatus().message();
+    }
+    Restore restore = (Restore) object;
+    return restore.getStatus() == null ? null : restore.getStatus().message();
+  }
+
+  /** Waits up to {@code bound} for a terminal phase (READY or ERROR), whichever, and returns the object. */
+  public static <T extends HasMetadata> T awaitTerminal(KubernetesClient client, Class<T> type, String namespace,
+      String name, Duration bound) {
+    await().atMost(bound).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+      T object = client.resources(type).inNamespace(namespace).withName(name).get();
+      assertThat(object).isNotNull();
+      assertThat(phaseOf(object)).as("%s %s/%s: %s", type.getSimpleName(), namespace, name, messageOf(object))
+          .isIn(Phase.STATUS_READY, Phase.STATUS_ERROR);
+    });
+    return client.resources(type).inNamespace(namespace).withName(name).get();
   }
 
   /** Waits for the phase; fails at once when the object ends in the other terminal phase. */

@@ -12,7 +12,6 @@ import io.dcos.backup.api.Restore;
 import io.dcos.backup.api.RestoreSpec;
 import io.dcos.backup.zookeeper.ZkConnector;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -26,16 +25,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Bad input through the API, as a user or a GitOps tool sends it: a clear error, and nothing lost. */
-class BadInputTest {
+class BadInputTest extends OnSharedWorld {
   private static final Duration TIMEOUT = ApiObjects.OPERATION_TIMEOUT;
-  private static EmbeddedWorld world;
-  private static KubernetesClient client;
   private static String ns;
 
   @BeforeAll
   static void start() throws Exception {
-    world = SharedWorld.get();
-    client = world.client();
     ns = ApiObjects.createNamespace(client, "bad-input");
   }
 

@@ -19,9 +19,9 @@ import io.dcos.backup.marathon.MarathonCredentials;
 import io.dcos.backup.operator.OperatorRuntime;
 import io.dcos.backup.control.OperationQueue;
 import io.dcos.backup.simulator.MarathonSimulator;
+import io.dcos.backup.testing.Closer;
 import io.dcos.backup.zookeeper.StorageVersion;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
@@ -31,33 +31,25 @@ import java.util.concurrent.CountDownLatch;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * One operator, several Marathons: the shared world's Marathon ({@code default}, at {@code /marathon}) and a Marathon
  * on Marathon at {@code /marathon-user} on the same ZooKeeper, 3 simulated instances each.
  */
-class MarathonClusterTest {
+class MarathonClusterTest extends OnSharedWorld {
   private static final Duration TIMEOUT = ApiObjects.OPERATION_TIMEOUT;
   private static final String CLUSTERS = EmbeddedWorld.locationsNamespace();
-  private static EmbeddedWorld world;
-  private static KubernetesClient client;
+  @RegisterExtension
+  static final Closer CLOSER = new Closer();
   private static MarathonSimulator mom;
 
   @BeforeAll
   static void startMarathonOnMarathon() throws Exception {
-    world = SharedWorld.get();
-    client = world.client();
-    mom = MarathonSimulator.start(world.zookeeper().connectString(), "/marathon-user", 3, SharedWorld.fastSimulator());
-  }
-
-  @AfterAll
-  static void stopMarathonOnMarathon() {
-    if (mom != null) {
-      mom.close();
-    }
+    mom = CLOSER.add(MarathonSimulator.start(world.zookeeper().connectString(), "/marathon-user", 3,
+        SharedWorld.fastSimulator()));
   }
 
   @Test

@@ -11,7 +11,6 @@ import io.dcos.backup.api.RestoreSpec;
 import io.dcos.backup.marathon.MarathonClient;
 import io.dcos.backup.marathon.MarathonCredentials;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
@@ -21,20 +20,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The operator against the mock API server, a real ZooKeeper and the Marathon simulator. */
-class OperatorEndToEndTest {
+class OperatorEndToEndTest extends OnSharedWorld {
   private static final Duration OPERATION_TIMEOUT = ApiObjects.OPERATION_TIMEOUT;
-  private static EmbeddedWorld world;
-  private static KubernetesClient client;
-
-  @BeforeAll
-  static void startWorld() throws Exception {
-    world = SharedWorld.get();
-    client = world.client();
-  }
 
   @Test
   void backupAndRestoreGoThroughTheirPhasesAndBringBackADeletedApp() throws Exception {

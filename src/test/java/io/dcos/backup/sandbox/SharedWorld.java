@@ -3,6 +3,7 @@ package io.dcos.backup.sandbox;
 import io.dcos.backup.simulator.SimulatorOptions;
 import io.dcos.backup.testing.TestFences;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -40,11 +41,16 @@ public final class SharedWorld {
    * tests that need one of their own — typically with {@code .withOperator(false)}, to start the operator themselves.
    */
   public static EmbeddedWorld.Builder builder(int marathonInstances, String backupDirectoryPrefix) throws Exception {
+    return builder(marathonInstances, Files.createTempDirectory(backupDirectoryPrefix));
+  }
+
+  /** As {@link #builder(int, String)}, on a backup directory the test chose (to start a second world on it). */
+  public static EmbeddedWorld.Builder builder(int marathonInstances, Path backupDirectory) {
     return EmbeddedWorld.builder()
         .marathonInstances(marathonInstances)
         .simulatorOptions(fastSimulator())
         .fenceOptions(TestFences.SANDBOX)
-        .backupDirectory(Files.createTempDirectory(backupDirectoryPrefix));
+        .backupDirectory(backupDirectory);
   }
 
   /** Marathon restarts within a fraction of a second, so fenced operations stay quick in tests. */

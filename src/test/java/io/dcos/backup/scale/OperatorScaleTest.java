@@ -11,13 +11,13 @@ import io.dcos.backup.api.Phase;
 import io.dcos.backup.engine.BackupLabels;
 import io.dcos.backup.sandbox.ApiObjects;
 import io.dcos.backup.sandbox.EmbeddedWorld;
+import io.dcos.backup.sandbox.SharedWorld;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -35,10 +35,9 @@ class OperatorScaleTest {
 
   @Test
   void aThousandFinishedBackupsAreReconciledWithoutTouchingZooKeeperOrMarathon() throws Exception {
-    try (EmbeddedWorld world = EmbeddedWorld.builder()
+    try (EmbeddedWorld world = SharedWorld.builder(1, "scale-backups")
         .externalZookeeper("zk://127.0.0.1:1/marathon")
         .externalMarathon(URI.create("http://127.0.0.1:1"))
-        .backupDirectory(Files.createTempDirectory("scale-backups"))
         .withOperator(false)
         .start()) {
       KubernetesClient client = world.client();

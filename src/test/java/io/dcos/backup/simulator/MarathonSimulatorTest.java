@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dcos.backup.testing.InProcessZooKeeper;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,8 +20,8 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class MarathonSimulatorTest {
 
@@ -30,25 +31,17 @@ class MarathonSimulatorTest {
       .withRestartDelay(Duration.ofMillis(300)).withWriteInterval(Duration.ofMillis(100))
       .withExitDelay(Duration.ofMillis(200));
 
-  private TestingServer server;
-  private CuratorFramework zk;
+  @RegisterExtension
+  final InProcessZooKeeper zooKeeper = new InProcessZooKeeper();
+  private final TestingServer server = zooKeeper.server();
+  private final CuratorFramework zk = zooKeeper.client();
   private MarathonSimulator sim;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    server = new TestingServer(true);
-    zk = CuratorFrameworkFactory.newClient(server.getConnectString(), new RetryOneTime(100));
-    zk.start();
-    zk.blockUntilConnected();
-  }
 
   @AfterEach
   void tearDown() throws Exception {
     if (sim != null) {
       sim.close();
     }
-    zk.close();
-    server.close();
   }
 
   @Test

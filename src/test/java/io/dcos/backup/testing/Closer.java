@@ -11,7 +11,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *
  * <pre>{@code
  * @RegisterExtension static final Closer CLOSER = new Closer();
- * ... world = CLOSER.add(EmbeddedWorld.builder().start());
+ * ... world = CLOSER.add(SharedWorld.builder(1, "my-backups").withOperator(false).start());
  * }</pre>
  */
 public final class Closer implements AfterAllCallback {

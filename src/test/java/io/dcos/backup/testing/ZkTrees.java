@@ -4,6 +4,8 @@ import io.dcos.backup.zookeeper.ZNode;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -135,6 +137,27 @@ public final class ZkTrees {
       level = next;
     }
     return out;
+  }
+
+  /**
+   * Every node at and below {@code root}, ephemeral ones too, with its mzxid, pzxid, version and cversion: equal maps
+   * before and after mean nothing there was created, deleted or written (ACL changes aside).
+   */
+  public static Map<String, String> changeStamps(CuratorFramework c, String root) throws Exception {
+    Map<String, String> out = new TreeMap<>();
+    addChangeStamps(c, root, out);
+    return out;
+  }
+
+  private static void addChangeStamps(CuratorFramework c, String path, Map<String, String> out) throws Exception {
+    Stat s = c.checkExists().forPath(path);
+    if (s == null) {
+      return; // deleted while listed
+    }
+    out.put(path, s.getMzxid() + "/" + s.getPzxid() + "/" + s.getVersion() + "/" + s.getCversion());
+    for (String child : c.getChildren().forPath(path)) {
+      addChangeStamps(c, path + "/" + child, out);
+    }
   }
 
   private static void flush(ZooKeeper zk, List<Op> ops) throws Exception {

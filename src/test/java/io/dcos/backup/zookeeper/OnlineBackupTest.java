@@ -10,6 +10,7 @@ import io.dcos.backup.engine.BackupService.BackupOptions;
 import io.dcos.backup.engine.ProgressListener;
 import io.dcos.backup.marathon.FenceOptions;
 import io.dcos.backup.sandbox.EmbeddedWorld;
+import io.dcos.backup.sandbox.SharedWorld;
 import io.dcos.backup.simulator.MarathonSimulator;
 import io.dcos.backup.simulator.SimulatorOptions;
 import io.dcos.backup.store.ArchiveReader;
@@ -18,7 +19,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -45,14 +45,12 @@ class OnlineBackupTest {
 
   private static EmbeddedWorld world(Duration writeInterval, int instances) throws Exception {
     ZkTestSupport.quietZooKeeperLogs();
-    return EmbeddedWorld.builder()
-        .marathonInstances(instances)
+    return SharedWorld.builder(instances, "online-backups")
         .withKubernetes(false)
         // Restart delay 0: what the fence itself costs, not DC/OS's 15 s supervisor pause.
         .simulatorOptions(new SimulatorOptions(Duration.ZERO, writeInterval, Duration.ofMillis(500), Optional.empty(),
             Optional.empty()))
         .fenceOptions(FENCE)
-        .backupDirectory(Files.createTempDirectory("online-backups"))
         .start();
   }
 

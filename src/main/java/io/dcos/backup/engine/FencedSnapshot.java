@@ -5,9 +5,12 @@ import io.dcos.backup.store.ArchiveStore;
 import io.dcos.backup.store.ArchiveWriter;
 import io.dcos.backup.store.Manifest;
 import io.dcos.backup.store.ManifestInfo;
+import io.dcos.backup.store.UndoLog;
 import io.dcos.backup.zookeeper.ConsistencyUnprovableException;
+import io.dcos.backup.zookeeper.StateBeforeRestore;
 import io.dcos.backup.zookeeper.StateChangedException;
 import io.dcos.backup.zookeeper.StateSnapshotter;
+import io.dcos.backup.zookeeper.ZNodeSink;
 import java.time.Duration;
 import java.time.Instant;
 import org.apache.curator.framework.CuratorFramework;
@@ -40,12 +43,28 @@ final class FencedSnapshot {
    */
   Manifest take(MarathonFence fence, String statePath, OperationFailures.Operation operation, String what,
       ManifestInfo info, ProgressListener progress) throws Exception {
+    return take(fence, statePath, operation, what, info, null, progress);
+  }
+
+  /**
+   * As {@link #take(MarathonFence, String, OperationFailures.Operation, String, ManifestInfo, ProgressListener)}; with
+   * an {@code undo} log, the archive holds the state as it was before the restore that wrote that log, rebuilt from
+   * the state now ({@link StateBeforeRestore}).
+   */
+  Manifest take(MarathonFence fence, String statePath, OperationFailures.Operation operation, String what,
+      ManifestInfo info, UndoLog.Contents undo, ProgressListener progress) throws Exception {
     String failed = operation.failed();
     FencedAttempt.Result<ArchiveWriter> result = new FencedAttempt(zk, fence::isHeld, progress).run(what, "taking " + what
         + " again", attempt -> {
           ArchiveWriter writer = store.create(info.id());
           try {
-            snapshotRefusingDetectedChanges(statePath, writer);
+            if (undo == null) {
+              snapshotRefusingDetectedChanges(statePath, writer);
+            } else {
+              StateBeforeRestore before = new StateBeforeRestore(writer, undo.earlier(), undo.absent());
+              snapshotRefusingDetectedChanges(statePath, before);
+              before.finish();
+            }
             return FencedAttempt.Step.done(writer);
           } catch (StateChangedException e) {
             writer.close();
@@ -91,11 +110,11 @@ final class FencedSnapshot {
    * Under the fence no change is expected, so one the watch sees fails the snapshot. Where the server cannot watch
    * (ZooKeeper 3.5) the fence alone is the guarantee, as it was for DC/OS.
    */
-  private void snapshotRefusingDetectedChanges(String statePath, ArchiveWriter writer) throws Exception {
+  private void snapshotRefusingDetectedChanges(String statePath, ZNodeSink sink) throws Exception {
     try {
-      new StateSnapshotter(zk).snapshot(statePath, writer, true);
+      new StateSnapshotter(zk).snapshot(statePath, sink, true);
     } catch (ConsistencyUnprovableException noWatches) {
-      new StateSnapshotter(zk).snapshot(statePath, writer, false); // thrown before anything was read
+      new StateSnapshotter(zk).snapshot(statePath, sink, false); // thrown before anything was read
     }
   }
 }

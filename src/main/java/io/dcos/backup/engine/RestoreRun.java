@@ -7,6 +7,7 @@ import io.dcos.backup.store.ArchiveReader;
 import io.dcos.backup.store.ArchiveStore;
 import io.dcos.backup.store.Manifest;
 import io.dcos.backup.store.ManifestInfo;
+import io.dcos.backup.store.UndoLog;
 import io.dcos.backup.zookeeper.FenceToken;
 import io.dcos.backup.zookeeper.PreCopy;
 import io.dcos.backup.zookeeper.StorageVersion;
@@ -15,6 +16,7 @@ import io.dcos.backup.zookeeper.TreeIndex;
 import io.dcos.backup.zookeeper.ZNode;
 import io.dcos.backup.zookeeper.ZkTarget;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.apache.curator.framework.CuratorFramework;
@@ -88,33 +90,61 @@ final class RestoreRun {
     LOG.info("restoring {} ({} znodes, Marathon {}, storage {}) into {} (Marathon {}, storage {})", backupId,
         manifest.znodes(), manifest.marathonVersion(), manifest.storageVersion(), target, marathonVersion,
         live.map(StorageVersion::toString).orElse("none"));
+    UndoLog undoLogs = new UndoLog(store);
+    if (!guarded && store.manifest(safetyId).isEmpty() && undoLogs.exists(safetyId)) {
+      DeferredSafetySnapshot.rebuildFromBackup(store, backupId, new ManifestInfo(safetyId,
+          BackupService.SAFETY_LABEL, Instant.now(), target.hosts(), target.path(), marathonVersion),
+          target.statePath(), progress);
+    }
     boolean safetyTakenBefore = store.manifest(safetyId).isPresent();
+    // An earlier attempt that died writing, before its safety snapshot was whole on disk, left its undo log.
+    Optional<UndoLog.Contents> undo = resuming && !safetyTakenBefore ? undoLogs.read(safetyId) : Optional.empty();
+    if (undo.isPresent() && !undo.get().statePath().equals(target.statePath())) {
+      throw new OperationFailedException("restore failed: the undo log of safety snapshot " + safetyId + " is of "
+          + undo.get().statePath() + ", not of " + target.statePath() + "; nothing was written");
+    }
+    boolean resumingSafety = safetyTakenBefore || undo.isPresent();
     // The safety snapshot is a fenced backup of the live state: most of it copied while Marathon still runs.
     PreCopyFlow preCopies = new PreCopyFlow(config, store);
-    PreCopy preCopy = safetyTakenBefore || !options.preCopy() ? null
+    PreCopy preCopy = resumingSafety || !options.preCopy() ? null
         : preCopies.start(target.statePath(), safetyId, true, progress);
     // The backup's index, made before the fence so that the diff and the verification hash nothing under it.
     TreeIndex archivedIndex = preCopy == null ? null : RestoreWrite.Delta.indexOf(store, backupId);
+    // What the undo log will need of the copy, and the delta of the backup, read while Marathon still runs.
+    Map<String, ZNode> copies = preCopy == null ? null : DeferredSafetySnapshot.prepare(preCopy, archivedIndex);
+    Map<String, ZNode> backupNodes = preCopy == null ? null : RestoreWrite.Delta.load(store, backupId, manifest,
+        archivedIndex.pathsToWriteOver(preCopy.index()));
     // Set once the pre-copy has proved the live state at the fence point: then only what differs is written.
     RestoreWrite.Delta delta = null;
+    DeferredSafetySnapshot deferred = null;
     progress.progress("restarting Marathon (leader abdication) so that no leader runs during the restore");
     long fencing_ = System.nanoTime();
     try (MarathonFence fence = guarded ? fencing.acquireOnGuardedState(zk, progress) : fencing.acquire(zk, progress)) {
       long fenced = System.nanoTime();
+      ManifestInfo safety = new ManifestInfo(safetyId, BackupService.SAFETY_LABEL, Instant.now(), target.hosts(),
+          target.path(), marathonVersion);
       if (safetyTakenBefore) {
         // A previous attempt died after saving the live state; it may have written part of the backup since,
         // so that saved state, not the live one, is what a rollback must return to.
         store.verify(safetyId);
         progress.progress("resuming: safety snapshot " + safetyId + " was taken by an earlier attempt");
+      } else if (undo.isPresent()) {
+        progress.progress("resuming: rebuilding safety snapshot " + safetyId + " from the state now and the undo log "
+            + "of the earlier attempt (" + undo.get().earlier().size() + " znodes as they were, "
+            + undo.get().absent().size() + " absent)");
+        new FencedSnapshot(zk, store, config.zkSessionTimeout()).take(fence, target.statePath(),
+            OperationFailures.Operation.RESTORE, "the safety snapshot", safety, undo.get(), progress);
       } else {
         progress.progress("taking safety snapshot " + safetyId + " of the live state");
-        ManifestInfo safety = new ManifestInfo(safetyId, BackupService.SAFETY_LABEL, Instant.now(), target.hosts(),
-            target.path(), marathonVersion);
         if (preCopy != null && preCopies.finishUnderFence(preCopy, fence, target.statePath(), progress)) {
-          // Unlike a backup's, written before the fence is released: the restore must not write until the state
-          // it would roll back to is on disk.
-          preCopies.write(preCopy, safety, progress);
-          delta = new RestoreWrite.Delta(preCopy, archivedIndex, manifest);
+          deferred = copies == null ? null : DeferredSafetySnapshot.start(store, preCopy, copies, archivedIndex,
+              backupId, target.statePath(), safety, progress).orElse(null);
+          if (deferred == null) {
+            // Unlike a backup's, written before the fence is released: the restore must not write until the state
+            // it would roll back to is on disk.
+            preCopies.write(preCopy, safety, progress);
+          }
+          delta = new RestoreWrite.Delta(preCopy, archivedIndex, manifest, backupNodes);
         } else {
           new FencedSnapshot(zk, store, config.zkSessionTimeout()).take(fence, target.statePath(),
               OperationFailures.Operation.RESTORE, "the safety snapshot", safety, progress);
@@ -122,7 +152,7 @@ final class RestoreRun {
       }
       if (delta == null) {
         progress.progress("the whole state is rewritten: "
-            + (safetyTakenBefore ? "an earlier attempt may have written part of it" : "no pre-copy proved it"));
+            + (resumingSafety ? "an earlier attempt may have written part of it" : "no pre-copy proved it"));
       }
       FenceToken token = new FenceToken(fence.latchNodePath(), fence.latchNodeVersion());
       Rollback rollback = new Rollback(zk, config, fencing, write);
@@ -140,24 +170,35 @@ final class RestoreRun {
             new RestoreJournal.Entry(backupId, safetyId, false, null), token, delta, progress);
       } catch (Exception | Error failure) {
         // Error too (out of memory, say): a half-written state must be rolled back whatever stopped the write.
+        if (deferred != null) {
+          deferred.awaitForRollback();
+        }
         throw rollback.run(fence, token, backupId, safetyId, failure, progress);
       }
       long verified = System.nanoTime();
-      LOG.info("restore of {}: fence taken in {} ms; under it, safety snapshot {} ms, {} and verification {} ms",
-          backupId, (fenced - fencing_) / 1_000_000, (safetySaved - fenced) / 1_000_000,
+      LOG.info("restore of {}: fence taken in {} ms; under it, {} {} ms, {} and verification {} ms",
+          backupId, (fenced - fencing_) / 1_000_000, deferred != null ? "the undo log" : "the safety snapshot",
+          (safetySaved - fenced) / 1_000_000,
           delta != null ? "the difference written" : "the whole tree written", (verified - safetySaved) / 1_000_000);
       progress.progress("waiting for Marathon to elect a leader and load the restored state");
       Fencing.Released released = Fencing.releaseAfterSuccess(fence, "restored state", progress);
+      if (deferred != null) {
+        deferred.awaitAfterCommit(progress);
+      }
       String builtInNote = builtIn.map(action -> "the backup's runtime-configuration asks Marathon's next leader to "
           + "run " + action + " (Marathon's built-in backup and restore): the leader elected now does that")
           .orElse(null);
       return new RestoreOutcome(backupId, manifest.znodes(), safetyId, released.leaderless(), released.warning(),
           joinNotes(versionNote, builtInNote), written,
-          preCopyNotUsed(options, safetyTakenBefore, preCopies, delta, written), versionChangeAllowed);
+          preCopyNotUsed(options, resumingSafety, preCopies, delta, written), versionChangeAllowed);
     } finally {
+      if (deferred != null) {
+        deferred.close();
+      }
       if (preCopy != null) {
         preCopy.close();
       }
+      DeferredSafetySnapshot.discardUndoLogOnceUnguarded(store, safetyId, zk, target.statePath());
     }
   }
 

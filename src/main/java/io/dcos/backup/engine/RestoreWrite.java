@@ -12,8 +12,13 @@ import io.dcos.backup.zookeeper.StateRestorer;
 import io.dcos.backup.zookeeper.StateVerifier;
 import io.dcos.backup.zookeeper.StorageVersionGuard;
 import io.dcos.backup.zookeeper.TreeIndex;
+import io.dcos.backup.zookeeper.ZNode;
 import java.io.IOException;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.zookeeper.ZooKeeper;
 import org.slf4j.Logger;
@@ -32,12 +37,48 @@ final class RestoreWrite {
    * What a restore needs to write only the difference: the pre-copy that proved the live state at the fence point,
    * and the backup's index and manifest from when it was verified.
    */
-  record Delta(PreCopy liveTree, TreeIndex archived, Manifest verified) {
+  record Delta(PreCopy liveTree, TreeIndex archived, Manifest verified, Map<String, ZNode> loaded) {
+    /** The backup's nodes a delta needs above this much data are read from the archive under the fence instead. */
+    static final long MAX_LOADED_BYTES = 64L * 1024 * 1024;
+
     /** The backup's index, made before the fence so that the diff and the verification hash nothing under it. */
     static TreeIndex indexOf(ArchiveStore store, String backupId) throws IOException {
       try (ArchiveReader reader = store.open(backupId)) {
         return TreeIndex.of(reader.nodes());
       }
+    }
+
+    /**
+     * Before the fence: the backup's nodes a delta over the live tree as now copied would write, so that under the
+     * fence the archive is not read again when nothing else changed; null when they hold more than
+     * {@value #MAX_LOADED_BYTES} bytes of data.
+     */
+    static Map<String, ZNode> load(ArchiveStore store, String backupId, Manifest verified, Set<String> paths)
+        throws IOException {
+      Map<String, ZNode> loaded = new HashMap<>();
+      long bytes = 0;
+      try (ArchiveReader reader = store.openVerifiedEarlier(backupId, verified)) {
+        for (Iterator<ZNode> nodes = reader.nodes(); nodes.hasNext(); ) {
+          ZNode node = nodes.next();
+          if (paths.contains(node.relativePath())) {
+            bytes += node.data() == null ? 0 : node.data().length;
+            if (bytes > MAX_LOADED_BYTES) {
+              return null;
+            }
+            loaded.put(node.relativePath(), node);
+          }
+        }
+      }
+      return loaded;
+    }
+
+    /** The backup's nodes for the delta: from memory when every node it writes was loaded, else from the archive. */
+    private Iterator<ZNode> nodes(ArchiveReader archive) {
+      if (loaded != null && loaded.keySet().containsAll(archived.pathsToWriteOver(liveTree.index()))) {
+        return archived.nodesLoadedFrom(loaded);
+      }
+      LOG.info("the backup's nodes the delta writes were not all read before the fence; reading the archive");
+      return archive.nodes();
     }
   }
 
@@ -80,8 +121,8 @@ final class RestoreWrite {
     RestoreSummary written;
     if (delta != null) {
       try (ArchiveReader reader = store.openVerifiedEarlier(archiveId, delta.verified())) {
-        written = new StateRestorer(zk).restoreDelta(statePath, delta.liveTree(), delta.archived(), reader.nodes(),
-            token, guard);
+        written = new StateRestorer(zk).restoreDelta(statePath, delta.liveTree(), delta.archived(),
+            delta.nodes(reader), token, guard);
       }
       progress.progress("wrote " + written.znodesWritten() + " znodes and deleted " + written.znodesDeleted()
           + " where the live state differed from " + archiveId);

@@ -110,7 +110,7 @@ public final class ArchiveStore {
     return Optional.empty();
   }
 
-  private static String requireValidId(String id) {
+  static String requireValidId(String id) {
     Optional<String> error = validateId(id);
     if (error.isPresent()) {
       throw new IllegalArgumentException(error.get());
@@ -262,7 +262,7 @@ public final class ArchiveStore {
     }
   }
 
-  private static void fsync(Path file) throws IOException {
+  static void fsync(Path file) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
       ch.force(true);
     }
@@ -481,20 +481,20 @@ public final class ArchiveStore {
     }
   }
 
-  private void fsyncDirectory() throws IOException {
+  void fsyncDirectory() throws IOException {
     try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
       dir.force(true);
     }
   }
 
-  private Path newTempFile(String id, String kind) throws IOException {
+  Path newTempFile(String id, String kind) throws IOException {
     FileAttribute<Set<PosixFilePermission>> mode = PosixFilePermissions.asFileAttribute(FILE_MODE);
     Path p = Files.createTempFile(directory, "." + id + ".", "." + kind + TEMP_SUFFIX, mode);
     liveTempFiles.add(p);
     return p;
   }
 
-  private void forget(Path temp) {
+  void forget(Path temp) {
     if (temp == null) {
       return;
     }

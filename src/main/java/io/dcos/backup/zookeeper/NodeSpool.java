@@ -19,7 +19,8 @@ import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Id;
 
 /**
- * A scratch file of nodes, written once in stream order and read back once: the online copy of a pre-copy, too big to
+ * A scratch file of nodes, written once in stream order and then read back, each time as a stream of its own: the
+ * online copy of a pre-copy, too big to
  * keep in memory. Not an archive (no manifest, no digest): it never outlives the backup that made it. Owner-only
  * (0600), like the archives, since it holds Marathon's state.
  */

@@ -502,29 +502,97 @@ public final class PreCopy implements AutoCloseable {
    * copy, with re-read nodes in place of their copies and deleted subtrees left out, then the nodes created since.
    */
   public SnapshotSummary writeTo(ZNodeSink sink) throws IOException {
+    return writeTo(sink, overlay);
+  }
+
+  /**
+   * The tree as of {@link #finishUnderFence()}, to be streamed later, unchanged by whatever this pre-copy re-reads
+   * after this call (a restore's read-back of what it wrote, say): a safety snapshot written beside the restore.
+   */
+  public TreeAtFencePoint atFencePoint() {
+    NavigableMap<String, Optional<ZNode>> frozen = new TreeMap<>(overlay);
+    return sink -> writeTo(sink, frozen);
+  }
+
+  /** A tree to stream: parents before children, as {@link #writeTo} does. */
+  @FunctionalInterface
+  public interface TreeAtFencePoint {
+    SnapshotSummary writeTo(ZNodeSink sink) throws IOException;
+  }
+
+  private SnapshotSummary writeTo(ZNodeSink sink, NavigableMap<String, Optional<ZNode>> reread) throws IOException {
     long start = System.nanoTime();
     long znodes = 0;
     long bytes = 0;
     Iterator<ZNode> nodes = spool.readBack();
     while (nodes.hasNext()) {
       ZNode copy = nodes.next();
-      if (deletedAtOrAbove(copy.relativePath())) {
+      if (deletedAtOrAbove(copy.relativePath(), reread)) {
         continue;
       }
-      Optional<ZNode> fresher = overlay.get(copy.relativePath());
+      Optional<ZNode> fresher = reread.get(copy.relativePath());
       ZNode node = fresher != null ? fresher.orElseThrow() : copy;
       sink.accept(node);
       znodes++;
       bytes += node.data() == null ? 0 : node.data().length;
     }
-    for (Map.Entry<String, Optional<ZNode>> e : overlay.entrySet()) {
-      if (e.getValue().isPresent() && !copied.contains(e.getKey()) && !deletedAtOrAbove(e.getKey())) {
+    for (Map.Entry<String, Optional<ZNode>> e : reread.entrySet()) {
+      if (e.getValue().isPresent() && !copied.contains(e.getKey()) && !deletedAtOrAbove(e.getKey(), reread)) {
         sink.accept(e.getValue().get());
         znodes++;
         bytes += e.getValue().get().data() == null ? 0 : e.getValue().get().data().length;
       }
     }
     return new SnapshotSummary(znodes, bytes, Duration.ofNanos(System.nanoTime() - start));
+  }
+
+  /**
+   * The copies of {@code relativePaths} as the walk read them (not as re-read since), in one pass over the copy; null
+   * when their data exceeds {@code maxDataBytes}. Read while Marathon runs, so that {@link #nodeAt} answers for them
+   * under the fence without a pass over the whole copy.
+   */
+  public Map<String, ZNode> copiesOf(Set<String> relativePaths, long maxDataBytes) throws IOException {
+    Map<String, ZNode> copies = new HashMap<>();
+    long bytes = 0;
+    Iterator<ZNode> nodes = spool.readBack();
+    while (nodes.hasNext()) {
+      ZNode copy = nodes.next();
+      if (relativePaths.contains(copy.relativePath())) {
+        bytes += copy.data() == null ? 0 : copy.data().length;
+        if (bytes > maxDataBytes) {
+          while (nodes.hasNext()) {
+            nodes.next(); // to its end, which closes the stream
+          }
+          return null;
+        }
+        copies.put(copy.relativePath(), copy);
+      }
+    }
+    return copies;
+  }
+
+  /**
+   * The node at {@code relativePath} in the tree as of the last {@link #finishUnderFence()}, or empty where it has
+   * none: a re-read node from memory, a node only copied from {@code copies} ({@link #copiesOf}).
+   *
+   * @throws IllegalStateException for a node only copied that {@code copies} lacks
+   */
+  public Optional<ZNode> nodeAt(String relativePath, Map<String, ZNode> copies) {
+    if (deletedAtOrAbove(relativePath, overlay)) {
+      return Optional.empty();
+    }
+    Optional<ZNode> reread = overlay.get(relativePath);
+    if (reread != null) {
+      return reread;
+    }
+    if (!copied.contains(relativePath)) {
+      return Optional.empty();
+    }
+    ZNode copy = copies.get(relativePath);
+    if (copy == null) {
+      throw new IllegalStateException(TreeIndex.show(relativePath) + " was copied but not read back from the copy");
+    }
+    return Optional.of(copy);
   }
 
   /**
@@ -556,8 +624,12 @@ public final class PreCopy implements AutoCloseable {
   }
 
   private boolean deletedAtOrAbove(String rel) {
+    return deletedAtOrAbove(rel, overlay);
+  }
+
+  private static boolean deletedAtOrAbove(String rel, Map<String, Optional<ZNode>> reread) {
     for (String p = rel; ; p = p.substring(0, p.lastIndexOf('/'))) {
-      Optional<ZNode> entry = overlay.get(p);
+      Optional<ZNode> entry = reread.get(p);
       if (entry != null && entry.isEmpty()) {
         return true;
       }

@@ -281,6 +281,9 @@ public final class StateRestorer {
   }
 
   private static void addSetData(FencedBatches pipe, String path, byte[] data) throws Exception {
+    if (TreeIndex.isUnloaded(data)) {
+      throw new IllegalStateException("the data of " + path + " was not loaded from the backup before the fence");
+    }
     long size = bytes(path) + len(data) + OP_OVERHEAD_BYTES;
     if (pipe.fitsInMulti(size)) {
       pipe.add(Op.setData(path, data, -1), size, 1, 0, len(data));
@@ -305,6 +308,9 @@ public final class StateRestorer {
   }
 
   private static void addCreate(FencedBatches pipe, String path, ZNode n) throws Exception {
+    if (TreeIndex.isUnloaded(n.data())) {
+      throw new IllegalStateException("the data of " + path + " was not loaded from the backup before the fence");
+    }
     if (n.acl().isEmpty()) {
       throw new IllegalArgumentException("node " + path + " has an empty ACL list; ZooKeeper refuses that");
     }

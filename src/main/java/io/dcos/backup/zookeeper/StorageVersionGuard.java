@@ -45,7 +45,7 @@ public final class StorageVersionGuard {
     this.firstBatchOps = List.copyOf(firstBatchOps);
   }
 
-  static String relativePath() {
+  public static String relativePath() {
     return "/" + StorageVersion.NODE;
   }
 

@@ -12,6 +12,7 @@ import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.apache.zookeeper.data.ACL;
 
 /**
@@ -124,6 +125,79 @@ public final class TreeIndex {
     String text = String.join("; ", shown);
     return Optional.of(total > shown.size() ? text + "; and " + (total - shown.size()) + " more differences" : text);
   }
+
+  /**
+   * The paths whose node differs between this index and {@code other}: held by only one of them, or held by both
+   * with other data or another ACL. Neither index is changed.
+   */
+  public Set<String> pathsDifferingFrom(TreeIndex other) {
+    Set<String> differing = new TreeSet<>();
+    for (Map.Entry<String, Entry> e : entries.entrySet()) {
+      Entry theirs = other.entries.get(e.getKey());
+      if (theirs == null || !theirs.sameDataAs(e.getValue()) || !theirs.acl().equals(e.getValue().acl())) {
+        differing.add(e.getKey());
+      }
+    }
+    for (String rel : other.entries.keySet()) {
+      if (!entries.containsKey(rel)) {
+        differing.add(rel);
+      }
+    }
+    return differing;
+  }
+
+  /**
+   * The paths of this index (a backup's) whose nodes a restore over a tree indexed as {@code live} writes: the root,
+   * the storage version (the guard writes it last), every node that is missing in {@code live} or differs there, and
+   * every node below one whose ACL differs (it is re-created with its subtree, see {@link StateRestorer}).
+   */
+  public Set<String> pathsToWriteOver(TreeIndex live) {
+    Set<String> paths = new TreeSet<>();
+    paths.add("");
+    String version = StorageVersionGuard.relativePath();
+    if (entries.containsKey(version)) {
+      paths.add(version);
+    }
+    for (Map.Entry<String, Entry> e : entries.entrySet()) {
+      Entry now = live.entries.get(e.getKey());
+      if (now == null || !now.sameDataAs(e.getValue())) {
+        paths.add(e.getKey());
+      } else if (!now.acl().equals(e.getValue().acl())) {
+        paths.add(e.getKey());
+        paths.addAll(entries.subMap(e.getKey() + "/", true, e.getKey() + "0", false).keySet());
+      }
+    }
+    return paths;
+  }
+
+  /**
+   * This index's nodes, parents first (in path order, in which a parent precedes its descendants): those in
+   * {@code loaded} as loaded, the others with their ACL and no data, for a restore that writes only loaded ones
+   * ({@link #pathsToWriteOver}). Writing one of the others fails ({@link #isUnloaded}).
+   */
+  public Iterator<ZNode> nodesLoadedFrom(Map<String, ZNode> loaded) {
+    Iterator<Map.Entry<String, Entry>> it = entries.entrySet().iterator();
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return it.hasNext();
+      }
+
+      @Override
+      public ZNode next() {
+        Map.Entry<String, Entry> e = it.next();
+        ZNode node = loaded.get(e.getKey());
+        return node != null ? node : new ZNode(e.getKey(), UNLOADED, e.getValue().acl());
+      }
+    };
+  }
+
+  /** Whether {@code data} is that of a node {@link #nodesLoadedFrom} gave without its data. */
+  static boolean isUnloaded(byte[] data) {
+    return data == UNLOADED;
+  }
+
+  private static final byte[] UNLOADED = new byte[0];
 
   static String show(String relativePath) {
     return relativePath.isEmpty() ? "<root>" : relativePath;

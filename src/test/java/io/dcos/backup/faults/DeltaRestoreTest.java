@@ -2,16 +2,22 @@ package io.dcos.backup.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import io.dcos.backup.engine.BackupService;
 import io.dcos.backup.engine.OperationFailedException;
 import io.dcos.backup.store.ArchiveReader;
+import io.dcos.backup.store.UndoLog;
 import io.dcos.backup.zookeeper.ZNode;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -177,6 +183,150 @@ class DeltaRestoreTest {
         .hasMessageContaining("restored state differs from archive backup-stray: data differs at " + stray)
         .hasMessageContaining("rolled back to how it was before the restore (safety snapshot safety-stray)");
     assertThat(world.liveFingerprint()).as("the state at the fence point, the stray write undone").isEqualTo(before);
+  }
+
+  /**
+   * The operator dies after the first writes of a delta restore, before the safety snapshot written beside them is on
+   * disk (only its undo log is). The restore resumed by another operator rebuilds the safety snapshot from the state
+   * it finds and the undo log, then finishes: the state is the backup, and the safety snapshot the state before.
+   */
+  @Test
+  void aRestoreThatDiesBeforeItsSafetySnapshotIsWholeIsResumedFromItsUndoLog() throws Exception {
+    world.awaitElected(Duration.ofSeconds(20));
+    world.put(world.tree(9, 1500, 3));
+    world.service.backup("backup-undo", "undo", world.progress::add);
+    List<String> backup = archived("backup-undo");
+    String state = FaultWorld.STATE;
+    List<String> pods = world.admin.getChildren().forPath(state + "/pods/1");
+    for (int i = 0; i < 5; i++) {
+      world.admin.setData().forPath(state + "/pods/1/" + pods.get(i), ("changed " + i).getBytes(StandardCharsets.UTF_8));
+    }
+    for (int i = 5; i < 8; i++) {
+      world.admin.delete().deletingChildrenIfNeeded().forPath(state + "/pods/1/" + pods.get(i));
+    }
+    world.admin.create().creatingParentsIfNeeded().forPath(state + "/pods/2/added/a/b", new byte[] {2});
+    world.admin.setACL().withACL(FaultWorld.ACLS.get(1)).forPath(state + "/pods/3/" + world.admin.getChildren()
+        .forPath(state + "/pods/3").get(0));
+    List<String> before = world.liveFingerprint();
+    assertThat(before).isNotEqualTo(backup);
+
+    world.awaitElected(Duration.ofSeconds(20));
+    CountDownLatch wrote = new CountDownLatch(1);
+    CountDownLatch never = new CountDownLatch(1);
+    BackupService dying = new BackupService(world.service.config());
+    Thread restore = new Thread(() -> {
+      try {
+        dying.restore("backup-undo", "safety-undo", message -> {
+          if (message.startsWith("wrote ")) {
+            wrote.countDown();
+            try {
+              never.await(); // the operator process stops here for good
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+        });
+      } catch (Exception | Error ignored) {
+        // a dead operator says nothing
+      }
+    }, "dying-restore");
+    restore.setDaemon(true);
+    restore.start();
+    assertThat(wrote.await(60, TimeUnit.SECONDS)).as("the first restore wrote the difference").isTrue();
+    UndoLog undoLogs = new UndoLog(world.service.store());
+    assertThat(undoLogs.exists("safety-undo")).as("the undo log, on disk before the first write").isTrue();
+    // The snapshot beside the write ends by itself; removing it stands for a crash before it reached the disk.
+    await().atMost(Duration.ofSeconds(60)).until(() -> world.service.store().manifest("safety-undo").isPresent());
+    Files.delete(world.service.store().location("safety-undo"));
+    dying.close(); // its ZooKeeper session, and with it the fence, ends; the state keeps the sentinel
+    assertThat(world.service.guarded()).as("a half-written state is guarded").isPresent();
+
+    List<String> said = new CopyOnWriteArrayList<>();
+    world.service.restore("backup-undo", "safety-undo", said::add);
+
+    assertThat(said).anyMatch(m -> m.startsWith("resuming: rebuilding safety snapshot safety-undo from the state now"));
+    assertThat(world.liveFingerprint()).as("the restored state").isEqualTo(backup);
+    assertThat(archived("safety-undo")).as("the rebuilt safety snapshot: the state before the restore")
+        .isEqualTo(before);
+    assertThat(undoLogs.exists("safety-undo")).as("the undo log, once the state is no longer guarded").isFalse();
+  }
+
+  /**
+   * The operator dies after the restore committed and the fence was released, before the safety snapshot written
+   * beside the write is on disk. The restore run again rebuilds it from the backup and the undo log.
+   */
+  @Test
+  void aRestoreThatDiesAfterItsCommitRebuildsItsSafetySnapshotFromTheBackup() throws Exception {
+    world.awaitElected(Duration.ofSeconds(20));
+    world.put(world.tree(11, 1500, 3));
+    world.service.backup("backup-committed", "committed", world.progress::add);
+    List<String> backup = archived("backup-committed");
+    String state = FaultWorld.STATE;
+    List<String> pods = world.admin.getChildren().forPath(state + "/pods/2");
+    for (int i = 0; i < 4; i++) {
+      world.admin.setData().forPath(state + "/pods/2/" + pods.get(i), ("changed " + i).getBytes(StandardCharsets.UTF_8));
+    }
+    world.admin.delete().deletingChildrenIfNeeded().forPath(state + "/pods/2/" + pods.get(4));
+    world.admin.create().creatingParentsIfNeeded().forPath(state + "/pods/3/added/x", new byte[] {3});
+    List<String> before = world.liveFingerprint();
+
+    world.awaitElected(Duration.ofSeconds(20));
+    CountDownLatch committed = new CountDownLatch(1);
+    BackupService dying = new BackupService(world.service.config());
+    Thread restore = new Thread(() -> {
+      try {
+        dying.restore("backup-committed", "safety-committed", message -> {
+          if (message.startsWith("restored; writing safety snapshot")) {
+            committed.countDown();
+            try {
+              new CountDownLatch(1).await(); // the operator process stops here for good
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+        });
+      } catch (Exception | Error ignored) {
+        // a dead operator says nothing
+      }
+    }, "dying-restore");
+    restore.setDaemon(true);
+    restore.start();
+    assertThat(committed.await(60, TimeUnit.SECONDS)).as("the first restore committed").isTrue();
+    await().atMost(Duration.ofSeconds(60)).until(() -> world.service.store().manifest("safety-committed").isPresent());
+    Files.delete(world.service.store().location("safety-committed"));
+    dying.close();
+    assertThat(world.service.guarded()).as("a committed state holds no sentinel").isEmpty();
+
+    List<String> said = new CopyOnWriteArrayList<>();
+    world.awaitElected(Duration.ofSeconds(20));
+    world.service.restore("backup-committed", "safety-committed", said::add);
+
+    assertThat(said).anyMatch(m -> m.startsWith("resuming: rebuilding safety snapshot safety-committed from backup "
+        + "backup-committed and the undo log"));
+    assertThat(archived("safety-committed")).as("the rebuilt safety snapshot: the state before the restore")
+        .isEqualTo(before);
+    assertThat(world.liveFingerprint()).as("the restored state").isEqualTo(backup);
+    assertThat(new UndoLog(world.service.store()).exists("safety-committed")).isFalse();
+  }
+
+  /** A delta restore leaves no undo log behind, and its safety snapshot is the state before it. */
+  @Test
+  void aDeltaRestoreWritesItsSafetySnapshotBesideTheWriteAndKeepsNoUndoLog() throws Exception {
+    world.awaitElected(Duration.ofSeconds(20));
+    world.put(world.tree(10, 1200, 3));
+    world.service.backup("backup-beside", "beside", world.progress::add);
+    world.admin.setData().forPath(FaultWorld.STATE + "/pods/4/" + world.admin.getChildren()
+        .forPath(FaultWorld.STATE + "/pods/4").get(0), "changed".getBytes(StandardCharsets.UTF_8));
+    List<String> before = world.liveFingerprint();
+    List<String> said = new CopyOnWriteArrayList<>();
+    world.awaitElected(Duration.ofSeconds(20));
+    world.service.restore("backup-beside", "safety-beside", said::add);
+
+    // The changed node, and the storage version the sentinel replaces.
+    assertThat(said).anyMatch(m -> m.matches("undo log of safety snapshot safety-beside on disk \\([12] znodes as "
+        + "they are, [01] absent\\).*"));
+    assertThat(archived("safety-beside")).isEqualTo(before);
+    assertThat(new UndoLog(world.service.store()).exists("safety-beside")).isFalse();
   }
 
   private static List<String> archived(String id) throws Exception {

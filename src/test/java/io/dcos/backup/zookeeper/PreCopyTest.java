@@ -328,12 +328,15 @@ class PreCopyTest {
             zk.delete(ROOT + target, -1);
             record("delete", target, null, now);
           } else if (leaf && !target.equals("/apps") && !target.equals("/instance")) {
-            // deleted and re-created with the same data: only zxids and watches tell
+            // deleted and re-created with the same data: only zxids and watches tell. Logged as two writes, so that a
+            // connection lost on the second leaves the first in the log and only the re-creation uncertain.
+            byte[] same = now.get(target);
             attempt("delete", target, null);
             zk.delete(ROOT + target, -1);
-            attempt("recreate", target, now.get(target));
-            zk.create(ROOT + target, now.get(target), ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
-            record("recreate", target, now.get(target), now);
+            record("delete", target, null, now);
+            attempt("recreate", target, same);
+            zk.create(ROOT + target, same, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
+            record("recreate", target, same, now);
           }
         } catch (KeeperException.NoNodeException | KeeperException.NodeExistsException
                  | KeeperException.NotEmptyException raced) {

@@ -121,21 +121,15 @@ class DeltaRestoreTest {
     List<String> backup = archived("backup-small-change");
 
     String state = FaultWorld.STATE;
-    List<String> pods = world.admin.getChildren().forPath(state + "/pods/3");
-    // Data changed; a leaf's ACL changed; a node with children given another ACL; nodes deleted; a subtree added;
+    // Data changed and nodes deleted; a leaf's ACL changed; a node with children given another ACL; a subtree added;
     // the root's data changed.
-    for (int i = 0; i < 6; i++) {
-      world.admin.setData().forPath(state + "/pods/3/" + pods.get(i), ("changed " + i).getBytes(StandardCharsets.UTF_8));
-    }
+    changeAndDelete(state + "/pods/3", 6, 4);
     String leaf = state + "/pods/4/shared-4";
     world.admin.setACL().withACL(FaultWorld.ACLS.get(1)).forPath(leaf);
     String withChildren = state + "/pods/5/" + world.admin.getChildren().forPath(state + "/pods/5").stream()
         .filter(c -> c.startsWith("pod-")).findFirst().orElseThrow();
     assertThat(world.admin.getChildren().forPath(withChildren)).isNotEmpty();
     world.admin.setACL().withACL(FaultWorld.ACLS.get(2)).forPath(withChildren);
-    for (int i = 6; i < 10; i++) {
-      world.admin.delete().deletingChildrenIfNeeded().forPath(state + "/pods/3/" + pods.get(i));
-    }
     world.admin.create().creatingParentsIfNeeded().forPath(state + "/pods/6/added/a/b", new byte[] {1});
     world.admin.setData().forPath(state, "another root".getBytes(StandardCharsets.UTF_8));
     assertThat(world.liveFingerprint()).isNotEqualTo(backup);
@@ -197,13 +191,7 @@ class DeltaRestoreTest {
     world.service.backup("backup-undo", "undo", world.progress::add);
     List<String> backup = archived("backup-undo");
     String state = FaultWorld.STATE;
-    List<String> pods = world.admin.getChildren().forPath(state + "/pods/1");
-    for (int i = 0; i < 5; i++) {
-      world.admin.setData().forPath(state + "/pods/1/" + pods.get(i), ("changed " + i).getBytes(StandardCharsets.UTF_8));
-    }
-    for (int i = 5; i < 8; i++) {
-      world.admin.delete().deletingChildrenIfNeeded().forPath(state + "/pods/1/" + pods.get(i));
-    }
+    changeAndDelete(state + "/pods/1", 5, 3);
     world.admin.create().creatingParentsIfNeeded().forPath(state + "/pods/2/added/a/b", new byte[] {2});
     world.admin.setACL().withACL(FaultWorld.ACLS.get(1)).forPath(state + "/pods/3/" + world.admin.getChildren()
         .forPath(state + "/pods/3").get(0));
@@ -211,33 +199,10 @@ class DeltaRestoreTest {
     assertThat(before).isNotEqualTo(backup);
 
     world.awaitElected(Duration.ofSeconds(20));
-    CountDownLatch wrote = new CountDownLatch(1);
-    CountDownLatch never = new CountDownLatch(1);
-    BackupService dying = new BackupService(world.service.config());
-    Thread restore = new Thread(() -> {
-      try {
-        dying.restore("backup-undo", "safety-undo", message -> {
-          if (message.startsWith("wrote ")) {
-            wrote.countDown();
-            try {
-              never.await(); // the operator process stops here for good
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-          }
-        });
-      } catch (Exception | Error ignored) {
-        // a dead operator says nothing
-      }
-    }, "dying-restore");
-    restore.setDaemon(true);
-    restore.start();
-    assertThat(wrote.await(60, TimeUnit.SECONDS)).as("the first restore wrote the difference").isTrue();
+    BackupService dying = restoreThatDiesAt("backup-undo", "safety-undo", "wrote ");
     UndoLog undoLogs = new UndoLog(world.service.store());
     assertThat(undoLogs.exists("safety-undo")).as("the undo log, on disk before the first write").isTrue();
-    // The snapshot beside the write ends by itself; removing it stands for a crash before it reached the disk.
-    await().atMost(Duration.ofSeconds(60)).until(() -> world.service.store().manifest("safety-undo").isPresent());
-    Files.delete(world.service.store().location("safety-undo"));
+    loseSafetySnapshot("safety-undo");
     dying.close(); // its ZooKeeper session, and with it the fence, ends; the state keeps the sentinel
     assertThat(world.service.guarded()).as("a half-written state is guarded").isPresent();
 
@@ -262,38 +227,14 @@ class DeltaRestoreTest {
     world.service.backup("backup-committed", "committed", world.progress::add);
     List<String> backup = archived("backup-committed");
     String state = FaultWorld.STATE;
-    List<String> pods = world.admin.getChildren().forPath(state + "/pods/2");
-    for (int i = 0; i < 4; i++) {
-      world.admin.setData().forPath(state + "/pods/2/" + pods.get(i), ("changed " + i).getBytes(StandardCharsets.UTF_8));
-    }
-    world.admin.delete().deletingChildrenIfNeeded().forPath(state + "/pods/2/" + pods.get(4));
+    changeAndDelete(state + "/pods/2", 4, 1);
     world.admin.create().creatingParentsIfNeeded().forPath(state + "/pods/3/added/x", new byte[] {3});
     List<String> before = world.liveFingerprint();
 
     world.awaitElected(Duration.ofSeconds(20));
-    CountDownLatch committed = new CountDownLatch(1);
-    BackupService dying = new BackupService(world.service.config());
-    Thread restore = new Thread(() -> {
-      try {
-        dying.restore("backup-committed", "safety-committed", message -> {
-          if (message.startsWith("restored; writing safety snapshot")) {
-            committed.countDown();
-            try {
-              new CountDownLatch(1).await(); // the operator process stops here for good
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-          }
-        });
-      } catch (Exception | Error ignored) {
-        // a dead operator says nothing
-      }
-    }, "dying-restore");
-    restore.setDaemon(true);
-    restore.start();
-    assertThat(committed.await(60, TimeUnit.SECONDS)).as("the first restore committed").isTrue();
-    await().atMost(Duration.ofSeconds(60)).until(() -> world.service.store().manifest("safety-committed").isPresent());
-    Files.delete(world.service.store().location("safety-committed"));
+    BackupService dying = restoreThatDiesAt("backup-committed", "safety-committed",
+        "restored; writing safety snapshot");
+    loseSafetySnapshot("safety-committed");
     dying.close();
     assertThat(world.service.guarded()).as("a committed state holds no sentinel").isEmpty();
 
@@ -327,6 +268,56 @@ class DeltaRestoreTest {
         + "they are, [01] absent\\).*"));
     assertThat(archived("safety-beside")).isEqualTo(before);
     assertThat(new UndoLog(world.service.store()).exists("safety-beside")).isFalse();
+  }
+
+  /** Gives the first {@code changed} children of {@code parent} other data; deletes the {@code deleted} after them. */
+  private static void changeAndDelete(String parent, int changed, int deleted) throws Exception {
+    List<String> children = world.admin.getChildren().forPath(parent);
+    for (int i = 0; i < changed; i++) {
+      byte[] data = ("changed " + i).getBytes(StandardCharsets.UTF_8);
+      world.admin.setData().forPath(parent + "/" + children.get(i), data);
+    }
+    for (int i = changed; i < changed + deleted; i++) {
+      world.admin.delete().deletingChildrenIfNeeded().forPath(parent + "/" + children.get(i));
+    }
+  }
+
+  /**
+   * A restore by an operator of its own that stops for good once it says {@code stage}, as a killed operator process
+   * would; returned once it is there. Closing the service ends its ZooKeeper session, and with it the fence.
+   */
+  private static BackupService restoreThatDiesAt(String backupId, String safetyId, String stage) throws Exception {
+    CountDownLatch reached = new CountDownLatch(1);
+    BackupService dying = new BackupService(world.service.config());
+    Thread restore = new Thread(() -> {
+      try {
+        dying.restore(backupId, safetyId, message -> {
+          if (message.startsWith(stage)) {
+            reached.countDown();
+            try {
+              new CountDownLatch(1).await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+        });
+      } catch (Exception | Error ignored) {
+        // a dead operator says nothing
+      }
+    }, "dying-restore");
+    restore.setDaemon(true);
+    restore.start();
+    assertThat(reached.await(60, TimeUnit.SECONDS)).as("the first restore reached '%s'", stage).isTrue();
+    return dying;
+  }
+
+  /**
+   * The safety snapshot written beside the restore ends by itself; removing it stands for a crash before it reached
+   * the disk.
+   */
+  private static void loseSafetySnapshot(String safetyId) throws Exception {
+    await().atMost(Duration.ofSeconds(60)).until(() -> world.service.store().manifest(safetyId).isPresent());
+    Files.delete(world.service.store().location(safetyId));
   }
 
   private static List<String> archived(String id) throws Exception {

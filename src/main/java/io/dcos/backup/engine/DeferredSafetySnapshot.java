@@ -69,13 +69,13 @@ final class DeferredSafetySnapshot implements AutoCloseable {
    * before the first write). Nodes that change after this are re-read under the fence, so the log finds them in
    * memory too.
    */
-  static Map<String, ZNode> prepare(PreCopy copy, TreeIndex archived) throws IOException {
-    return copy.copiesOf(touchedBy(copy, archived), MAX_UNDO_BYTES);
+  static Map<String, ZNode> prepare(PreCopy copy, TreeIndex live, TreeIndex archived) throws IOException {
+    return copy.copiesOf(touchedBy(live, archived), MAX_UNDO_BYTES);
   }
 
-  /** The nodes a delta restore of {@code archived} over the tree as {@code copy} now knows it may write. */
-  private static Set<String> touchedBy(PreCopy copy, TreeIndex archived) {
-    Set<String> touched = copy.index().pathsDifferingFrom(archived);
+  /** The nodes a delta restore of {@code archived} over a tree indexed as {@code live} may write. */
+  private static Set<String> touchedBy(TreeIndex live, TreeIndex archived) {
+    Set<String> touched = live.pathsDifferingFrom(archived);
     touched.add(StorageVersionGuard.relativePath());
     return touched;
   }
@@ -84,10 +84,10 @@ final class DeferredSafetySnapshot implements AutoCloseable {
    * Under the fence, once the pre-copy proved the live state: writes the undo log durably and starts the whole
    * snapshot. Empty when the log cannot be made from {@code copies} (the caller then writes the snapshot whole).
    */
-  static Optional<DeferredSafetySnapshot> start(ArchiveStore store, PreCopy copy, Map<String, ZNode> copies,
-      TreeIndex archived, String backupId, String statePath, ManifestInfo info, ProgressListener progress)
-      throws IOException {
-    Set<String> touched = touchedBy(copy, archived);
+  static Optional<DeferredSafetySnapshot> start(ArchiveStore store, PreCopy copy, TreeIndex live,
+      Map<String, ZNode> copies, TreeIndex archived, String backupId, String statePath, ManifestInfo info,
+      ProgressListener progress) throws IOException {
+    Set<String> touched = touchedBy(live, archived);
     List<ZNode> earlier = new ArrayList<>();
     List<String> absent = new ArrayList<>();
     long bytes = 0;

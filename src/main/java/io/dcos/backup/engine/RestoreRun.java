@@ -111,9 +111,11 @@ final class RestoreRun {
     // The backup's index, made before the fence so that the diff and the verification hash nothing under it.
     TreeIndex archivedIndex = preCopy == null ? null : RestoreWrite.Delta.indexOf(store, backupId);
     // What the undo log will need of the copy, and the delta of the backup, read while Marathon still runs.
-    Map<String, ZNode> copies = preCopy == null ? null : DeferredSafetySnapshot.prepare(preCopy, archivedIndex);
+    TreeIndex copiedIndex = preCopy == null ? null : preCopy.index();
+    Map<String, ZNode> copies = preCopy == null ? null
+        : DeferredSafetySnapshot.prepare(preCopy, copiedIndex, archivedIndex);
     Map<String, ZNode> backupNodes = preCopy == null ? null : RestoreWrite.Delta.load(store, backupId, manifest,
-        archivedIndex.pathsToWriteOver(preCopy.index()));
+        archivedIndex.pathsToWriteOver(copiedIndex));
     // Set once the pre-copy has proved the live state at the fence point: then only what differs is written.
     RestoreWrite.Delta delta = null;
     DeferredSafetySnapshot deferred = null;
@@ -137,14 +139,16 @@ final class RestoreRun {
       } else {
         progress.progress("taking safety snapshot " + safetyId + " of the live state");
         if (preCopy != null && preCopies.finishUnderFence(preCopy, fence, target.statePath(), progress)) {
-          deferred = copies == null ? null : DeferredSafetySnapshot.start(store, preCopy, copies, archivedIndex,
-              backupId, target.statePath(), safety, progress).orElse(null);
+          TreeIndex atFencePoint = preCopy.index();
+          deferred = copies == null ? null : DeferredSafetySnapshot.start(store, preCopy, atFencePoint, copies,
+              archivedIndex, backupId, target.statePath(), safety, progress).orElse(null);
           if (deferred == null) {
             // Unlike a backup's, written before the fence is released: the restore must not write until the state
             // it would roll back to is on disk.
             preCopies.write(preCopy, safety, progress);
           }
-          delta = new RestoreWrite.Delta(preCopy, archivedIndex, manifest, backupNodes);
+          delta = new RestoreWrite.Delta(preCopy, archivedIndex, manifest,
+              RestoreWrite.Delta.coveringAll(backupNodes, archivedIndex, atFencePoint));
         } else {
           new FencedSnapshot(zk, store, config.zkSessionTimeout()).take(fence, target.statePath(),
               OperationFailures.Operation.RESTORE, "the safety snapshot", safety, progress);

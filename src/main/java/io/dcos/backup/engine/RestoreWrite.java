@@ -72,13 +72,21 @@ final class RestoreWrite {
       return loaded;
     }
 
-    /** The backup's nodes for the delta: from memory when every node it writes was loaded, else from the archive. */
-    private Iterator<ZNode> nodes(ArchiveReader archive) {
-      if (loaded != null && loaded.keySet().containsAll(archived.pathsToWriteOver(liveTree.index()))) {
-        return archived.nodesLoadedFrom(loaded);
+    /**
+     * Under the fence: {@code loaded} when it holds every backup node a delta over the tree indexed as {@code live}
+     * writes, else null (the archive is then read).
+     */
+    static Map<String, ZNode> coveringAll(Map<String, ZNode> loaded, TreeIndex archived, TreeIndex live) {
+      if (loaded != null && loaded.keySet().containsAll(archived.pathsToWriteOver(live))) {
+        return loaded;
       }
       LOG.info("the backup's nodes the delta writes were not all read before the fence; reading the archive");
-      return archive.nodes();
+      return null;
+    }
+
+    /** The backup's nodes for the delta: from memory when they were all loaded, else from the archive. */
+    private Iterator<ZNode> nodes(ArchiveReader archive) {
+      return loaded != null ? archived.nodesLoadedFrom(loaded) : archive.nodes();
     }
   }
 

@@ -52,13 +52,14 @@ public final class BenchCommand implements Callable<Integer> {
   int inFlight;
 
   @Option(names = "--floor-rounds", description = "Alternating getACL-floor passes and engine snapshots whose "
-      + "medians give snapshot/floor. Default: ${DEFAULT-VALUE}", defaultValue = "3")
-  int floorRounds;
+      + "medians give snapshot/floor. Default: 25 at small scale, 3 above (a small tree is read in ~0.15 s: one "
+      + "pause of the machine must not decide the median)")
+  Integer floorRounds;
 
   @Option(names = "--leaderless-rounds", description = "Fenced backups of each kind (pre-copy, whole snapshot under "
       + "the fence) whose Marathon leaderless time is measured, with 3 simulated Marathons on the same tree; 0 skips "
-      + "them. Default: ${DEFAULT-VALUE}", defaultValue = "2")
-  int leaderlessRounds;
+      + "them. Default: 9 at small scale, 3 at medium, 2 above")
+  Integer leaderlessRounds;
 
   @Option(names = "--leader-writes-per-second", description = "Instance updates the simulated Marathon leader writes "
       + "per second while it leads, during the leaderless and S3 rounds: as many apps of one instance each, posted "
@@ -75,6 +76,13 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    Scale s = Scale.valueOf(scale.toUpperCase(Locale.ROOT));
+    if (floorRounds == null) {
+      floorRounds = s == Scale.SMALL ? 25 : 3;
+    }
+    if (leaderlessRounds == null) {
+      leaderlessRounds = s == Scale.SMALL ? 9 : s == Scale.MEDIUM ? 3 : 2;
+    }
     if (floorRounds < 1) {
       System.err.println("--floor-rounds must be at least 1");
       return 2;
@@ -83,7 +91,6 @@ public final class BenchCommand implements Callable<Integer> {
       System.err.println("--leader-writes-per-second must be between 0 and 1000");
       return 2;
     }
-    Scale s = Scale.valueOf(scale.toUpperCase(Locale.ROOT));
     MarathonTree tree = new MarathonTree(s);
     HeapSampler heap = new HeapSampler();
     heap.start();

@@ -5,6 +5,7 @@ import static io.dcos.backup.bench.Durations.seconds;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -41,6 +42,7 @@ final class BenchJson {
     json.put("snapshot_vs_pipelined", round(f.snapshotRate() / f.pipelinedRate()));
     json.put("acl_floor_seconds", round(reads.aclFloor().seconds()));
     json.put("snapshot_vs_acl_floor", round(snapshotSeconds / reads.aclFloor().seconds()));
+    json.put("snapshot_vs_acl_floor_by_round", rounded(reads.snapshotVsFloorByRound()));
     json.put("floor_rounds", floorRounds);
     json.put("backup_seconds", round(engine.backup().seconds()));
     json.put("restore_seconds", round(engine.restore().seconds()));
@@ -84,6 +86,7 @@ final class BenchJson {
     json.put("backup_total_precopy_s", round(seconds(leaderless.medianTotalPreCopy())));
     json.put("backup_total_precopy_vs_whole",
         round(seconds(leaderless.medianTotalPreCopy()) / seconds(leaderless.medianTotalWhole())));
+    json.put("backup_total_precopy_vs_whole_by_round", rounded(leaderless.totalPreCopyVsWholeByRound()));
     json.put("leaderless_restore_whole_s", round(seconds(leaderless.medianRestoreWhole())));
     json.put("leaderless_restore_delta_s", round(seconds(leaderless.medianRestoreDelta())));
     json.put("leaderless_restore_delta_vs_whole",
@@ -100,6 +103,10 @@ final class BenchJson {
     json.put("leader_writes_restore_delta", w.restoreDelta());
     json.put("precopy_fenced_znodes_reread", leaderless.preCopyReread());
     json.put("restore_delta_znodes_written", leaderless.deltaWritten());
+  }
+
+  private static List<Double> rounded(List<Double> values) {
+    return values.stream().map(BenchJson::round).toList();
   }
 
   private static double round(double v) {

@@ -152,7 +152,11 @@ final class EngineBench {
     check(pipelined.value().nodes() == znodes && pipelined.value().bytes() == bytes,
         "pipelined walk read " + pipelined.value());
     check(aclFloor.value().nodes() == znodes, "getACL floor read " + aclFloor.value().nodes() + " ACLs");
-    return new EngineFigures.Reads(sequential, pipelined, aclFloor, snapshot, heapSnapshot);
+    List<Double> byRound = new ArrayList<>();
+    for (int round = 0; round < floors.size(); round++) {
+      byRound.add(snapshots.get(round).seconds() / floors.get(round).seconds());
+    }
+    return new EngineFigures.Reads(sequential, pipelined, aclFloor, snapshot, heapSnapshot, byRound);
   }
 
   /** The engine's runs, and what the writes' baselines need of them: the archive and the write audit so far. */

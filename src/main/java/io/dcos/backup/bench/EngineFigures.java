@@ -2,6 +2,7 @@ package io.dcos.backup.bench;
 
 import io.dcos.backup.store.Manifest;
 import io.dcos.backup.zookeeper.RestoreSummary;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -12,9 +13,12 @@ record EngineFigures(long znodes, long bytes, Reads reads, EngineRuns engine, Wr
   /** The server's limit for one request; the bench's own client raises only its reply limit. */
   static final long JUTE_MAXBUFFER = 0xfffff;
 
-  /** The engine's snapshot (the median of alternating rounds with the getACL floor) and the peers' walks. */
+  /**
+   * The engine's snapshot (the median of alternating rounds with the getACL floor) and the peers' walks; each round's
+   * snapshot/floor, in order, shows how far one round can stray from the medians.
+   */
   record Reads(Timed<Baselines.Count> sequential, Timed<Baselines.Count> pipelined, Timed<Baselines.Count> aclFloor,
-               Timed<?> snapshot, long snapshotHeapMb) {}
+               Timed<?> snapshot, long snapshotHeapMb, List<Double> snapshotVsFloorByRound) {}
 
   /** The engine's backup, restore and verification, each with the peak heap it took. */
   record EngineRuns(Timed<Manifest> backup, Timed<RestoreSummary> restore, Timed<Optional<String>> verify,

@@ -37,6 +37,15 @@ final class LeaderlessBench {
       return Durations.median(totalPreCopy);
     }
 
+    /** Each round's pre-copied backup time over its whole snapshot's, in order. */
+    List<Double> totalPreCopyVsWholeByRound() {
+      List<Double> ratios = new ArrayList<>();
+      for (int round = 0; round < Math.min(totalPreCopy.size(), totalWhole.size()); round++) {
+        ratios.add(Durations.seconds(totalPreCopy.get(round)) / Durations.seconds(totalWhole.get(round)));
+      }
+      return ratios;
+    }
+
     Duration medianWhole() {
       return Durations.median(whole);
     }

@@ -81,6 +81,7 @@ final class BackupRun {
     ZkTarget target = config.zookeeper();
     PreCopyFlow preCopies = new PreCopyFlow(config, store);
     Manifest manifest = null;
+    Manifest verified;
     Fencing.Released released;
     int abdications;
     PreCopy.Figures preCopyFigures = null;
@@ -102,19 +103,23 @@ final class BackupRun {
         abdications = fence.abdications();
         progress.progress("waiting for Marathon to elect a leader again");
         released = Fencing.releaseAfterSuccess(fence, delta ? "snapshot" : "archive", progress);
+        if (preCopy != null) {
+          // Nothing more is read through the copy's session: it ends while the archive is written and verified.
+          preCopy.endSessionInBackground();
+        }
         if (delta) {
           // After the release: what the archive holds was fixed at the fence point, so writing it need not keep
           // Marathon waiting.
           manifest = preCopies.write(preCopy, manifestInfo, progress);
         }
       }
+      progress.progress("verifying archive " + id);
+      verified = store.verify(id);
     } finally {
       if (preCopy != null) {
         preCopy.close();
       }
     }
-    progress.progress("verifying archive " + id);
-    Manifest verified = store.verify(id);
     LOG.info("backup {} verified: {} znodes, {} bytes, Marathon leaderless {} ms", id, verified.znodes(),
         verified.bytes(), released.leaderless().toMillis());
     return new BackupOutcome(manifest, store.location(id), released.leaderless(), abdications,

@@ -186,6 +186,10 @@ final class RestoreRun {
           delta != null ? "the difference written" : "the whole tree written", (verified - safetySaved) / 1_000_000);
       progress.progress("waiting for Marathon to elect a leader and load the restored state");
       Fencing.Released released = Fencing.releaseAfterSuccess(fence, "restored state", progress);
+      if (preCopy != null) {
+        // Nothing more is read through the copy's session: it ends while the safety snapshot is finished.
+        preCopy.endSessionInBackground();
+      }
       if (deferred != null) {
         deferred.awaitAfterCommit(progress);
       }

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.RetryLoop;
@@ -98,6 +99,8 @@ public final class PreCopy implements AutoCloseable {
   private long reread;
   private int rounds;
   private Duration onlinePass = Duration.ZERO;
+  /** Set by {@link #endSessionInBackground()}: the session's close, under way or done. */
+  private CompletableFuture<Void> sessionEnding;
 
   /**
    * What the pre-copy did: how long its online pass took (the walk and its online rounds, while Marathon ran), how
@@ -643,11 +646,32 @@ public final class PreCopy implements AutoCloseable {
     return client.getZookeeperClient().getZooKeeper();
   }
 
+  /**
+   * Starts ending the copy's own session on a thread of its own, once nothing more is read through it: what was
+   * copied and re-read stays readable ({@link #writeTo}, {@link #atFencePoint()}). Ending a session waits for ZooKeeper
+   * to answer its close, about 0.1 s here, which writing the archive need not wait for. {@link #close()} waits for it.
+   */
+  public void endSessionInBackground() {
+    if (sessionEnding == null) {
+      sessionEnding = CompletableFuture.runAsync(client::close, runnable -> {
+        Thread ending = new Thread(runnable, "pre-copy-session-end");
+        ending.setDaemon(true);
+        ending.start();
+      });
+    }
+  }
+
   /** Closes the pre-copy's own session (its watches go with it) and deletes the scratch copy. */
   @Override
   public void close() throws IOException {
     try {
-      client.close();
+      if (sessionEnding == null) {
+        client.close();
+      } else {
+        sessionEnding.join();
+      }
+    } catch (CompletionException e) {
+      LOG.warn("closing the pre-copy's ZooKeeper session: {}", e.getCause().toString());
     } finally {
       spool.close();
     }

@@ -20,7 +20,7 @@ class BenchSmokeTest {
     ByteArrayOutputStream buffer = new ByteArrayOutputStream();
     BenchCommand bench = new BenchCommand();
     bench.out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
-    int exit = new CommandLine(bench).execute("--scale", "small");
+    int exit = new CommandLine(bench).execute("--scale", "small", "--floor-rounds", "3", "--leaderless-rounds", "2");
     String output = buffer.toString(StandardCharsets.UTF_8);
     assertThat(exit).as(output).isZero();
 
@@ -39,6 +39,13 @@ class BenchSmokeTest {
         "verify_vs_snapshot", "backup_total_precopy_vs_whole")) {
       assertThat(json.get(ratio)).as(ratio).isNotNull();
       assertThat(json.get(ratio).asDouble()).as(ratio).isPositive().isLessThan(1e7);
+    }
+    assertThat(json.get("snapshot_vs_acl_floor_by_round")).as(output).hasSize(3);
+    assertThat(json.get("backup_total_precopy_vs_whole_by_round")).as(output).hasSize(2);
+    for (String byRound : List.of("snapshot_vs_acl_floor_by_round", "backup_total_precopy_vs_whole_by_round")) {
+      for (JsonNode ratio : json.get(byRound)) {
+        assertThat(ratio.asDouble()).as(byRound).isPositive().isLessThan(1e3);
+      }
     }
     assertThat(json.get("peak_heap_mb").asLong()).isPositive()
         .isLessThanOrEqualTo(json.get("max_heap_mb").asLong());
@@ -81,7 +88,7 @@ class BenchSmokeTest {
   }
 
   @Test
-  void s3RoundsZeroLeavesTheS3FiguresOut() throws Exception {
+  void s3RoundsZeroLeavesTheS3FiguresOutAndASmallTreeGetsMoreFloorRounds() throws Exception {
     ByteArrayOutputStream buffer = new ByteArrayOutputStream();
     BenchCommand bench = new BenchCommand();
     bench.out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
@@ -91,6 +98,8 @@ class BenchSmokeTest {
     assertThat(exit).as(output).isZero();
     List<String> lines = output.lines().toList();
     JsonNode json = new ObjectMapper().readTree(lines.get(lines.size() - 1));
+    assertThat(json.get("floor_rounds").asInt()).as("more rounds by default on a small tree").isEqualTo(25);
+    assertThat(json.get("snapshot_vs_acl_floor_by_round")).as(output).hasSize(25);
     assertThat(json.has("s3_backup_s")).as(output).isFalse();
     assertThat(json.has("leaderless_restore_delta_s")).as(output).isFalse();
     assertThat(output).doesNotContain("through S3");

@@ -180,6 +180,7 @@ class PreCopyTest {
     try (CuratorFramework setup = ZkTestSupport.connect(connectString, null);
          CuratorFramework own = ZkTestSupport.connect(connectString, null)) {
       Map<String, byte[]> tree = buildTree(setup, new Random(seed), 3_000);
+      ZooKeeper ownSession = own.getZookeeperClient().getZooKeeper();
       try (RandomWriter writer = new RandomWriter(setup.getZookeeperClient().getZooKeeper(), tree, new Random(seed))) {
         writer.start();
         try (PreCopy copy = PreCopy.copyOnline(own, ROOT, dir.resolve("spool-" + seed + "-" + persistentWatch),
@@ -195,6 +196,9 @@ class PreCopyTest {
           assertThat(copy.rereadZnodes()).as("nodes re-read (seed %d)", seed).isPositive();
           assertThat(result).as("pre-copy against the writer's log (seed %d)", seed).isEqualTo(writer.expected());
           assertThat(result).as("pre-copy against the live tree (seed %d)", seed).isEqualTo(live(own));
+          // What was copied and re-read stays readable once the session is ending, as an archive is written then.
+          copy.endSessionInBackground();
+          assertThat(written(copy)).as("pre-copy written while its session ends (seed %d)", seed).isEqualTo(result);
           // A restore diffs against the index, made during the walk and brought up to date with the re-reads.
           TreeIndex streamed = new TreeIndex();
           copy.writeTo(streamed::add);
@@ -203,6 +207,7 @@ class PreCopyTest {
           assertThat(Files.list(dir).filter(p -> p.getFileName().toString().contains("spool-" + seed))).hasSize(1);
         }
         assertThat(Files.list(dir).filter(p -> p.getFileName().toString().contains("spool-" + seed))).isEmpty();
+        assertThat(ownSession.getState()).as("the session's end awaited by close").isEqualTo(ZooKeeper.States.CLOSED);
       }
     }
   }
